@@ -17,21 +17,23 @@ export interface FieldOptions<T> {
   description?: string;
 }
 
-export interface Field<T> {
+export interface Field<T, O extends FieldOptions<T> = FieldOptions<T>> {
   readonly kind: string;
-  readonly options: FieldOptions<T>;
+  readonly options: O;
   parse(raw: string, name: string): T;
 }
 
-type Parsed<S extends Record<string, Field<unknown>>> = {
-  [K in keyof S]: S[K] extends Field<infer T>
-    ? S[K]['options'] extends { default: unknown } | { required: true }
+/** A field with a default or marked required always has a value; others may be undefined. */
+// biome-ignore lint/suspicious/noExplicitAny: see MetadataSchema
+type Parsed<S extends Record<string, Field<unknown, any>>> = {
+  [K in keyof S]: S[K] extends Field<infer T, infer O>
+    ? O extends { default: NonNullable<unknown> } | { required: true }
       ? T
       : T | undefined
     : never;
 };
 
-function makeField<T>(kind: string, options: FieldOptions<T>, parse: (raw: string, name: string) => T): Field<T> {
+function makeField<T, O extends FieldOptions<T>>(kind: string, options: O, parse: (raw: string, name: string) => T): Field<T, O> {
   return { kind, options, parse };
 }
 
@@ -97,10 +99,10 @@ function show(raw: string, options: FieldOptions<unknown>): string {
 /** Field builders. Each returns a Field whose parse throws InvalidMetadataError naming the field. */
 export const field = {
   string<const O extends FieldOptions<string>>(options: O = {} as O) {
-    return makeField<string>('string', options, (raw) => raw);
+    return makeField<string, O>('string', options, (raw) => raw);
   },
   int<const O extends FieldOptions<number> & { min?: number; max?: number }>(options: O = {} as O) {
-    return makeField<number>('int', options, (raw, name) => {
+    return makeField<number, O>('int', options, (raw, name) => {
       if (!/^[-+]?\d+$/.test(raw.trim())) throw new InvalidMetadataError(name, `expected an integer, got ${show(raw, options)}`);
       const n = Number(raw.trim());
       if (options.min !== undefined && n < options.min) throw new InvalidMetadataError(name, `must be >= ${options.min}, got ${n}`);
@@ -109,7 +111,7 @@ export const field = {
     });
   },
   number<const O extends FieldOptions<number>>(options: O = {} as O) {
-    return makeField<number>('number', options, (raw, name) => {
+    return makeField<number, O>('number', options, (raw, name) => {
       const n = Number(raw.trim());
       if (raw.trim() === '' || !Number.isFinite(n)) throw new InvalidMetadataError(name, `expected a number, got ${show(raw, options)}`);
       return n;
@@ -117,7 +119,7 @@ export const field = {
   },
   /** Dapr booleans: truthy strings are true, falsy strings false, anything else an error (not silently false). */
   bool<const O extends FieldOptions<boolean>>(options: O = {} as O) {
-    return makeField<boolean>('bool', options, (raw, name) => {
+    return makeField<boolean, O>('bool', options, (raw, name) => {
       const v = raw.trim().toLowerCase();
       if (TRUTHY.has(v)) return true;
       if (FALSY.has(v)) return false;
@@ -128,7 +130,7 @@ export const field = {
   duration<const O extends FieldOptions<number> & { bareUnit?: 'seconds' | 'milliseconds'; min?: number }>(
     options: O = {} as O,
   ) {
-    return makeField<number>('duration', options, (raw, name) => {
+    return makeField<number, O>('duration', options, (raw, name) => {
       const ms = parseDuration(raw, options.bareUnit);
       if (ms === undefined) throw new InvalidMetadataError(name, `expected a duration like '10s' or '500ms', got ${show(raw, options)}`);
       if (options.min !== undefined && ms < options.min) throw new InvalidMetadataError(name, `must be at least ${options.min}ms`);
@@ -138,14 +140,14 @@ export const field = {
   enum<const V extends string, const O extends FieldOptions<V> & { values: readonly V[]; caseSensitive?: boolean }>(
     options: O,
   ) {
-    return makeField<V>('enum', options, (raw, name) => {
+    return makeField<V, O>('enum', options, (raw, name) => {
       const hit = options.values.find((v) => (options.caseSensitive ? v === raw : v.toLowerCase() === raw.toLowerCase()));
       if (hit === undefined) throw new InvalidMetadataError(name, `expected one of ${options.values.join(', ')}, got ${show(raw, options)}`);
       return hit;
     });
   },
   byteSize<const O extends FieldOptions<number>>(options: O = {} as O) {
-    return makeField<number>('byteSize', options, (raw, name) => {
+    return makeField<number, O>('byteSize', options, (raw, name) => {
       const n = parseByteSize(raw);
       if (n === undefined) throw new InvalidMetadataError(name, `expected a size like '10Mi' or '1k', got ${show(raw, options)}`);
       return n;
@@ -153,7 +155,7 @@ export const field = {
   },
   /** Comma-separated list, items trimmed, empty items dropped. */
   list<const O extends FieldOptions<string[]>>(options: O = {} as O) {
-    return makeField<string[]>('list', options, (raw) =>
+    return makeField<string[], O>('list', options, (raw) =>
       raw
         .split(',')
         .map((s) => s.trim())
@@ -162,7 +164,8 @@ export const field = {
   },
 };
 
-export type MetadataSchema = Record<string, Field<unknown>>;
+// biome-ignore lint/suspicious/noExplicitAny: a schema holds fields of any option shape
+export type MetadataSchema = Record<string, Field<unknown, any>>;
 export type MetadataOf<S extends MetadataSchema> = Parsed<S>;
 
 /**

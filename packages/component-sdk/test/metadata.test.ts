@@ -41,3 +41,14 @@ describe('parseMetadata', () => {
     expect(() => parseTtlInSeconds({ ttlInSeconds: '-2' })).toThrow(/out of range/);
   });
 });
+
+describe('parseMetadata types', () => {
+  it('types defaulted and required fields as always present', () => {
+    const m = parseMetadata({ a: 'x' }, { a: field.string({ required: true }), b: field.int({ default: 1 }), c: field.bool() });
+    const a: string = m.a;
+    const b: number = m.b;
+    // @ts-expect-error c has no default and is not required
+    const c: boolean = m.c;
+    expect([a, b, c]).toEqual(['x', 1, undefined]);
+  });
+});

@@ -1,0 +1,52 @@
+// Every package keeps the same publishable shape, so adding a backend can't silently skip a step.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const read = (p: string) => readFileSync(join(root, p), 'utf8');
+const packageDirs = [
+  ...readdirSync(join(root, 'packages')).map((d) => `packages/${d}`),
+  'conformance',
+].filter((d) => existsSync(join(root, d, 'package.json')));
+const isComponentPackage = (dir: string) => /^packages\/(state|pubsub|bindings|secretstores)-/.test(dir);
+const solution = JSON.parse(read('tsconfig.json')) as { references: { path: string }[] };
+
+describe.each(packageDirs)('%s', (dir) => {
+  const pkg = JSON.parse(read(`${dir}/package.json`));
+  const short = dir.split('/').pop();
+
+  it('is publishable under @daprkit with types, files, engines and public access', () => {
+    expect(pkg.name).toBe(`@daprkit/${short}`);
+    expect(pkg.type).toBe('module');
+    expect(pkg.exports['.'].types).toMatch(/^\.\/dist\/.*\.d\.ts$/);
+    expect(pkg.exports['.'].source).toMatch(/^\.\/src\//);
+    expect(pkg.files).toContain('dist');
+    expect(pkg.engines.node).toBe('>=20');
+    expect(pkg.publishConfig.access).toBe('public');
+    expect(pkg.license).toBeTruthy();
+  });
+
+  it('has a README and is part of the TypeScript build', () => {
+    expect(existsSync(join(root, dir, 'README.md'))).toBe(true);
+    expect(solution.references.map((r) => r.path)).toContain(dir);
+  });
+
+  it.runIf(isComponentPackage(dir))('ships a plugin bin, definitions that match package.json, and a conformance hookup', async () => {
+    const binName = `daprkit-${short}`;
+    expect(pkg.bin?.[binName]).toBe(`./bin/${binName}.js`);
+    expect(existsSync(join(root, dir, 'bin', `${binName}.js`))).toBe(true);
+    expect(existsSync(join(root, dir, 'test', 'conformance.test.ts'))).toBe(true);
+    const mod = await import(join(root, dir, 'src', 'index.ts'));
+    expect(mod.VERSION).toBe(pkg.version);
+    expect(mod.definitions.length).toBeGreaterThan(0);
+    for (const definition of mod.definitions) {
+      expect(definition.packageName).toBe(pkg.name);
+      expect(definition.version).toBe(pkg.version);
+      expect(definition.socketName).toMatch(/^daprkit-/);
+    }
+    const readme = read(`${dir}/README.md`);
+    expect(readme).toMatch(/metadata/i);
+    expect(readme).toContain(binName);
+  });
+});
