@@ -1,0 +1,38 @@
+import type { ComponentKind } from '@daprkit/component-sdk';
+import { checkBackend } from './backend.js';
+import type { BaseContext } from './case.js';
+import { ModeSession, resolveRun, type SuiteSpec } from './session.js';
+import type { CaseResult, SuiteOptions } from './types.js';
+
+/** Runs a suite in every requested mode, without any test framework; resolves with one result per case and mode. */
+export async function runSuite<K extends ComponentKind, C extends BaseContext<K>>(
+  spec: SuiteSpec<K, C>,
+  options: SuiteOptions<K, string, unknown>,
+): Promise<CaseResult[]> {
+  const run = resolveRun(options);
+  const unavailable = await checkBackend(options.backend);
+  const results: CaseResult[] = [];
+  for (const mode of run.modes) {
+    if (unavailable) {
+      for (const c of spec.cases) {
+        results.push({
+          id: c.id,
+          title: c.title,
+          mode,
+          status: unavailable.status,
+          error: unavailable.reason,
+          durationMs: 0,
+        });
+      }
+      continue;
+    }
+    const session = new ModeSession(spec, run, mode);
+    await session.open();
+    try {
+      for (const c of spec.cases) results.push(await session.runCase(c));
+    } finally {
+      await session.close();
+    }
+  }
+  return results;
+}

@@ -1,0 +1,74 @@
+/**
+ * One gRPC channel to a component socket, as daprd holds one per component instance: every call and stream
+ * carries `x-component-instance`, and the receive limit is raised above grpc's 4 MiB default.
+ */
+import { resolve } from 'node:path';
+import {
+  type CallOptions,
+  Client,
+  type ClientDuplexStream,
+  Metadata,
+  type ServiceError,
+  credentials,
+} from '@grpc/grpc-js';
+import type { DaprkitError } from '../errors.js';
+import { INSTANCE_HEADER } from '../server/instances.js';
+import { type ServiceName, methodDefinition } from '../server/proto.js';
+
+export const CLIENT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export function socketTarget(socketPath: string): string {
+  return `unix:${resolve(socketPath)}`;
+}
+
+export function createClient(socketPath: string): Client {
+  return new Client(socketTarget(socketPath), credentials.createInsecure(), {
+    'grpc.max_receive_message_length': CLIENT_MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': -1,
+  });
+}
+
+export type ErrorDecoder = (error: ServiceError) => DaprkitError;
+
+export class RemoteChannel {
+  private readonly client: Client;
+  private readonly headers = new Metadata();
+
+  constructor(
+    socketPath: string,
+    /** `undefined` sends no header at all (like daprd's discovery connection). */
+    instanceName: string | undefined,
+    private readonly timeoutMs?: number,
+  ) {
+    this.client = createClient(socketPath);
+    if (instanceName !== undefined) this.headers.set(INSTANCE_HEADER, instanceName);
+  }
+
+  unary<Req, Res>(service: ServiceName, method: string, request: Req, decodeError: ErrorDecoder): Promise<Res> {
+    const definition = methodDefinition<Req, Res>(service, method);
+    return new Promise<Res>((resolvePromise, reject) => {
+      this.client.makeUnaryRequest(
+        definition.path,
+        definition.requestSerialize,
+        definition.responseDeserialize,
+        request,
+        this.headers.clone(),
+        this.callOptions(),
+        (err, response) => (err ? reject(decodeError(err)) : resolvePromise(response as Res)),
+      );
+    });
+  }
+
+  bidi<Req, Res>(service: ServiceName, method: string): ClientDuplexStream<Req, Res> {
+    const definition = methodDefinition<Req, Res>(service, method);
+    return this.client.makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, this.headers.clone());
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private callOptions(): CallOptions {
+    return this.timeoutMs === undefined ? {} : { deadline: Date.now() + this.timeoutMs };
+  }
+}

@@ -1,0 +1,103 @@
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { ServiceName } from '../server/proto.js';
+import type { WireBulkPublishResponse, WireFeaturesResponse, WirePullMessagesRequest, WirePullMessagesResponse } from '../server/wire.js';
+import type { Metadata } from '../v1/common.js';
+import {
+  type BulkPublishRequest,
+  type BulkPublishResponse,
+  type MessageHandler,
+  type PubSub,
+  PubSubFeature,
+  type PublishRequest,
+  type SubscribeRequest,
+} from '../v1/pubsub.js';
+import { bulkPublishToWire, pubSubMessageFromWire, publishToWire } from './convert.js';
+import { RemoteComponent, type RemoteOptions } from './remote.js';
+
+export interface RemotePubSub extends PubSub {
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type PullStream = ClientDuplexStream<WirePullMessagesRequest, WirePullMessagesResponse>;
+const PUBSUB = ServiceName.PubSub;
+
+class RemotePubSubClient extends RemoteComponent implements RemotePubSub {
+  private cachedFeatures: readonly PubSubFeature[] = [];
+  declare bulkPublish?: (request: BulkPublishRequest) => Promise<BulkPublishResponse>;
+
+  /** Init, then Features (cached); `bulkPublish` exists iff BULK_PUBSUB was declared (daprd's gate). */
+  async init(properties: Metadata): Promise<void> {
+    await this.call(PUBSUB, 'Init', this.initRequest(properties));
+    const { features } = await this.call<object, WireFeaturesResponse>(PUBSUB, 'Features', {});
+    this.cachedFeatures = features as PubSubFeature[];
+    delete this.bulkPublish;
+    if (features.includes(PubSubFeature.BulkPublish)) {
+      this.bulkPublish = async (request) => {
+        const response = await this.call<unknown, WireBulkPublishResponse>(PUBSUB, 'BulkPublish', bulkPublishToWire(request));
+        return { failedEntries: response.failedEntries.map((e) => ({ entryId: e.entryId, error: e.error })) };
+      };
+    }
+  }
+
+  features(): readonly PubSubFeature[] {
+    return this.cachedFeatures;
+  }
+
+  async publish(request: PublishRequest): Promise<void> {
+    await this.call(PUBSUB, 'Publish', publishToWire(request));
+  }
+
+  /**
+   * Opens PullMessages and sends the topic; returns once that first message is written (daprd does not wait
+   * for a reply). Messages are then handled strictly one at a time, as daprd does: await the handler, ack
+   * by id (`ack_error` on rejection), then read the next. No ack is sent once `signal` has aborted.
+   */
+  async subscribe(request: SubscribeRequest, handler: MessageHandler, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const call: PullStream = this.channel.bidi(PUBSUB, 'PullMessages');
+    const cancel = () => call.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    call.on('error', (err: Error & { code?: number }) => {
+      signal.removeEventListener('abort', cancel);
+      if (!signal.aborted) this.logger.warn('PullMessages stream failed', { topic: request.topic, error: err.message });
+    });
+    call.on('end', () => signal.removeEventListener('abort', cancel));
+    call.on('data', (message: WirePullMessagesResponse) => {
+      call.pause();
+      void this.handle(call, message, handler, signal).finally(() => call.resume());
+    });
+    await new Promise<void>((resolve, reject) =>
+      call.write({ topic: { name: request.topic, metadata: request.metadata ?? {} } }, (err: Error | null | undefined) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.call(PUBSUB, 'Ping', {});
+  }
+
+  async pause(): Promise<void> {
+    await this.call(PUBSUB, 'Pause', {});
+  }
+
+  async resume(): Promise<void> {
+    await this.call(PUBSUB, 'Resume', {});
+  }
+
+  private async handle(call: PullStream, message: WirePullMessagesResponse, handler: MessageHandler, signal: AbortSignal): Promise<void> {
+    let ackError: { message: string } | undefined;
+    try {
+      await handler(pubSubMessageFromWire(message));
+    } catch (err) {
+      ackError = { message: err instanceof Error ? err.message : String(err) };
+    }
+    if (signal.aborted || call.writableEnded || call.destroyed) return;
+    call.write(ackError ? { ackMessageId: message.id, ackError } : { ackMessageId: message.id });
+  }
+}
+
+export function remotePubSub(options: RemoteOptions): RemotePubSub {
+  return new RemotePubSubClient(options);
+}

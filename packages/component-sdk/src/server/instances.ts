@@ -1,0 +1,86 @@
+/**
+ * Component instances of one kind on one socket, keyed by the `x-component-instance` header (spec §2).
+ * Objects are created only by Init, stored only once their init succeeded, and replaced (old one closed)
+ * by a later Init with the same name: daprd's hot reload.
+ */
+import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import { FailedPreconditionError } from '../errors.js';
+import type { Component, Logger, Metadata } from '../v1/common.js';
+import type { ComponentDefinition, ComponentKind, ComponentKinds } from '../v1/definition.js';
+
+export const INSTANCE_HEADER = 'x-component-instance';
+
+/** Missing or empty header = the default instance `''` (conformance harnesses send no name). */
+export function instanceNameOf(metadata: GrpcMetadata): string {
+  const values = metadata.get(INSTANCE_HEADER);
+  return values.length > 0 ? String(values[0]) : '';
+}
+
+export class InstanceTable<K extends ComponentKind> {
+  private readonly instances = new Map<string, ComponentKinds[K]>();
+  private closed = false;
+
+  constructor(
+    readonly socketName: string,
+    private readonly definition: ComponentDefinition<K>,
+    private readonly logger: Logger,
+  ) {}
+
+  get kind(): K {
+    return this.definition.kind;
+  }
+
+  /** The initialised instance named by the call's header; FAILED_PRECONDITION (no details) otherwise. */
+  require(metadata: GrpcMetadata): ComponentKinds[K] {
+    const name = instanceNameOf(metadata);
+    const instance = this.instances.get(name);
+    if (instance === undefined) {
+      throw new FailedPreconditionError(`instance '${name}' is not initialised on socket ${this.socketName} (call Init first)`);
+    }
+    return instance;
+  }
+
+  async init(metadata: GrpcMetadata, properties: Metadata): Promise<void> {
+    const instanceName = instanceNameOf(metadata);
+    const fields = { socket: this.socketName, kind: this.kind, instance: instanceName };
+    const component = this.definition.create({ instanceName, logger: this.logger });
+    try {
+      await component.init(properties);
+    } catch (err) {
+      this.logger.warn('component init failed', { ...fields, error: err instanceof Error ? err.message : String(err) });
+      await closeQuietly(component, this.logger, fields);
+      throw err;
+    }
+    if (this.closed) {
+      // Shutdown started while init was running: never store an object nobody will close.
+      await closeQuietly(component, this.logger, fields);
+      throw new FailedPreconditionError(`socket ${this.socketName} is shutting down`);
+    }
+    const previous = this.instances.get(instanceName);
+    this.instances.set(instanceName, component);
+    this.logger.info(previous ? 'component instance re-initialised' : 'component instance initialised', fields);
+    if (previous !== undefined && previous !== component) await closeQuietly(previous, this.logger, fields);
+  }
+
+  get size(): number {
+    return this.instances.size;
+  }
+
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    const all = [...this.instances];
+    this.instances.clear();
+    await Promise.all(
+      all.map(([instance, component]) => closeQuietly(component, this.logger, { socket: this.socketName, kind: this.kind, instance })),
+    );
+  }
+}
+
+async function closeQuietly(component: Component, logger: Logger, fields: Record<string, unknown>): Promise<void> {
+  if (typeof component.close !== 'function') return;
+  try {
+    await component.close();
+  } catch (err) {
+    logger.warn('component close failed', { ...fields, error: err instanceof Error ? err.message : String(err) });
+  }
+}

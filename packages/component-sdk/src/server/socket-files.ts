@@ -1,0 +1,62 @@
+/** Socket folder resolution and socket-file hygiene (spec §1.1, §1.6). */
+import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { platform } from 'node:os';
+
+export const DEFAULT_SOCKET_FOLDER = '/tmp/dapr-components-sockets';
+export const SOCKET_EXTENSION = '.sock';
+
+/**
+ * daprd reads the first; the Kubernetes injector sets the second (on daprd *and* the component containers);
+ * the third is the Go SDK's fallback. Accepting all three lets one binary work wherever it is started.
+ */
+export const SOCKET_FOLDER_ENV_VARS = [
+  'DAPR_COMPONENTS_SOCKETS_FOLDER',
+  'DAPR_COMPONENT_SOCKETS_FOLDER',
+  'DAPR_COMPONENT_SOCKET_FOLDER',
+] as const;
+
+/** Explicit folder, then the env vars in order (empty values skipped), then daprd's literal default (not `os.tmpdir()`). */
+export function resolveSocketFolder(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (explicit) return explicit;
+  for (const name of SOCKET_FOLDER_ENV_VARS) {
+    const value = env[name];
+    if (value) return value;
+  }
+  return DEFAULT_SOCKET_FOLDER;
+}
+
+/** `sun_path` holds 108 bytes on Linux (104 on macOS) including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = platform() === 'darwin' ? 103 : 107;
+
+export function checkSocketPathLength(path: string): void {
+  const length = Buffer.byteLength(path);
+  if (length > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`socket path '${path}' is ${length} bytes; unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}: use a shorter folder or name`);
+  }
+}
+
+/**
+ * Creates the folder and removes a stale file at the path: a socket with no listener can stall daprd's
+ * start-up in discovery, and binding over it fails with EADDRINUSE.
+ */
+export async function prepareSocketPath(folder: string, path: string): Promise<void> {
+  checkSocketPathLength(path);
+  await mkdir(folder, { recursive: true });
+  let stats: Awaited<ReturnType<typeof lstat>>;
+  try {
+    stats = await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (stats.isDirectory()) throw new Error(`cannot create socket '${path}': a directory is in the way`);
+  await unlink(path);
+}
+
+export async function removeSocketFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

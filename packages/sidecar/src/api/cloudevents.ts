@@ -1,0 +1,117 @@
+/**
+ * CloudEvents envelopes as daprd builds them on publish (spec §2.2.2): a new envelope around the payload, or the
+ * caller's own event passed through with `topic`/`pubsubname` overwritten and missing fields defaulted.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Metadata, parseDuration } from '@daprkit/component-sdk';
+
+export const CLOUDEVENT_CONTENT_TYPE = 'application/cloudevents+json';
+
+const mediaType = (contentType: string) => (contentType.split(';')[0] ?? '').trim().toLowerCase();
+
+export const isCloudEventContentType = (contentType: string) => mediaType(contentType) === CLOUDEVENT_CONTENT_TYPE;
+export const isJsonContentType = (contentType: string) => {
+  const media = mediaType(contentType);
+  return media === 'application/json' || media.endsWith('+json');
+};
+const isBinaryContentType = (contentType: string) =>
+  ['application/octet-stream', 'application/cloudevents+protobuf'].includes(mediaType(contentType));
+
+export interface EnvelopeInput {
+  appId: string;
+  pubsubName: string;
+  topic: string;
+  data: Uint8Array;
+  contentType: string;
+  metadata: Metadata;
+  /** W3C traceparent of the incoming request, `''` when none. */
+  traceparent: string;
+  tracestate: string;
+  /** The component lacks MESSAGE_TTL: the sidecar stamps `expiration` itself. */
+  addExpiration: boolean;
+}
+
+/** `cloudevent.<field>` overrides, matched case-insensitively. */
+function overrides(metadata: Metadata): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.toLowerCase().startsWith('cloudevent.')) out.set(key.slice('cloudevent.'.length).toLowerCase(), value);
+  }
+  return out;
+}
+
+function expirationFrom(metadata: Metadata): string | undefined {
+  const raw = Object.entries(metadata).find(([k]) => ['ttlinseconds', 'ttl'].includes(k.toLowerCase()))?.[1];
+  if (raw === undefined) return undefined;
+  const ms = parseDuration(raw, 'seconds');
+  return ms !== undefined && ms > 0 ? new Date(Date.now() + ms).toISOString() : undefined;
+}
+
+export class CloudEventError extends Error {
+  override name = 'CloudEventError';
+}
+
+/** Serialises an envelope; `rawJsonData` is spliced in verbatim so big numbers survive exactly. */
+function serialise(envelope: Record<string, unknown>, rawJsonData?: string): Buffer {
+  const head = JSON.stringify(envelope);
+  return Buffer.from(rawJsonData === undefined ? head : `${head.slice(0, -1)},"data":${rawJsonData}}`);
+}
+
+export function buildCloudEvent(input: EnvelopeInput): Buffer {
+  const text = Buffer.from(input.data).toString('utf8');
+  const expiration = input.addExpiration ? expirationFrom(input.metadata) : undefined;
+  if (isCloudEventContentType(input.contentType)) {
+    let event: unknown;
+    try {
+      event = JSON.parse(text);
+    } catch (error) {
+      throw new CloudEventError(`cannot create cloudevent: ${(error as Error).message}`);
+    }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new CloudEventError('cannot create cloudevent: not a JSON object');
+    const passthrough = event as Record<string, unknown>;
+    passthrough.topic = input.topic;
+    passthrough.pubsubname = input.pubsubName;
+    passthrough.time ??= new Date().toISOString();
+    if (passthrough.traceid === undefined) {
+      passthrough.traceid = input.traceparent;
+      passthrough.traceparent = input.traceparent;
+    }
+    passthrough.tracestate ??= input.tracestate;
+    passthrough.source ??= 'Dapr';
+    passthrough.type ??= 'com.dapr.event.sent';
+    passthrough.specversion ??= '1.0';
+    if (expiration !== undefined) passthrough.expiration ??= expiration;
+    return Buffer.from(JSON.stringify(passthrough));
+  }
+  const o = overrides(input.metadata);
+  const traceparent = o.get('traceparent') ?? input.traceparent;
+  const envelope: Record<string, unknown> = {
+    id: o.get('id') || randomUUID(),
+    specversion: '1.0',
+    datacontenttype: input.contentType || 'text/plain',
+    source: o.get('source') || input.appId || 'Dapr',
+    type: o.get('type') || 'com.dapr.event.sent',
+    topic: input.topic,
+    pubsubname: input.pubsubName,
+    traceid: o.has('traceparent') ? traceparent : (o.get('traceid') ?? traceparent),
+    traceparent,
+    tracestate: o.get('tracestate') ?? input.tracestate,
+    time: new Date().toISOString(),
+  };
+  if (o.has('subject')) envelope.subject = o.get('subject');
+  if (expiration !== undefined) envelope.expiration = expiration;
+  if (isBinaryContentType(input.contentType)) {
+    envelope.data_base64 = Buffer.from(input.data).toString('base64');
+    return serialise(envelope);
+  }
+  if (isJsonContentType(input.contentType)) {
+    try {
+      JSON.parse(text);
+      return serialise(envelope, text.trim());
+    } catch {
+      // Not valid JSON after all: daprd then carries it as a string.
+    }
+  }
+  envelope.data = text;
+  return serialise(envelope);
+}

@@ -1,0 +1,53 @@
+/** `GET /v1.0/metadata` (spec §2.5): what @dapr/dapr polls for readiness and reads back. */
+import type { Runtime } from '../runtime.js';
+import { VERSION } from '../version.js';
+
+export interface MetadataDocument {
+  id: string;
+  runtimeVersion: string;
+  enabledFeatures: string[];
+  actors: { type: string; count: number }[];
+  components: { name: string; type: string; version: string; capabilities?: string[] }[];
+  extended: Record<string, string>;
+  subscriptions: {
+    pubsubname: string;
+    topic: string;
+    metadata?: Record<string, string>;
+    rules: { match?: string; path: string }[];
+    deadLetterTopic: string;
+    type: string;
+  }[];
+  httpEndpoints: { name: string }[];
+  appConnectionProperties?: { port: number; protocol: string; channelAddress: string };
+  actorRuntime: { runtimeStatus: string; hostReady: boolean };
+}
+
+export function metadataDocument(runtime: Runtime): MetadataDocument {
+  const document: MetadataDocument = {
+    id: runtime.appId,
+    runtimeVersion: `daprkit-${VERSION}`,
+    enabledFeatures: runtime.configuration.features.filter((f) => f.enabled).map((f) => f.name),
+    actors: [],
+    components: runtime.components.all.map((c) => ({
+      name: c.name,
+      type: c.type,
+      version: c.version,
+      ...(c.capabilities.length > 0 ? { capabilities: c.capabilities } : {}),
+    })),
+    extended: { daprRuntimeVersion: `daprkit-${VERSION}`, ...Object.fromEntries(runtime.extendedMetadata) },
+    subscriptions: runtime.subscriptions.map((s) => ({
+      pubsubname: s.pubsubname,
+      topic: s.topic,
+      ...(Object.keys(s.metadata).length > 0 ? { metadata: s.metadata } : {}),
+      rules: s.rules.map((r) => (r.match === undefined ? { path: r.path } : { match: r.match, path: r.path })),
+      deadLetterTopic: s.deadLetterTopic ?? '',
+      type: s.type,
+    })),
+    httpEndpoints: [],
+    actorRuntime: { runtimeStatus: 'DISABLED', hostReady: false },
+  };
+  if (runtime.app.port !== undefined) {
+    document.appConnectionProperties = { port: runtime.app.port, protocol: runtime.app.protocol, channelAddress: runtime.app.channelAddress };
+  }
+  return document;
+}

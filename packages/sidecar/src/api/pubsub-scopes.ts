@@ -1,0 +1,27 @@
+/** Topic scopes of a pub/sub component (spec §6.4): allowedTopics, protectedTopics, publishing/subscriptionScopes. */
+import type { Metadata } from '@daprkit/component-sdk';
+
+function metadataValue(properties: Metadata, name: string): string {
+  const hit = Object.entries(properties).find(([k]) => k.toLowerCase() === name.toLowerCase());
+  return (hit?.[1] ?? '').replace(/\s/g, '');
+}
+
+const list = (text: string) => text.split(',').filter((t) => t !== '');
+
+/** `app1=t1,t2;app2=t3` → the app's topic list, or undefined when the app has no entry. */
+function scopeFor(text: string, appId: string): string[] | undefined {
+  for (const entry of text.split(';')) {
+    const eq = entry.indexOf('=');
+    if (eq >= 0 && entry.slice(0, eq) === appId) return list(entry.slice(eq + 1));
+  }
+  return undefined;
+}
+
+export function topicAllowed(properties: Metadata, appId: string, topic: string, direction: 'publish' | 'subscribe'): boolean {
+  const allowed = list(metadataValue(properties, 'allowedTopics'));
+  if (allowed.length > 0 && !allowed.includes(topic)) return false;
+  const scopes = scopeFor(metadataValue(properties, direction === 'publish' ? 'publishingScopes' : 'subscriptionScopes'), appId);
+  const isProtected = list(metadataValue(properties, 'protectedTopics')).includes(topic);
+  if (!isProtected && scopes === undefined) return true;
+  return scopes?.includes(topic) ?? false;
+}

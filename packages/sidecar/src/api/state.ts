@@ -1,0 +1,197 @@
+/**
+ * The state building block, protocol-neutral: store lookup, key prefixing and daprd's error mapping (spec §2.1).
+ * HTTP and gRPC handlers decode their requests into these calls. Transactions live in transaction.ts.
+ */
+import {
+  BulkError,
+  type BulkGetItem,
+  type Consistency,
+  DaprkitError,
+  ErrorCode,
+  type GetResponse,
+  type KitError,
+  type Metadata,
+  type QueryResponse,
+  type StateOptions,
+  bulk,
+  isETagError,
+  isQueryableStore,
+  originalKey,
+  parseConcurrency,
+  parseConsistency,
+  parseQuery,
+} from '@daprkit/component-sdk';
+import type { ComponentTable, StateEntry } from '../composition/table.js';
+import { ApiError, errorInfo, errorText, malformedRequest, resourceInfo } from './errors.js';
+import { prefixedKey } from './state-keys.js';
+
+export interface StateApiContext {
+  appId: string;
+  components: ComponentTable;
+}
+
+export function stateStore(context: StateApiContext, storeName: string, forQuery = false): StateEntry {
+  const entry = context.components.state.get(storeName);
+  if (entry !== undefined) return entry;
+  const metadata: Record<string, string> = forQuery ? {} : { appID: context.appId };
+  if (context.components.state.size === 0) {
+    return throwError(
+      new ApiError(500, 'ERR_STATE_STORE_NOT_CONFIGURED', `state store ${storeName} is not configured`, ErrorCode.FailedPrecondition, [
+        errorInfo('DAPR_STATE_NOT_CONFIGURED', metadata),
+      ]),
+    );
+  }
+  return throwError(
+    new ApiError(400, 'ERR_STATE_STORE_NOT_FOUND', `state store ${storeName} is not found`, ErrorCode.InvalidArgument, [
+      errorInfo('DAPR_STATE_NOT_FOUND', metadata),
+    ]),
+  );
+}
+
+function throwError(error: ApiError): never {
+  throw error;
+}
+
+/** Options strings from a request, validated (`''` = unspecified). */
+export function stateOptions(concurrency: string | undefined, consistency: string | undefined): StateOptions {
+  try {
+    const options: StateOptions = {};
+    const parsedConcurrency = parseConcurrency(concurrency);
+    const parsedConsistency = parseConsistency(consistency);
+    if (parsedConcurrency) options.concurrency = parsedConcurrency;
+    if (parsedConsistency) options.consistency = parsedConsistency;
+    return options;
+  } catch (error) {
+    throw malformedRequest(errorText(error));
+  }
+}
+
+/** A store failure, keeping a kit error's own status (spec §2.1.3). */
+function storeError(error: unknown, errorCode: string, message: string): ApiError {
+  if (isKitError(error)) return new ApiError(error.httpCode, error.tag || errorCode, message, error.code);
+  return new ApiError(500, errorCode, message, ErrorCode.Internal);
+}
+
+// Duck-typed: a component package may carry its own copy of the SDK, so `instanceof KitError` can miss.
+function isKitError(error: unknown): error is KitError {
+  return DaprkitError.isInstance(error) && typeof (error as Partial<KitError>).httpCode === 'number';
+}
+
+/** ETag failures are 409 (mismatch) or 400 (invalid); a bulk failure counts as ETag only when every item is one. */
+function writeError(error: unknown, errorCode: string, describe: (inner: string) => string): ApiError {
+  const itemErrors = error instanceof BulkError ? error.errors.map((e) => e.etagError()) : [isETagError(error) ? error : undefined];
+  const etagErrors = itemErrors.filter((e) => e !== undefined);
+  if (etagErrors.length > 0 && etagErrors.length === itemErrors.length) {
+    const mismatch = etagErrors.some((e) => e.kind === 'mismatch');
+    const inner = mismatch
+      ? `possible etag mismatch. error from state store: ${errorText(error)}`
+      : `invalid etag value: ${errorText(error)}`;
+    return new ApiError(mismatch ? 409 : 400, errorCode, describe(inner), mismatch ? ErrorCode.Aborted : ErrorCode.InvalidArgument);
+  }
+  return storeError(error, errorCode, describe(errorText(error)));
+}
+
+export async function getState(
+  context: StateApiContext,
+  storeName: string,
+  key: string,
+  metadata: Metadata,
+  consistency?: Consistency,
+): Promise<GetResponse> {
+  const entry = stateStore(context, storeName);
+  const fullKey = prefixedKey(entry.keyPrefix, key, storeName);
+  try {
+    return await entry.store.get(consistency ? { key: fullKey, metadata, consistency } : { key: fullKey, metadata });
+  } catch (error) {
+    throw storeError(error, 'ERR_STATE_GET', `fail to get ${key} from state store ${storeName}: ${errorText(error)}`);
+  }
+}
+
+export interface SaveItem {
+  key: string;
+  value: Uint8Array;
+  etag?: string;
+  metadata: Metadata;
+  options: StateOptions;
+  contentType?: string;
+}
+
+export async function saveState(context: StateApiContext, storeName: string, items: SaveItem[]): Promise<void> {
+  const entry = stateStore(context, storeName);
+  if (items.length === 0) return;
+  const requests = items.map((item) => {
+    if (item.key === '') throw malformedRequest('"key" is a required field');
+    return { ...item, key: prefixedKey(entry.keyPrefix, item.key, storeName) };
+  });
+  try {
+    if (requests.length === 1) await entry.store.set(requests[0]!);
+    else await bulk.set(entry.store, requests);
+  } catch (error) {
+    throw writeError(error, 'ERR_STATE_SAVE', (inner) => `failed saving state in state store ${storeName}: ${inner}`);
+  }
+}
+
+export async function deleteState(
+  context: StateApiContext,
+  storeName: string,
+  request: { key: string; etag?: string; metadata: Metadata; options: StateOptions },
+): Promise<void> {
+  const entry = stateStore(context, storeName);
+  const key = prefixedKey(entry.keyPrefix, request.key, storeName);
+  try {
+    await entry.store.delete({ ...request, key });
+  } catch (error) {
+    throw writeError(error, 'ERR_STATE_DELETE', (inner) => `failed deleting state with key ${request.key}: ${inner}`);
+  }
+}
+
+export async function bulkGetState(
+  context: StateApiContext,
+  storeName: string,
+  keys: string[],
+  metadata: Metadata,
+  parallelism?: number,
+): Promise<BulkGetItem[]> {
+  const entry = stateStore(context, storeName);
+  if (keys.length === 0) return [];
+  const requests = keys.map((key) => ({ key: prefixedKey(entry.keyPrefix, key, storeName), metadata }));
+  let items: BulkGetItem[];
+  try {
+    items = await bulk.get(entry.store, requests, parallelism ? { parallelism } : undefined);
+  } catch (error) {
+    throw storeError(error, 'ERR_STATE_BULK_GET', errorText(error));
+  }
+  return items.map((item, i) => ({ ...item, key: keys[i] ?? originalKey(item.key) }));
+}
+
+function queryError(storeName: string, reason: string, inner: string): ApiError {
+  const message = `state store ${storeName} query failed: ${inner}`;
+  return new ApiError(500, 'ERR_STATE_QUERY', message, ErrorCode.Internal, [
+    resourceInfo('state', storeName, message),
+    errorInfo(reason),
+  ]);
+}
+
+/** `queryText` is the JSON query document as sent (HTTP body, gRPC `query` string). */
+export async function queryState(context: StateApiContext, storeName: string, queryText: string, metadata: Metadata): Promise<QueryResponse> {
+  const entry = stateStore(context, storeName, true);
+  if (!isQueryableStore(entry.store)) {
+    const message = 'state store does not support querying';
+    throw new ApiError(500, 'ERR_STATE_STORE_NOT_SUPPORTED', message, ErrorCode.Internal, [
+      resourceInfo('state', storeName, message),
+      errorInfo('DAPR_STATE_QUERYING_NOT_SUPPORTED'),
+    ]);
+  }
+  let query: ReturnType<typeof parseQuery>;
+  try {
+    query = parseQuery(JSON.parse(queryText));
+  } catch (error) {
+    throw queryError(storeName, 'DAPR_STATE_QUERY_FAILED', `failed to parse JSON query body: ${errorText(error)}`);
+  }
+  try {
+    const response = await entry.store.query({ query, metadata });
+    return { ...response, items: response.items.map((item) => ({ ...item, key: originalKey(item.key) })) };
+  } catch (error) {
+    throw queryError(storeName, 'DAPR_STATE_QUERY_FAILED', errorText(error));
+  }
+}

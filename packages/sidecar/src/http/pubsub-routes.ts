@@ -1,0 +1,83 @@
+/** HTTP publish endpoints (spec §2.2.2, §2.2.3). */
+import { ErrorCode } from '@daprkit/component-sdk';
+import { ApiError, errorInfo, resourceInfo } from '../api/errors.js';
+import { type PublishContext, bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
+import { describeJsonType, field, isObject, metadataField, queryMetadata, readBody, sendJson, sendNoContent } from './io.js';
+import type { Router } from './router.js';
+
+function eventsError(pubsubName: string, topic: string, message: string, reason: string): ApiError {
+  return new ApiError(400, 'ERR_PUBSUB_EVENTS_SER', message, ErrorCode.InvalidArgument, [
+    errorInfo(reason),
+    resourceInfo('pubsub', pubsubName, message),
+  ]);
+}
+
+/** A bulk entry's `event` as bytes, by its content type (spec §2.2.3). */
+function entryBytes(event: unknown, contentType: string, mismatch: () => ApiError): Buffer {
+  const media = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  if (media === 'application/octet-stream') {
+    if (typeof event !== 'string') throw mismatch();
+    return Buffer.from(event, 'base64');
+  }
+  if (media.startsWith('text/') || media === 'application/xml') {
+    if (typeof event !== 'string') throw mismatch();
+    return Buffer.from(event);
+  }
+  if (media === 'application/json' || media === 'application/cloudevents+json') return Buffer.from(JSON.stringify(event ?? null));
+  throw mismatch();
+}
+
+export function registerPubSubRoutes(router: Router, context: PublishContext): void {
+  const bulkHandler = async ({ req, res, params, query }: Parameters<Parameters<Router['add']>[2]>[0]) => {
+    const pubsubName = params.pubsubName!;
+    const topic = params.topic!;
+    const metadata = queryMetadata(query);
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+      if (!Array.isArray(body)) throw new Error(`expected a JSON array of entries like [{"entryId":"1","event":...,"contentType":"application/json"}], got ${describeJsonType(body)}`);
+    } catch (error) {
+      const message = `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: ${(error as Error).message}`;
+      throw eventsError(pubsubName, topic, message, 'DAPR_PUBSUB_UNMARSHAL_EVENTS');
+    }
+    const mismatch = () =>
+      eventsError(pubsubName, topic, `error when marshalling cloud event envelope for topic ${topic} pubsub ${pubsubName}: error: mismatch between contentType and event`, 'DAPR_PUBSUB_MARSHAL_ENVELOPE');
+    const entries = body.map((entry, i) => {
+      if (!isObject(entry)) throw eventsError(pubsubName, topic, `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} must be an object`, 'DAPR_PUBSUB_UNMARSHAL_EVENTS');
+      const contentType = String(field(entry, 'contentType') ?? '');
+      const id = field(entry, 'entryId');
+      const entryMetadata = field(entry, 'metadata');
+      return {
+        entryId: typeof id === 'string' ? id : '',
+        event: entryBytes(field(entry, 'event'), contentType, mismatch),
+        contentType,
+        ...(isObject(entryMetadata) ? { metadata: metadataField(entry, 'metadata', `[${i}]`) } : {}),
+      };
+    });
+    const failed = await bulkPublish(context, { pubsubName, topic, metadata, entries, traceparent: String(req.headers.traceparent ?? '') });
+    if (failed.length === 0) return sendNoContent(res);
+    // `entryID` as well: @dapr/dapr matches failed entries by that spelling.
+    const responseData = {
+      failedEntries: failed.map((f) => ({ entryId: f.entryId, entryID: f.entryId, error: f.error })),
+      errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE',
+    };
+    const error = bulkPublishFailure({ pubsubName, topic }, failed);
+    sendJson(res, 500, responseData, { 'metadata.responseData': JSON.stringify(responseData), 'metadata.error': error.message.replace(/[\r\n]/g, ' ') });
+  };
+  router.add(['POST', 'PUT'], '/v1.0-alpha1/publish/bulk/{pubsubName}/{topic*}', bulkHandler);
+  router.add(['POST', 'PUT'], '/v1.0/publish/bulk/{pubsubName}/{topic*}', bulkHandler);
+
+  router.add(['POST', 'PUT'], '/v1.0/publish/{pubsubName}/{topic*}', async ({ req, res, params, query }) => {
+    await publish(context, {
+      pubsubName: params.pubsubName!,
+      topic: params.topic!,
+      data: await readBody(req),
+      contentType: req.headers['content-type'] ?? '',
+      metadata: queryMetadata(query),
+      traceparent: String(req.headers.traceparent ?? ''),
+      tracestate: String(req.headers.tracestate ?? ''),
+    });
+    sendNoContent(res);
+  });
+}

@@ -1,0 +1,63 @@
+/** The Dapr HTTP API on plain `node:http`: API-token check, routing, one place that turns errors into responses. */
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, toApiError } from '../api/errors.js';
+import type { Runtime } from '../runtime.js';
+import { sendError, sendText } from './io.js';
+import { registerMiscRoutes } from './misc-routes.js';
+import { registerPubSubRoutes } from './pubsub-routes.js';
+import { Router } from './router.js';
+import { registerStateRoutes } from './state-routes.js';
+
+export const API_TOKEN_HEADER = 'dapr-api-token';
+const TOKEN_EXEMPT = new Set(['v1.0/healthz', 'v1.0/healthz/outbound']);
+
+export function buildRouter(runtime: Runtime): Router {
+  const router = new Router();
+  registerStateRoutes(router, runtime);
+  registerPubSubRoutes(router, runtime);
+  registerMiscRoutes(router, runtime);
+  return router;
+}
+
+export interface HttpApiOptions {
+  host: string;
+  port: number;
+  apiToken?: string;
+}
+
+export async function startHttpApi(runtime: Runtime, options: HttpApiOptions): Promise<{ server: Server; port: number }> {
+  const router = buildRouter(runtime);
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const match = router.match(req.method ?? 'GET', path);
+    if (match.kind === 'not-found') return sendText(res, 404, '404 page not found');
+    if (match.kind === 'method-not-allowed') return sendText(res, 405, 'Method Not Allowed');
+    if (match.kind === 'bad-path') return sendText(res, 400, 'invalid path escape');
+    if (options.apiToken && !(req.method === 'GET' && TOKEN_EXEMPT.has(match.pattern))) {
+      if (req.headers[API_TOKEN_HEADER] !== options.apiToken) return sendText(res, 401, 'invalid api token');
+    }
+    delete req.headers[API_TOKEN_HEADER];
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    match.handler({ req, res, params: match.params, query }).catch((error: unknown) => {
+      const apiError = toApiError(error);
+      if (!(error instanceof ApiError)) runtime.logger.error('unexpected error in HTTP API', { path: match.pattern, error: apiError.message });
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, apiError);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

@@ -1,0 +1,22 @@
+import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { PostgresStateStore } from './store.js';
+import { VERSION } from './version.js';
+
+export { createPostgresStateStore, PostgresStateStore } from './store.js';
+export { type PostgresStateStoreMetadata, postgresStateStoreMetadataSchema } from './metadata.js';
+export { VERSION } from './version.js';
+
+/**
+ * Served as `state.daprkit-postgresql` over a socket, and as `state.postgresql` / `state.postgres` (contrib's v1,
+ * the default version) in the daprkit sidecar.
+ */
+export const definitions: ComponentDefinition[] = [
+  defineComponent({
+    kind: 'state',
+    socketName: 'daprkit-postgresql',
+    types: ['state.postgresql', 'state.postgres'],
+    packageName: '@daprkit/state-postgresql',
+    version: VERSION,
+    create: ({ logger }) => new PostgresStateStore({ logger }),
+  }),
+];

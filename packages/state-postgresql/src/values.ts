@@ -1,0 +1,55 @@
+/**
+ * contrib v1's value encoding: JSON goes into the `jsonb` column as is; anything else is stored as a base64 JSON
+ * string with `isbinary = true`. Contract values are always bytes, so "is it JSON?" is decided by parsing them.
+ */
+import { ETagInvalidError } from '@daprkit/component-sdk';
+
+export interface StoredValue {
+  /** Text for the `value jsonb` column. */
+  json: string;
+  isBinary: boolean;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8 = new TextEncoder();
+
+// JSON that JSON.parse accepts but jsonb rejects: \u0000, unpaired surrogate escapes, and numbers beyond the
+// numeric type's exponent range. Erring towards "binary" is harmless: binary round-trips byte-exact.
+const NUL_ESCAPE = /\\u0000/;
+const SURROGATE_PAIR_ESCAPE = /\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}/g;
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const HUGE_EXPONENT = /[eE][+-]?0*\d{5}/;
+
+function jsonbText(bytes: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (NUL_ESCAPE.test(text) || HUGE_EXPONENT.test(text)) return undefined;
+  if (SURROGATE_ESCAPE.test(text.replace(SURROGATE_PAIR_ESCAPE, ''))) return undefined;
+  return text;
+}
+
+export function encodeValue(bytes: Uint8Array): StoredValue {
+  const json = jsonbText(bytes);
+  if (json !== undefined) return { json, isBinary: false };
+  return { json: JSON.stringify(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')), isBinary: true };
+}
+
+/** `json` is the column's text output: jsonb's normalized JSON, or the quoted base64 of a binary value. */
+export function decodeValue(json: string, isBinary: boolean): Uint8Array {
+  if (!isBinary) return utf8.encode(json);
+  return new Uint8Array(Buffer.from(JSON.parse(json) as string, 'base64'));
+}
+
+const MAX_XID = 2 ** 32 - 1;
+
+/** ETags are the row's `xmin` (a uint32 transaction id) in decimal; anything else is invalid. */
+export function parseETag(etag: string): string {
+  const n = /^\d{1,10}$/.test(etag) ? Number(etag) : Number.NaN;
+  if (!(n <= MAX_XID)) throw new ETagInvalidError(`invalid etag value: '${etag}' is not an unsigned 32-bit integer`);
+  return String(n);
+}

@@ -1,0 +1,19 @@
+import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { RedisStateStore } from './redis-state-store.js';
+import { VERSION } from './version.js';
+
+export { RedisStateStore, createRedisStateStore, type RedisStateStoreOptions } from './redis-state-store.js';
+export { redisStateStoreMetadataSchema } from './metadata.js';
+export { VERSION } from './version.js';
+
+/** Served as `state.daprkit-redis` over a socket, and as `state.redis` in the daprkit sidecar. */
+export const definitions: ComponentDefinition[] = [
+  defineComponent({
+    kind: 'state',
+    socketName: 'daprkit-redis',
+    types: ['state.redis'],
+    packageName: '@daprkit/state-redis',
+    version: VERSION,
+    create: ({ logger }) => new RedisStateStore({ logger }),
+  }),
+];

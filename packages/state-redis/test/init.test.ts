@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
+import { InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
+import { describe, expect, it } from 'vitest';
+import { RedisStateStore } from '../src/index.js';
+import { describeWithRedis, storeProperties } from './support/redis.js';
+
+/** daprd gives a component 5 s to initialise. */
+const DAPRD_INIT_TIMEOUT_MS = 5000;
+
+async function initFailure(properties: Record<string, string>, logger?: Logger): Promise<{ error: Error; ms: number }> {
+  const store = new RedisStateStore({ logger });
+  const started = performance.now();
+  const error = await store.init(properties).then(
+    () => new Error('init unexpectedly succeeded'),
+    (err: Error) => err,
+  );
+  await store.close();
+  return { error, ms: performance.now() - started };
+}
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const record = (message: string, fields?: Record<string, unknown>) => {
+    lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  };
+  return { lines, debug: record, info: record, warn: record, error: record };
+}
+
+describe('init failures without a server', () => {
+  it('fails fast, naming redisHost, when nothing listens', async () => {
+    const { error, ms } = await initFailure({ redisHost: '127.0.0.1:1' });
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toBe("metadata 'redisHost': cannot connect to 127.0.0.1:1 (ECONNREFUSED)");
+    expect(ms).toBeLessThan(DAPRD_INIT_TIMEOUT_MS);
+  });
+
+  it('gives up after dialTimeout when the server accepts but never answers', async () => {
+    const sockets: Socket[] = [];
+    // Accepts TCP and reads (so a client close is seen) but never speaks RESP.
+    const silent = createServer((socket) => sockets.push(socket.resume()));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const { error, ms } = await initFailure({ redisHost: `127.0.0.1:${port}`, dialTimeout: '300' });
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect(error.message).toBe(`metadata 'redisHost': cannot connect to 127.0.0.1:${port} within dialTimeout (300 ms)`);
+      expect(ms).toBeGreaterThanOrEqual(290);
+      expect(ms).toBeLessThan(1500);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(sockets.every((socket) => socket.closed)).toBe(true); // the failed init left nothing open
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it('rejects bad metadata before connecting', async () => {
+    const { error } = await initFailure({ redisHost: '127.0.0.1:1', redisType: 'cluster' });
+    expect(error).toBeInstanceOf(InvalidMetadataError);
+    expect(error.message).toMatch(/^metadata 'redisType': /);
+  });
+});
+
+describeWithRedis('init against the real server', () => {
+  it('names redisPassword on rejected credentials without echoing them or logging metadata values', async () => {
+    // The test server's default user has no password (any password is accepted), so an unknown ACL user
+    // triggers the rejection; Redis answers WRONGPASS alike for a bad user and a bad password.
+    const password = `pw-${randomUUID()}`;
+    const user = `daprkit-no-such-user-${randomUUID()}`;
+    const logger = recordingLogger();
+    const { error, ms } = await initFailure(storeProperties({ redisUsername: user, redisPassword: password, poolSize: '4' }), logger);
+    expect(error).toBeInstanceOf(InvalidMetadataError);
+    expect((error as InvalidMetadataError).field).toBe('redisPassword');
+    expect(error.message).not.toContain(password);
+    expect(error.message).not.toContain(user);
+    expect(ms).toBeLessThan(DAPRD_INIT_TIMEOUT_MS);
+    for (const line of logger.lines) {
+      expect(line).not.toContain(password);
+      expect(line).not.toContain(user);
+    }
+  });
+
+  it('names redisDB when the database does not exist', async () => {
+    const { error } = await initFailure(storeProperties({ redisDB: '9999' }));
+    expect(error).toBeInstanceOf(InvalidMetadataError);
+    expect((error as InvalidMetadataError).field).toBe('redisDB');
+  });
+
+  it('logs only field names for settings without effect', async () => {
+    const logger = recordingLogger();
+    const store = new RedisStateStore({ logger });
+    await store.init(storeProperties({ poolSize: '17', queryIndexes: '[{"name":"secret-index"}]' }));
+    await store.close();
+    expect(logger.lines.join('\n')).toContain('"fields":["poolSize","queryIndexes"]');
+    expect(logger.lines.join('\n')).not.toMatch(/17|secret-index/);
+  });
+});
