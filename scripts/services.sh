@@ -14,15 +14,15 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=lib/common.sh
+# shellcheck source=scripts/lib/common.sh
 source "$HERE/lib/common.sh"
-# shellcheck source=lib/redis.sh
+# shellcheck source=scripts/lib/redis.sh
 source "$HERE/lib/redis.sh"
-# shellcheck source=lib/postgres.sh
+# shellcheck source=scripts/lib/postgres.sh
 source "$HERE/lib/postgres.sh"
-# shellcheck source=lib/mysql.sh
+# shellcheck source=scripts/lib/mysql.sh
 source "$HERE/lib/mysql.sh"
-# shellcheck source=lib/kafka.sh
+# shellcheck source=scripts/lib/kafka.sh
 source "$HERE/lib/kafka.sh"
 
 ALL_SERVICES=(redis postgres mysql kafka)
@@ -49,7 +49,8 @@ parse_services() {
 }
 
 # One `up`/`down` at a time per services dir: several sessions and test
-# runners share this machine.
+# runners share this machine. Fd 9 holds the lock: every daemon is started
+# with `9>&-`, or it would inherit the lock and hold it forever.
 take_lock() {
   mkdir -p "$SERVICES_DIR"
   chmod 755 "$SERVICES_DIR" 2>/dev/null || true # postgres/mysql users must traverse it
@@ -122,6 +123,8 @@ cmd_down() {
       "${s}_stop"
     elif "${s}_ready"; then
       warn "$s: answering, but not started by this script (no live pid file): leaving it alone"
+    else
+      log "$s: not running"
     fi
     if ((purge)); then
       log "$s: deleting $SERVICES_DIR/$s"
@@ -137,7 +140,7 @@ cmd_status() {
     pid=$("${s}_pid" || true)
     if "${s}_ready"; then
       printf '%-9s running (%s%s)\n' "$s:" "$("${s}_version" || true)" \
-        "${pid:+, pid $pid}${pid:-, not started by services.sh}"
+        "${pid:+, pid $pid}$([[ -n $pid ]] || echo ', not started by services.sh')"
     elif [[ -n $pid ]]; then
       printf '%-9s not running (pid %s alive but not answering)\n' "$s:" "$pid"
       all=1

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # (variables are used by the other lib files)
 # Shared helpers for scripts/services.sh. Sourced, not executed.
 
 SERVICES_DIR="${DAPRKIT_SERVICES_DIR:-/tmp/daprkit-services}"

@@ -191,13 +191,14 @@ kafka_start() {
     # setsid: own session, so Ctrl-C / CI killing the caller's process group
     # leaves the broker alone. bash -c writes its own pid, then execs java, so
     # the pid file holds the JVM's pid.
+    # shellcheck disable=SC2016  # \$\$ and \$@ are for the inner bash
     setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_PIDFILE" \
       java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
       -Dkafka.logs.dir="$KAFKA_DIR/logs" \
       -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-      </dev/null >>"$KAFKA_DIR/kafka.out" 2>&1 &
+      </dev/null >>"$KAFKA_DIR/kafka.out" 2>&1 9>&- &
     sleep 0.2
   fi
 

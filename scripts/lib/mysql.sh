@@ -37,7 +37,7 @@ mysql_version() { "$(mysqld_bin)" --version 2>/dev/null | sed -n 's/.*Ver \([^ ]
 # plugin). mariadb-install-db creates root@localhost and, when run as a
 # normal user, <that user>@localhost that way.
 mysql_admin_sql() {
-  "$(mysql_client)" --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" --connect-timeout=5 "$@"
+  "$(mysql_client)" --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" --connect-timeout=5
 }
 
 mysql_ready() {
@@ -83,7 +83,7 @@ mysql_start() {
       --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
       --max-connections=500 --skip-log-bin \
       --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --sync-binlog=0 \
-      </dev/null >"$MYSQL_DIR/mysqld.out" 2>&1 &
+      </dev/null >"$MYSQL_DIR/mysqld.out" 2>&1 9>&- &
     local launcher=$!
     for ((i = 0; i < 600; i++)); do
       "$(mysql_admin)" --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" \

@@ -14,6 +14,7 @@ postgres_env() {
 # Newest server version installed under /usr/lib/postgresql/<ver>/bin.
 pg_bin() {
   local d
+  # shellcheck disable=SC2012  # fixed, well-known path names
   d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   [[ -n $d && -x $d/initdb ]] && echo "$d"
 }
@@ -81,7 +82,7 @@ EOF
 
   if ! pid_alive "$PG_DATA/postmaster.pid" postgres; then
     log "postgres: starting"
-    as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >"$PG_DIR/pg_ctl.out" 2>&1 ||
+    as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >"$PG_DIR/pg_ctl.out" 2>&1 9>&- ||
       fail_with_logs postgres "pg_ctl start failed" "$PG_DIR/pg_ctl.out" "$PG_LOG"
   fi
   local i

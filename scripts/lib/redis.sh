@@ -35,7 +35,7 @@ redis_start() {
     --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
     --daemonize yes --pidfile "$REDIS_DIR/redis.pid" \
     --logfile "$REDIS_DIR/redis.log" --dir "$REDIS_DIR/data" \
-    --save '' --appendonly no </dev/null >"$REDIS_DIR/redis.out" 2>&1 ||
+    --save '' --appendonly no </dev/null >"$REDIS_DIR/redis.out" 2>&1 9>&- ||
     fail_with_logs redis "redis-server failed to launch" "$REDIS_DIR/redis.out" "$REDIS_DIR/redis.log"
   for ((i = 0; i < 200; i++)); do
     redis_ping && return 0
