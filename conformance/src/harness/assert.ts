@@ -58,4 +58,5 @@ export const isEmptyBytes = (data: Uint8Array | undefined | null): boolean =>
 export const isEmptyText = (text: string | undefined | null): boolean =>
   text === undefined || text === null || text === '';
 
-export const sortedNumbersText = (values: Iterable<number>): string => JSON.stringify([...values].sort((a, b) => a - b));
+export const sortedNumbersText = (values: Iterable<number>): string =>
+  JSON.stringify([...values].sort((a, b) => a - b));

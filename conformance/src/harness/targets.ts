@@ -11,25 +11,16 @@ export interface Target<K extends ComponentKind> {
   close(): Promise<void>;
 }
 
-/** The agreed shape of `@daprkit/component-sdk/testing` (only what the suite uses). */
-interface TestingModule {
-  startTestServer(
-    definitions: ComponentDefinition[],
-    options?: { folder?: string },
-  ): Promise<{ socketPath(name?: string): string; close(): Promise<void> }>;
-  createTestClient(socketPath: string): { [K in ComponentKind]: (instanceName?: string) => ComponentKinds[K] } & {
-    close(): Promise<void>;
-  };
-}
+type TestingModule = typeof import('@daprkit/component-sdk/testing');
 
 // Loaded lazily: in-process runs must not pay for (or depend on) the gRPC stack.
-const TESTING_MODULE = '@daprkit/component-sdk/testing';
-
 async function loadTesting(): Promise<TestingModule> {
   try {
-    return (await import(TESTING_MODULE)) as TestingModule;
+    return await import('@daprkit/component-sdk/testing');
   } catch (err) {
-    throw new Error(`socket mode needs ${TESTING_MODULE}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `socket mode needs @daprkit/component-sdk/testing: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -46,7 +37,7 @@ export async function openTarget<K extends ComponentKind>(
   const server = await testing.startTestServer([definition as ComponentDefinition]);
   try {
     const client = testing.createTestClient(server.socketPath());
-    const component = client[definition.kind](instanceName) as ComponentKinds[K];
+    const component = client[definition.kind](instanceName) as unknown as ComponentKinds[K];
     return {
       component,
       async close() {

@@ -70,13 +70,13 @@ export async function openPool(settings: MySqlSettings): Promise<Pool> {
     timezone: 'Z',
     // Conditional upserts report "0 rows affected" for an untouched row only without CLIENT_FOUND_ROWS.
     flags: ['-FOUND_ROWS'],
-    // MySQL 8 returns the JSON column parsed; we want its text (MariaDB's JSON is text anyway).
+    // mysql2 parses JSON columns (MySQL 8, and MariaDB's JSON alias) by default; values must come back as their text.
     jsonStrings: true,
     connectionLimit: 10,
   });
   pool.pool.on('connection', (connection) => {
     // Queued before any statement of whoever acquires this new connection; a connection that cannot be switched
-    // to UTC must not serve TTL arithmetic, so it is dropped (its queued statements then fail and are retried by callers).
+    // to UTC must not serve TTL arithmetic, so it is dropped: its queued statements fail rather than run in the wrong zone.
     connection.query("SET time_zone = '+00:00'", (err) => {
       if (err) connection.destroy();
     });

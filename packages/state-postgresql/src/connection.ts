@@ -42,14 +42,17 @@ function parseUrlDsn(text: string): LibpqParams {
 function parseKeyValueDsn(text: string): LibpqParams {
   const params: LibpqParams = {};
   const pattern = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:[^\s'\\]|\\.)*))/gy;
-  let match: RegExpExecArray | null;
   let end = 0;
-  while ((match = pattern.exec(text)) !== null && match[0] !== '') {
+  // Sticky + global: matches must follow each other, so `end` stops at the first thing that is not a pair.
+  for (const match of text.matchAll(pattern)) {
     params[match[1]!] = (match[2] ?? match[3] ?? '').replace(/\\(.)/g, '$1');
-    end = pattern.lastIndex;
+    end = match.index + match[0].length;
   }
   if (text.slice(end).trim() !== '') {
-    throw new InvalidMetadataError('connectionString', 'is neither a postgres:// URL nor a libpq key=value list (value hidden)');
+    throw new InvalidMetadataError(
+      'connectionString',
+      'is neither a postgres:// URL nor a libpq key=value list (value hidden)',
+    );
   }
   return params;
 }

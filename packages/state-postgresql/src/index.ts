@@ -2,15 +2,15 @@ import { type ComponentDefinition, defineComponent } from '@daprkit/component-sd
 import { PostgresStateStore } from './store.js';
 import { VERSION } from './version.js';
 
-export { createPostgresStateStore, PostgresStateStore } from './store.js';
 export { type PostgresStateStoreMetadata, postgresStateStoreMetadataSchema } from './metadata.js';
+export { createPostgresStateStore, PostgresStateStore } from './store.js';
 export { VERSION } from './version.js';
 
 /**
  * Served as `state.daprkit-postgresql` over a socket, and as `state.postgresql` / `state.postgres` (contrib's v1,
  * the default version) in the daprkit sidecar.
  */
-export const definitions: ComponentDefinition[] = [
+export const definitions: ComponentDefinition<'state'>[] = [
   defineComponent({
     kind: 'state',
     socketName: 'daprkit-postgresql',

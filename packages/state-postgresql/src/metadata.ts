@@ -2,9 +2,9 @@
  * Component metadata of `state.postgresql` v1 (contrib names, aliases and defaults), validated into settings.
  */
 import { availableParallelism } from 'node:os';
-import { InvalidMetadataError, type Metadata, type MetadataOf, field, parseMetadata } from '@daprkit/component-sdk';
+import { field, InvalidMetadataError, type Metadata, type MetadataOf, parseMetadata } from '@daprkit/component-sdk';
 import type { PoolConfig } from 'pg';
-import { type LibpqParams, describeTarget, parseDsn, toPoolConfig } from './connection.js';
+import { describeTarget, type LibpqParams, parseDsn, toPoolConfig } from './connection.js';
 
 /** How long init may wait for the first connection, so daprd's component init timeout is never the one to fire. */
 export const MAX_CONNECT_TIMEOUT_MS = 5_000;
@@ -22,7 +22,12 @@ export const postgresStateStoreMetadataSchema = {
   user: field.string({ description: 'overrides the DSN user' }),
   password: field.string({ secret: true, description: 'overrides the DSN password' }),
   sslRootCert: field.string({ description: 'path of a PEM CA bundle (libpq sslrootcert)' }),
-  timeout: field.duration({ aliases: ['timeoutInSeconds'], default: 20_000, min: 1_000, description: 'per-operation timeout' }),
+  timeout: field.duration({
+    aliases: ['timeoutInSeconds'],
+    default: 20_000,
+    min: 1_000,
+    description: 'per-operation timeout',
+  }),
   tableName: field.string({ default: 'state', description: 'state table, may be schema-qualified' }),
   metadataTableName: field.string({ default: 'dapr_metadata', description: 'migration/GC bookkeeping table' }),
   cleanupInterval: field.duration({
@@ -60,7 +65,10 @@ const IDENTIFIER = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
 
 function identifier(value: string, name: string): string {
   if (!IDENTIFIER.test(value)) {
-    throw new InvalidMetadataError(name, `'${value}' is not a valid table name (letters, digits, '_', optional 'schema.')`);
+    throw new InvalidMetadataError(
+      name,
+      `'${value}' is not a valid table name (letters, digits, '_', optional 'schema.')`,
+    );
   }
   return value;
 }
@@ -95,10 +103,16 @@ export function readSettings(properties: Metadata): PostgresSettings {
       ...toPoolConfig(params),
       max: m.maxConns || Math.max(4, availableParallelism()),
       idleTimeoutMillis: m.connectionMaxIdleTime,
-      connectionTimeoutMillis: Math.min(timeoutMs, MAX_CONNECT_TIMEOUT_MS, dsnConnectTimeoutMs > 0 ? dsnConnectTimeoutMs : Infinity),
+      connectionTimeoutMillis: Math.min(
+        timeoutMs,
+        MAX_CONNECT_TIMEOUT_MS,
+        dsnConnectTimeoutMs > 0 ? dsnConnectTimeoutMs : Infinity,
+      ),
       // The server cancels cleanly; the client-side bound only catches a dead network. PgBouncer rejects
       // statement_timeout as a startup parameter, so the PgBouncer modes rely on the client-side bound alone.
-      ...(namedStatements ? { statement_timeout: timeoutMs, query_timeout: timeoutMs + 1_000 } : { query_timeout: timeoutMs }),
+      ...(namedStatements
+        ? { statement_timeout: timeoutMs, query_timeout: timeoutMs + 1_000 }
+        : { query_timeout: timeoutMs }),
     },
     target: describeTarget(params),
     password: params.password,

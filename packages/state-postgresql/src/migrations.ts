@@ -68,7 +68,9 @@ async function ensureMetadataTable(pool: Pool, metadataTableName: string): Promi
   // Parallel CREATE TABLE IF NOT EXISTS can still collide on pg_type's unique index: retry, as contrib does.
   for (let attempt = 1; ; attempt++) {
     try {
-      await pool.query(`CREATE TABLE IF NOT EXISTS ${metadataTableName} (key text NOT NULL PRIMARY KEY, value text NOT NULL)`);
+      await pool.query(
+        `CREATE TABLE IF NOT EXISTS ${metadataTableName} (key text NOT NULL PRIMARY KEY, value text NOT NULL)`,
+      );
       return;
     } catch (err) {
       if (!isUniqueViolation(err) || attempt === 3) throw err;
@@ -94,7 +96,8 @@ export async function migrate(pool: Pool, target: MigrationTarget): Promise<void
     await run(`SELECT value FROM ${meta} WHERE key = 'lock' FOR UPDATE`);
     const { rows } = await run<{ value: string }>(`SELECT value FROM ${meta} WHERE key = 'migrations'`);
     const level = rows[0] === undefined ? 0 : Number(rows[0].value);
-    if (!Number.isInteger(level) || level < 0) throw new Error(`invalid migration level '${rows[0]?.value}' in ${meta}`);
+    if (!Number.isInteger(level) || level < 0)
+      throw new Error(`invalid migration level '${rows[0]?.value}' in ${meta}`);
     // contrib's v1 level key is shared by every state table of this metadata table, so a level alone does not prove
     // that *this* table exists: check it too, and (re)apply the idempotent migrations when it is behind.
     const { rowCount } = await run(

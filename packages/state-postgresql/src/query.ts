@@ -8,7 +8,7 @@
  *   operand is rejected, as contrib does.
  * - Results are ordered by the sort keys (jsonb ordering), then by key, so pages are stable.
  */
-import { type FilterNode, InvalidArgumentError, type Query, parseQueryFilter } from '@daprkit/component-sdk';
+import { type FilterNode, InvalidArgumentError, parseQueryFilter, type Query } from '@daprkit/component-sdk';
 import { LIVE } from './statements.js';
 
 export interface TranslatedQuery {
@@ -64,7 +64,10 @@ export function translateQuery(table: string, query: Query): TranslatedQuery {
   const filter = parseQueryFilter(query.filter);
   // Binary values are not JSON documents, and expired rows are gone as far as readers are concerned.
   const where = ['NOT isbinary', LIVE, ...(filter ? [condition(filter, bind)] : [])];
-  const order = [...(query.sort ?? []).map((s) => `value #> ${path(s.key, bind)} ${s.order === 'DESC' ? 'DESC' : 'ASC'}`), 'key'];
+  const order = [
+    ...(query.sort ?? []).map((s) => `value #> ${path(s.key, bind)} ${s.order === 'DESC' ? 'DESC' : 'ASC'}`),
+    'key',
+  ];
   const offset = pageOffset(query.page?.token);
   const limit = query.page?.limit ?? 0;
   let text = `SELECT key, value::text AS value, xmin::text AS etag FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')}`;

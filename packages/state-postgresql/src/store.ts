@@ -1,37 +1,34 @@
 import {
   type BulkGetItem,
-  DaprkitError,
   type DeleteRequest,
   ETagMismatchError,
-  ErrorCode,
   FailedPreconditionError,
   type GetRequest,
   type GetResponse,
-  InvalidMetadataError,
+  hasETag,
+  isFirstWrite,
   type Logger,
   type Metadata,
+  parseTtlInSeconds,
+  type QueryableStore,
   type QueryRequest,
   type QueryResponse,
-  type QueryableStore,
   type SetRequest,
   StateFeature,
   type StateStore,
-  type TransactionOperation,
-  type TransactionRequest,
-  type TransactionalStore,
-  UnavailableError,
-  hasETag,
-  isFirstWrite,
-  parseTtlInSeconds,
   silentLogger,
   startCleanupLoop,
+  type TransactionalStore,
+  type TransactionOperation,
+  type TransactionRequest,
   ttlExpireTimeMetadata,
 } from '@daprkit/component-sdk';
 import pg, { type Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import { classify, connectError } from './errors.js';
 import { type PostgresSettings, readSettings } from './metadata.js';
 import { migrate } from './migrations.js';
 import { translateQuery } from './query.js';
-import { type Statements, buildStatements } from './statements.js';
+import { buildStatements, type Statements } from './statements.js';
 import { decodeValue, encodeValue, parseETag } from './values.js';
 
 type Queryable = Pool | PoolClient;
@@ -54,33 +51,7 @@ function toResponse(row: StateRow): GetResponse {
   return { data: decodeValue(row.value, row.isbinary), etag: row.etag, ...(metadata ? { metadata } : {}) };
 }
 
-// SQLSTATE classes worth a retry: connection exceptions, serialization failures/deadlocks, server shutdown.
-const TRANSIENT_SQLSTATE = /^(08|40|57P0[1-3])/;
-const TRANSIENT_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
-
-function connectError(settings: PostgresSettings, err: unknown): InvalidMetadataError {
-  let reason = err instanceof Error ? err.message || String((err as { code?: unknown }).code ?? err.name) : String(err);
-  if (settings.password) reason = reason.replaceAll(settings.password, '***');
-  return new InvalidMetadataError('connectionString', `cannot connect to ${settings.target}: ${reason}`);
-}
-
-/** Gives driver failures the SDK's codes (so daprd can tell "retry" from "bad request"); our own errors pass through. */
-function classify(err: unknown): unknown {
-  if (DaprkitError.isInstance(err) || !(err instanceof Error)) return err;
-  const code = String((err as { code?: unknown }).code ?? '');
-  if (code === '57014' || /timeout/i.test(err.message)) {
-    return new DaprkitError(ErrorCode.DeadlineExceeded, `state.postgresql: ${err.message}`, { cause: err, retryable: true });
-  }
-  if (TRANSIENT_SQLSTATE.test(code) || TRANSIENT_NETWORK.has(code) || /Connection terminated/i.test(err.message)) {
-    return new UnavailableError(`state.postgresql: ${err.message}`, { cause: err });
-  }
-  return err;
-}
-
-/**
- * `state.postgresql` v1 on node-postgres: jsonb values, `xmin` ETags, TTL via `expiredate`, the query API over jsonb
- * paths, and the §0.5 collector. Shares tables with Go sidecars running contrib's v1.
- */
+/** Everything that exists between a successful init and close. */
 interface Connection {
   pool: Pool;
   sql: Statements;
@@ -116,7 +87,9 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
     try {
       await pool.query('SELECT 1').catch((err) => Promise.reject(connectError(settings, err)));
       const { tableName, metadataTableName } = settings;
-      await migrate(pool, { tableName, metadataTableName, logger: this.#logger }).catch((err) => Promise.reject(classify(err)));
+      await migrate(pool, { tableName, metadataTableName, logger: this.#logger }).catch((err) =>
+        Promise.reject(classify(err)),
+      );
     } catch (err) {
       await pool.end().catch(() => {});
       throw err;
@@ -200,7 +173,9 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
 
   #ready(): Connection {
     if (this.#connection === undefined) {
-      throw new FailedPreconditionError(this.#closed ? 'component is closed' : 'state.postgresql: init has not completed');
+      throw new FailedPreconditionError(
+        this.#closed ? 'component is closed' : 'state.postgresql: init has not completed',
+      );
     }
     return this.#connection;
   }
@@ -251,7 +226,9 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
     // No row means the guard failed: a stale/unknown ETag, or (first-write) a live row already exists. contrib
     // reports the latter as a plain error; it is the same concurrency conflict, so it is an ETag mismatch here.
     if (rowCount !== 1) {
-      throw new ETagMismatchError(`possible etag mismatch. error from state store: no row was written for key '${request.key}'`);
+      throw new ETagMismatchError(
+        `possible etag mismatch. error from state store: no row was written for key '${request.key}'`,
+      );
     }
   }
 
@@ -263,7 +240,9 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
     }
     const { rowCount } = await this.#query(sql.deleteIfETag(request.key, parseETag(request.etag)), db);
     if (rowCount !== 1) {
-      throw new ETagMismatchError(`possible etag mismatch. error from state store: no row was deleted for key '${request.key}'`);
+      throw new ETagMismatchError(
+        `possible etag mismatch. error from state store: no row was deleted for key '${request.key}'`,
+      );
     }
   }
 
@@ -277,7 +256,10 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
     const { sql } = this.#ready();
     return this.#inTransaction(async (client) => {
       await client.query(`SET LOCAL statement_timeout = ${CLEANUP_TIMEOUT_MS}`);
-      const { rowCount } = await client.query({ ...sql.deleteExpired(), query_timeout: CLEANUP_TIMEOUT_MS + 5_000 } as QueryConfig);
+      const { rowCount } = await client.query({
+        ...sql.deleteExpired(),
+        query_timeout: CLEANUP_TIMEOUT_MS + 5_000,
+      } as QueryConfig);
       return rowCount ?? 0;
     });
   }

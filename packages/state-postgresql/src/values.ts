@@ -36,7 +36,10 @@ function jsonbText(bytes: Uint8Array): string | undefined {
 export function encodeValue(bytes: Uint8Array): StoredValue {
   const json = jsonbText(bytes);
   if (json !== undefined) return { json, isBinary: false };
-  return { json: JSON.stringify(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')), isBinary: true };
+  return {
+    json: JSON.stringify(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')),
+    isBinary: true,
+  };
 }
 
 /** `json` is the column's text output: jsonb's normalized JSON, or the quoted base64 of a binary value. */

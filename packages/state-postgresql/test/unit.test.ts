@@ -63,7 +63,11 @@ describe('metadata', () => {
 
   it('applies contrib defaults and aliases', () => {
     const defaults = readSettings({ connectionString: DSN });
-    expect(defaults).toMatchObject({ tableName: 'state', metadataTableName: 'dapr_metadata', cleanupIntervalMs: 3_600_000 });
+    expect(defaults).toMatchObject({
+      tableName: 'state',
+      metadataTableName: 'dapr_metadata',
+      cleanupIntervalMs: 3_600_000,
+    });
     expect(defaults.pool).toMatchObject({ statement_timeout: 20_000, connectionTimeoutMillis: 5_000 });
     expect(defaults.pool.max).toBeGreaterThanOrEqual(4);
     expect(defaults.namedStatements).toBe(true);
@@ -76,7 +80,12 @@ describe('metadata', () => {
       connectionMaxIdleTime: '30s',
       tableName: 'app.state_x',
     });
-    expect(tuned.pool).toMatchObject({ statement_timeout: 2_000, connectionTimeoutMillis: 2_000, max: 3, idleTimeoutMillis: 30_000 });
+    expect(tuned.pool).toMatchObject({
+      statement_timeout: 2_000,
+      connectionTimeoutMillis: 2_000,
+      max: 3,
+      idleTimeoutMillis: 30_000,
+    });
     expect(tuned).toMatchObject({ cleanupIntervalMs: 0, tableName: 'app.state_x' });
     expect(readSettings({ connectionString: DSN, cleanupInterval: '-1' }).cleanupIntervalMs).toBeLessThan(0);
   });
@@ -101,7 +110,9 @@ describe('metadata', () => {
 
 describe('connection strings', () => {
   it('parses URLs with escapes and query parameters', () => {
-    expect(parseDsn('postgresql://us%40er:p%40ss@db.example:6543/my%20db?sslmode=disable&application_name=app')).toEqual({
+    expect(
+      parseDsn('postgresql://us%40er:p%40ss@db.example:6543/my%20db?sslmode=disable&application_name=app'),
+    ).toEqual({
       user: 'us@er',
       password: 'p@ss',
       host: 'db.example',
@@ -113,7 +124,7 @@ describe('connection strings', () => {
     expect(parseDsn('postgres://[::1]:5433/db')).toMatchObject({ host: '::1', port: '5433' });
   });
 
-  it("parses libpq key=value lists with quoting", () => {
+  it('parses libpq key=value lists with quoting', () => {
     expect(parseDsn(String.raw`host=h port = 1 dbname=d user=u password='p w\'x' sslmode=disable`)).toEqual({
       host: 'h',
       port: '1',
@@ -135,7 +146,9 @@ describe('connection strings', () => {
       password: 'p2',
     });
     expect(settings.pool).toMatchObject({ host: 'b', port: 2, database: 'db2', user: 'u2', password: 'p2' });
-    expect(describeTarget({ host: 'b', port: '2', dbname: 'db2', user: 'u2', password: 'p2' })).toBe('postgres://u2:***@b:2/db2');
+    expect(describeTarget({ host: 'b', port: '2', dbname: 'db2', user: 'u2', password: 'p2' })).toBe(
+      'postgres://u2:***@b:2/db2',
+    );
   });
 
   it('maps sslmode to TLS options', () => {
@@ -199,7 +212,14 @@ describe('query translation', () => {
       filter: { AND: [{ EQ: { [hostile]: hostile } }, { IN: { 'a.b': [hostile, 1] } }, { GT: { n: 1 } }] },
     });
     expect(text).not.toContain('DROP');
-    expect(values).toEqual([[hostile], JSON.stringify(hostile), ['a', 'b'], [JSON.stringify(hostile), '1'], ['n'], '1']);
+    expect(values).toEqual([
+      [hostile],
+      JSON.stringify(hostile),
+      ['a', 'b'],
+      [JSON.stringify(hostile), '1'],
+      ['n'],
+      '1',
+    ]);
   });
 
   it('rejects string operands for range operators', () => {
@@ -210,7 +230,9 @@ describe('query translation', () => {
 
   it('rejects malformed filters and page tokens', () => {
     expect(() => translateQuery('state', { ...base, filter: { LIKE: { a: 1 } } })).toThrow(InvalidArgumentError);
-    expect(() => translateQuery('state', { ...base, filter: { AND: [{ EQ: { a: 1 } }] } })).toThrow(InvalidArgumentError);
+    expect(() => translateQuery('state', { ...base, filter: { AND: [{ EQ: { a: 1 } }] } })).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => translateQuery('state', { ...base, page: { limit: 2, token: 'next' } })).toThrow(InvalidArgumentError);
   });
 

@@ -1,7 +1,7 @@
 import { type DaprkitError, InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisSettings } from './metadata.js';
-import { type ScriptedRedis, registerScripts } from './scripts.js';
+import { registerScripts, type ScriptedRedis } from './scripts.js';
 
 /** ioredis options for the settings; `connected()` tells the retry strategy whether init is over. */
 export function toClientOptions(settings: RedisSettings, connected: () => boolean): RedisOptions {
@@ -76,16 +76,25 @@ function describeConnectError(err: unknown, settings: RedisSettings): DaprkitErr
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const address = `${settings.host}:${settings.port}`;
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
-    return new InvalidMetadataError('redisPassword', 'authentication failed: the server rejected redisUsername/redisPassword');
+    return new InvalidMetadataError(
+      'redisPassword',
+      'authentication failed: the server rejected redisUsername/redisPassword',
+    );
   }
   if (/DB index is out of range/i.test(message)) {
     return new InvalidMetadataError('redisDB', `database ${settings.db} does not exist on the server`);
   }
   if (err instanceof DialTimeout) {
-    return new UnavailableError(`metadata 'redisHost': cannot connect to ${address} within dialTimeout (${settings.dialTimeoutMs} ms)`);
+    return new UnavailableError(
+      `metadata 'redisHost': cannot connect to ${address} within dialTimeout (${settings.dialTimeoutMs} ms)`,
+    );
   }
   if (settings.tls !== undefined && (code?.startsWith('ERR_SSL') || /certificate|SSL|TLS/i.test(message))) {
-    return new UnavailableError(`metadata 'enableTLS': TLS handshake with ${address} failed (${code ?? message})`, { cause: err });
+    return new UnavailableError(`metadata 'enableTLS': TLS handshake with ${address} failed (${code ?? message})`, {
+      cause: err,
+    });
   }
-  return new UnavailableError(`metadata 'redisHost': cannot connect to ${address} (${code ?? message})`, { cause: err });
+  return new UnavailableError(`metadata 'redisHost': cannot connect to ${address} (${code ?? message})`, {
+    cause: err,
+  });
 }

@@ -2,8 +2,8 @@ import { type ComponentDefinition, defineComponent } from '@daprkit/component-sd
 import { RedisStateStore } from './redis-state-store.js';
 import { VERSION } from './version.js';
 
-export { RedisStateStore, createRedisStateStore, type RedisStateStoreOptions } from './redis-state-store.js';
 export { redisStateStoreMetadataSchema } from './metadata.js';
+export { createRedisStateStore, RedisStateStore, type RedisStateStoreOptions } from './redis-state-store.js';
 export { VERSION } from './version.js';
 
 /** Served as `state.daprkit-redis` over a socket, and as `state.redis` in the daprkit sidecar. */

@@ -2,17 +2,17 @@
  * Translation between SDK requests and the scripts' argument/reply layout (see scripts.ts).
  */
 import {
-  type BulkGetItem,
   DaprkitError,
   ETagInvalidError,
   ETagMismatchError,
-  type Metadata,
-  type StateOptions,
-  UnavailableError,
+  type GetResponse,
   hasETag,
   isFirstWrite,
+  type Metadata,
   parseTtlInSeconds,
+  type StateOptions,
   ttlExpireTimeMetadata,
+  UnavailableError,
 } from '@daprkit/component-sdk';
 import { READ_FIELDS_PER_KEY, ReadStatus } from './scripts.js';
 
@@ -48,21 +48,30 @@ export function asBuffer(value: Uint8Array): Buffer {
 
 export type ReadReply = (number | Buffer)[];
 
-/** Item `index` of a read-script reply; `error` is set for keys holding something other than state. */
-export function readItem(key: string, reply: ReadReply, index: number, now: number): BulkGetItem {
+/**
+ * Fills `into` with entry `index` of a read-script reply (data, etag, ttlExpireTime); sets `error` instead for
+ * a key holding something other than state. Writing into the caller's object saves a copy per key.
+ */
+export function readItem<T extends GetResponse & { error?: string }>(
+  into: T,
+  key: string,
+  reply: ReadReply,
+  index: number,
+  now: number,
+): T {
   const at = index * READ_FIELDS_PER_KEY;
   const status = reply[at] as number;
-  if (status === ReadStatus.Missing) return { key };
+  if (status === ReadStatus.Missing) return into;
   if (status === ReadStatus.Unreadable) {
-    return { key, error: `key '${key}' does not hold state: not a hash with 'data' and 'version' fields, nor a plain string` };
+    into.error = `key '${key}' does not hold state: not a hash with 'data' and 'version' fields, nor a plain string`;
+    return into;
   }
-  const pttl = reply[at + 3] as number;
-  const metadata = ttlExpireTimeMetadata(pttl > 0 ? now + pttl : undefined);
-  const item: BulkGetItem = { key, data: reply[at + 1] as Buffer };
+  into.data = reply[at + 1] as Buffer;
   // A legacy plain-string value has no version, hence no ETag (as contrib).
-  if (status === ReadStatus.Hash) item.etag = String(reply[at + 2]);
-  if (metadata !== undefined) item.metadata = metadata;
-  return item;
+  if (status === ReadStatus.Hash) into.etag = String(reply[at + 2]);
+  const pttl = reply[at + 3] as number;
+  if (pttl > 0) into.metadata = ttlExpireTimeMetadata(now + pttl);
+  return into;
 }
 
 /**
@@ -83,4 +92,3 @@ export function toStoreError(err: unknown, keys: readonly string[], inTransactio
   if (err.name === 'ReplyError' || DaprkitError.isInstance(err)) return err;
   return new UnavailableError(`redis: ${err.message}`, { cause: err });
 }
-

@@ -9,20 +9,13 @@ import {
   type SetRequest,
   StateFeature,
   type StateStore,
+  silentLogger,
   type TransactionalStore,
   type TransactionRequest,
-  silentLogger,
 } from '@daprkit/component-sdk';
 import { connect } from './connect.js';
 import { parseRedisSettings } from './metadata.js';
-import {
-  asBuffer,
-  effectiveTtl,
-  expectedVersion,
-  firstWriteFlag,
-  readItem,
-  toStoreError,
-} from './operations.js';
+import { asBuffer, effectiveTtl, expectedVersion, firstWriteFlag, readItem, toStoreError } from './operations.js';
 import { type ScriptedRedis, WRITE_ARGS_PER_OP } from './scripts.js';
 
 export interface RedisStateStoreOptions {
@@ -79,8 +72,8 @@ export class RedisStateStore implements StateStore, TransactionalStore {
     } catch (err) {
       throw toStoreError(err, [request.key]);
     }
-    const { key: _, error, ...response } = readItem(request.key, reply, 0, Date.now());
-    if (error !== undefined) throw new FailedPreconditionError(error);
+    const response: GetResponse & { error?: string } = readItem({}, request.key, reply, 0, Date.now());
+    if (response.error !== undefined) throw new FailedPreconditionError(response.error);
     return response;
   }
 
@@ -96,7 +89,7 @@ export class RedisStateStore implements StateStore, TransactionalStore {
       throw toStoreError(err, keys);
     }
     const now = Date.now();
-    return keys.map((key, i) => readItem(key, reply, i, now));
+    return keys.map((key, i) => readItem<BulkGetItem>({ key }, key, reply, i, now));
   }
 
   async set(request: SetRequest): Promise<void> {
@@ -104,7 +97,15 @@ export class RedisStateStore implements StateStore, TransactionalStore {
     const ttl = effectiveTtl(request.metadata, this.#defaultTtlSeconds);
     const client = this.#redis();
     try {
-      await client.stateWrite(1, request.key, 'set', expected, firstWriteFlag(request.options), ttl, asBuffer(request.value));
+      await client.stateWrite(
+        1,
+        request.key,
+        'set',
+        expected,
+        firstWriteFlag(request.options),
+        ttl,
+        asBuffer(request.value),
+      );
     } catch (err) {
       throw toStoreError(err, [request.key]);
     }

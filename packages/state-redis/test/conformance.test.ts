@@ -1,6 +1,6 @@
 import { describeStateConformance } from '@daprkit/conformance';
 import { definitions } from '../src/index.js';
-import { REDIS_HOST, probeRedis } from './support/redis.js';
+import { probeRedis, REDIS_HOST } from './support/redis.js';
 
 describeStateConformance({
   definition: definitions[0]!,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AddressInfo, type Socket, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
 import { RedisStateStore } from '../src/index.js';
@@ -44,7 +44,9 @@ describe('init failures without a server', () => {
     try {
       const { error, ms } = await initFailure({ redisHost: `127.0.0.1:${port}`, dialTimeout: '300' });
       expect(error).toBeInstanceOf(UnavailableError);
-      expect(error.message).toBe(`metadata 'redisHost': cannot connect to 127.0.0.1:${port} within dialTimeout (300 ms)`);
+      expect(error.message).toBe(
+        `metadata 'redisHost': cannot connect to 127.0.0.1:${port} within dialTimeout (300 ms)`,
+      );
       expect(ms).toBeGreaterThanOrEqual(290);
       expect(ms).toBeLessThan(1500);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -70,7 +72,10 @@ describeWithRedis('init against the real server', () => {
     const password = `pw-${randomUUID()}`;
     const user = `daprkit-no-such-user-${randomUUID()}`;
     const logger = recordingLogger();
-    const { error, ms } = await initFailure(storeProperties({ redisUsername: user, redisPassword: password, poolSize: '4' }), logger);
+    const { error, ms } = await initFailure(
+      storeProperties({ redisUsername: user, redisPassword: password, poolSize: '4' }),
+      logger,
+    );
     expect(error).toBeInstanceOf(InvalidMetadataError);
     expect((error as InvalidMetadataError).field).toBe('redisPassword');
     expect(error.message).not.toContain(password);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ETagInvalidError, InvalidArgumentError, InvalidMetadataError, isETagError } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
 import { toClientOptions } from '../src/connect.js';
-import { VERSION, definitions, redisStateStoreMetadataSchema } from '../src/index.js';
+import { definitions, redisStateStoreMetadataSchema, VERSION } from '../src/index.js';
 import { parseRedisSettings } from '../src/metadata.js';
 import { effectiveTtl, expectedVersion } from '../src/operations.js';
 
@@ -48,11 +48,21 @@ describe('metadata', () => {
   });
 
   it('matches names case-insensitively and accepts the legacy maxRetries alias', () => {
-    expect(parseRedisSettings({ REDISHOST: 'h', RedisDB: '3', maxRetries: '7' })).toMatchObject({ host: 'h', db: 3, maxRetries: 7 });
+    expect(parseRedisSettings({ REDISHOST: 'h', RedisDB: '3', maxRetries: '7' })).toMatchObject({
+      host: 'h',
+      db: 3,
+      maxRetries: 7,
+    });
   });
 
   it('treats bare integer durations as milliseconds (Redis family) and keeps Go durations', () => {
-    const s = parseRedisSettings({ ...base, dialTimeout: '250', readTimeout: '2s', writeTimeout: '500ms', redisMinRetryInterval: '8' });
+    const s = parseRedisSettings({
+      ...base,
+      dialTimeout: '250',
+      readTimeout: '2s',
+      writeTimeout: '500ms',
+      redisMinRetryInterval: '8',
+    });
     expect(s).toMatchObject({ dialTimeoutMs: 250, commandTimeoutMs: 2500, minRetryIntervalMs: 8 });
     expect(metadataError({ ...base, dialTimeout: 'soon' }).field).toBe('dialTimeout');
   });
@@ -70,24 +80,43 @@ describe('metadata', () => {
   });
 
   it('disables the command timeout with readTimeout -1 and retries with redisMaxRetries -1', () => {
-    expect(parseRedisSettings({ ...base, readTimeout: '-1', redisMaxRetries: '-1' })).toMatchObject({ commandTimeoutMs: undefined, maxRetries: 0 });
+    expect(parseRedisSettings({ ...base, readTimeout: '-1', redisMaxRetries: '-1' })).toMatchObject({
+      commandTimeoutMs: undefined,
+      maxRetries: 0,
+    });
   });
 
   it('maps the legacy maxRetryBackoff (nanoseconds) unless redisMinRetryInterval is set', () => {
     expect(parseRedisSettings({ ...base, maxRetryBackoff: '3000000' }).minRetryIntervalMs).toBe(3);
-    expect(parseRedisSettings({ ...base, maxRetryBackoff: '3000000', redisMinRetryInterval: '9' }).minRetryIntervalMs).toBe(9);
+    expect(
+      parseRedisSettings({ ...base, maxRetryBackoff: '3000000', redisMinRetryInterval: '9' }).minRetryIntervalMs,
+    ).toBe(9);
   });
 
   it('builds TLS options and requires clientCert and clientKey together, with enableTLS', () => {
-    const tls = parseRedisSettings({ ...base, enableTLS: 'true', insecureSkipTLSVerify: 'yes', clientCert: 'CERT', clientKey: 'KEY' });
+    const tls = parseRedisSettings({
+      ...base,
+      enableTLS: 'true',
+      insecureSkipTLSVerify: 'yes',
+      clientCert: 'CERT',
+      clientKey: 'KEY',
+    });
     expect(tls.tls).toEqual({ rejectUnauthorized: false, cert: 'CERT', key: 'KEY' });
-    expect(toClientOptions(tls, () => false).tls).toEqual({ servername: 'redis.local', rejectUnauthorized: false, cert: 'CERT', key: 'KEY' });
+    expect(toClientOptions(tls, () => false).tls).toEqual({
+      servername: 'redis.local',
+      rejectUnauthorized: false,
+      cert: 'CERT',
+      key: 'KEY',
+    });
     expect(metadataError({ ...base, enableTLS: 'true', clientCert: 'CERT' }).field).toBe('clientKey');
     expect(metadataError({ ...base, clientCert: 'CERT', clientKey: 'KEY' }).field).toBe('clientCert');
   });
 
   it('accepts poolSize and queryIndexes but reports them as without effect', () => {
-    expect(parseRedisSettings({ ...base, poolSize: '20', queryIndexes: '[]' }).ignored).toEqual(['poolSize', 'queryIndexes']);
+    expect(parseRedisSettings({ ...base, poolSize: '20', queryIndexes: '[]' }).ignored).toEqual([
+      'poolSize',
+      'queryIndexes',
+    ]);
     expect(parseRedisSettings(base).ignored).toEqual([]);
   });
 
@@ -107,7 +136,8 @@ describe('metadata', () => {
   });
 
   it('documents every field in the schema', () => {
-    for (const [name, f] of Object.entries(redisStateStoreMetadataSchema)) expect(f.options.description, name).toBeTruthy();
+    for (const [name, f] of Object.entries(redisStateStoreMetadataSchema))
+      expect(f.options.description, name).toBeTruthy();
   });
 });
 
@@ -147,6 +177,12 @@ describe('package', () => {
 
   it('defines state.redis served as daprkit-redis', () => {
     expect(definitions).toHaveLength(1);
-    expect(definitions[0]).toMatchObject({ kind: 'state', socketName: 'daprkit-redis', types: ['state.redis'], packageName: '@daprkit/state-redis', version: VERSION });
+    expect(definitions[0]).toMatchObject({
+      kind: 'state',
+      socketName: 'daprkit-redis',
+      types: ['state.redis'],
+      packageName: '@daprkit/state-redis',
+      version: VERSION,
+    });
   });
 });

@@ -1,13 +1,13 @@
 import {
   BulkError,
+  bulk,
   ETagInvalidError,
   ETagMismatchError,
   FailedPreconditionError,
   InvalidArgumentError,
-  StateFeature,
-  bulk,
   isETagError,
   resolveStateFeatures,
+  StateFeature,
 } from '@daprkit/component-sdk';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +86,9 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
     });
 
     it('declares ETAG and TTL, and TRANSACTIONAL through transact(); no QUERY_API, no KEYS_LIKE', () => {
-      expect(resolveStateFeatures(store).sort()).toEqual([StateFeature.ETag, StateFeature.Transactional, StateFeature.TTL].sort());
+      expect(resolveStateFeatures(store).sort()).toEqual(
+        [StateFeature.ETag, StateFeature.Transactional, StateFeature.TTL].sort(),
+      );
       expect('query' in store).toBe(false);
     });
 
@@ -147,7 +149,9 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
 
     it('rejects an etag on a missing key as mismatch (set and delete)', async () => {
       await expect(store.set(setRequest(key('etag-missing'), 'v', { etag: '1' }))).rejects.toThrow(ETagMismatchError);
-      await expect(store.delete({ key: key('etag-missing'), etag: '1', metadata: {}, options: {} })).rejects.toThrow(ETagMismatchError);
+      await expect(store.delete({ key: key('etag-missing'), etag: '1', metadata: {}, options: {} })).rejects.toThrow(
+        ETagMismatchError,
+      );
       expect(await raw.exists(key('etag-missing'))).toBe(0);
     });
 
@@ -163,7 +167,9 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
     it('still checks the etag under last-write (Dapr rule)', async () => {
       const k = key('etag-lw');
       await store.set(setRequest(k, 'v'));
-      await expect(store.set(setRequest(k, 'w', { etag: '5', options: { concurrency: 'last-write' } }))).rejects.toThrow(ETagMismatchError);
+      await expect(
+        store.set(setRequest(k, 'w', { etag: '5', options: { concurrency: 'last-write' } })),
+      ).rejects.toThrow(ETagMismatchError);
     });
 
     it('rejects a malformed etag as invalid before any I/O (even on a closed store)', async () => {
@@ -173,7 +179,9 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
       const closed = await openStore();
       await closed.close();
       await expect(closed.set(setRequest(key('etag-bad'), 'v', { etag: 'x1' }))).rejects.toThrow(ETagInvalidError);
-      await expect(closed.delete({ key: key('etag-bad'), etag: '1.0', metadata: {}, options: {} })).rejects.toThrow(ETagInvalidError);
+      await expect(closed.delete({ key: key('etag-bad'), etag: '1.0', metadata: {}, options: {} })).rejects.toThrow(
+        ETagInvalidError,
+      );
       await expect(closed.set(setRequest(key('etag-bad'), 'v'))).rejects.toThrow(/component is closed/);
     });
   });
@@ -191,9 +199,13 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
 
     it('also refuses keys written without first-write, and legacy plain strings (true insert-only)', async () => {
       await store.set(setRequest(key('fw-plain'), 'v'));
-      await expect(store.set(setRequest(key('fw-plain'), 'w', { options: firstWrite }))).rejects.toThrow(ETagMismatchError);
+      await expect(store.set(setRequest(key('fw-plain'), 'w', { options: firstWrite }))).rejects.toThrow(
+        ETagMismatchError,
+      );
       await raw.set(key('fw-legacy'), 'old');
-      await expect(store.set(setRequest(key('fw-legacy'), 'w', { options: firstWrite }))).rejects.toThrow(ETagMismatchError);
+      await expect(store.set(setRequest(key('fw-legacy'), 'w', { options: firstWrite }))).rejects.toThrow(
+        ETagMismatchError,
+      );
       expect(await raw.get(key('fw-legacy'))).toBe('old');
     });
 
@@ -201,7 +213,9 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
       const k = key('fw-etag');
       await store.set(setRequest(k, 'one'));
       await store.set(setRequest(k, 'two', { etag: '1', options: firstWrite }));
-      await expect(store.set(setRequest(k, 'three', { etag: '1', options: firstWrite }))).rejects.toThrow(ETagMismatchError);
+      await expect(store.set(setRequest(k, 'three', { etag: '1', options: firstWrite }))).rejects.toThrow(
+        ETagMismatchError,
+      );
       expect(await store.get(getRequest(k))).toMatchObject({ etag: '2' });
     });
 
@@ -235,9 +249,11 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
             }
           }
         };
-        await Promise.all(stores.map(async (s) => {
-          for (let i = 0; i < 50; i++) await increment(s);
-        }));
+        await Promise.all(
+          stores.map(async (s) => {
+            for (let i = 0; i < 50; i++) await increment(s);
+          }),
+        );
         const final = await store.get(getRequest(k));
         expect(text(final.data)).toBe('400');
         expect(final.etag).toBe('401');
@@ -281,7 +297,9 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
     });
 
     it('rejects a non-integer ttlInSeconds without writing', async () => {
-      await expect(store.set(setRequest(key('ttl-foo'), 'v', { metadata: { ttlInSeconds: 'foo' } }))).rejects.toThrow(InvalidArgumentError);
+      await expect(store.set(setRequest(key('ttl-foo'), 'v', { metadata: { ttlInSeconds: 'foo' } }))).rejects.toThrow(
+        InvalidArgumentError,
+      );
       expect(await raw.exists(key('ttl-foo'))).toBe(0);
     });
 
@@ -303,7 +321,8 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
   describe('transactions', () => {
     const upsert = (k: string, value: string, extra: Parameters<typeof setRequest>[2] = {}) =>
       ({ operation: 'upsert', request: setRequest(k, value, extra) }) as const;
-    const remove = (k: string, etag?: string) => ({ operation: 'delete', request: { key: k, etag, metadata: {}, options: {} } }) as const;
+    const remove = (k: string, etag?: string) =>
+      ({ operation: 'delete', request: { key: k, etag, metadata: {}, options: {} } }) as const;
 
     it('applies nothing when one etag is stale (atomic rollback)', async () => {
       await store.set(setRequest(key('tx-existing'), 'keep'));
@@ -312,7 +331,11 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
       const err = await store
         .transact({
           metadata: {},
-          operations: [upsert(key('tx-new'), 'new'), remove(key('tx-existing')), upsert(key('tx-guarded'), 'x', { etag: '1' })],
+          operations: [
+            upsert(key('tx-new'), 'new'),
+            remove(key('tx-existing')),
+            upsert(key('tx-guarded'), 'x', { etag: '1' }),
+          ],
         })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ETagMismatchError);
@@ -326,7 +349,12 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
       await store.set(setRequest(key('tx-key1'), '"value1"'));
       await store.transact({
         metadata: { partitionKey: 'myPartition' },
-        operations: [remove(key('tx-key1')), upsert(key('tx-key2'), '"value2"'), remove(key('tx-key2')), upsert(key('tx-key3'), '"value3"')],
+        operations: [
+          remove(key('tx-key1')),
+          upsert(key('tx-key2'), '"value2"'),
+          remove(key('tx-key2')),
+          upsert(key('tx-key3'), '"value3"'),
+        ],
       });
       expect((await store.get(getRequest(key('tx-key1')))).data).toBeUndefined();
       expect((await store.get(getRequest(key('tx-key2')))).data).toBeUndefined();
@@ -336,7 +364,10 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
     it('checks each etag against the state the earlier operations leave', async () => {
       const k = key('tx-chain');
       await store.set(setRequest(k, 'v1'));
-      await store.transact({ metadata: {}, operations: [upsert(k, 'v2', { etag: '1' }), upsert(k, 'v3', { etag: '2' })] });
+      await store.transact({
+        metadata: {},
+        operations: [upsert(k, 'v2', { etag: '1' }), upsert(k, 'v3', { etag: '2' })],
+      });
       expect(await raw.hgetall(k)).toEqual({ data: 'v3', version: '3' });
       await expect(
         store.transact({ metadata: {}, operations: [remove(k, '3'), upsert(k, 'v4', { etag: '3' })] }),
@@ -347,10 +378,22 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
     it('honours first-write, per-operation TTL and deletes of missing keys', async () => {
       await store.set(setRequest(key('tx-fw'), 'there'));
       await expect(
-        store.transact({ metadata: {}, operations: [upsert(key('tx-fw-other'), 'x'), upsert(key('tx-fw'), 'y', { options: { concurrency: 'first-write' } })] }),
+        store.transact({
+          metadata: {},
+          operations: [
+            upsert(key('tx-fw-other'), 'x'),
+            upsert(key('tx-fw'), 'y', { options: { concurrency: 'first-write' } }),
+          ],
+        }),
       ).rejects.toThrow(ETagMismatchError);
       expect(await raw.exists(key('tx-fw-other'))).toBe(0);
-      await store.transact({ metadata: {}, operations: [remove(key('tx-never-written')), upsert(key('tx-ttl'), 'x', { metadata: { ttlInSeconds: '600' } })] });
+      await store.transact({
+        metadata: {},
+        operations: [
+          remove(key('tx-never-written')),
+          upsert(key('tx-ttl'), 'x', { metadata: { ttlInSeconds: '600' } }),
+        ],
+      });
       expect(await raw.ttl(key('tx-ttl'))).toBeGreaterThan(590);
     });
 
@@ -359,6 +402,16 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
         store.transact({ metadata: {}, operations: [upsert(key('tx-inv-a'), 'x'), remove(key('tx-inv-b'), 'nope')] }),
       ).rejects.toThrow(ETagInvalidError);
       expect(await raw.exists(key('tx-inv-a'))).toBe(0);
+    });
+
+    it('has no operation limit: 5000 operations commit together', async () => {
+      const operations = Array.from({ length: 5000 }, (_, i) => upsert(key(`tx-big-${i % 1000}`), String(i)));
+      await store.transact({ metadata: {}, operations });
+      const items = await store.bulkGet([getRequest(key('tx-big-0')), getRequest(key('tx-big-999'))]);
+      expect(items.map((i) => [text(i.data), i.etag])).toEqual([
+        ['4000', '5'],
+        ['4999', '5'],
+      ]);
     });
 
     it('accepts an empty transaction', async () => {
@@ -383,7 +436,11 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
     it('bulkSet is not atomic: failures come back per key as a BulkError, the rest is applied', async () => {
       await store.set(setRequest(key('bs-guarded'), 'g'));
       const err = await bulk
-        .set(store, [setRequest(key('bs-a'), 'a'), setRequest(key('bs-guarded'), 'x', { etag: '7' }), setRequest(key('bs-b'), 'b')])
+        .set(store, [
+          setRequest(key('bs-a'), 'a'),
+          setRequest(key('bs-guarded'), 'x', { etag: '7' }),
+          setRequest(key('bs-b'), 'b'),
+        ])
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BulkError);
       const failures = (err as BulkError).errors;

@@ -1,8 +1,8 @@
 /** P-INIT … P-VERIFY: the main topic with the upstream error-injecting handler (conformance.md §2.2–2.3). */
-import { type MessageHandler, PubSubFeature, isBulkPublisher } from '@daprkit/component-sdk';
+import { isBulkPublisher, type MessageHandler, PubSubFeature } from '@daprkit/component-sdk';
 import { check, checkEqual, sortedNumbersText, step } from '../../harness/assert.js';
 import { type ConformanceCase, notOnWire, whenClaimed } from '../../harness/case.js';
-import { PING_SENTINELS, checkPing } from '../../harness/ping.js';
+import { checkPing, PING_SENTINELS } from '../../harness/ping.js';
 import { sleep, waitUntil } from '../../harness/timing.js';
 import { advertisedFeatures, payload, publish, range, sequenceOf, subscribe } from '../messages.js';
 import type { PubSubContext } from '../options.js';
@@ -131,7 +131,10 @@ export const verifyMain: ConformanceCase<PubSubContext> = {
     await waitUntil(() => m.awaiting.size === 0, c.config.maxReadDurationMs, 100);
     checkEqual(m.violations, [], 'handler violations');
     check(!(c.config.checkInOrderProcessing && m.outOfOrder), 'messages arrived out of order');
-    check(m.awaiting.size === 0, `never delivered within ${c.config.maxReadDurationMs} ms: ${sortedNumbersText(m.awaiting)}`);
+    check(
+      m.awaiting.size === 0,
+      `never delivered within ${c.config.maxReadDurationMs} ms: ${sortedNumbersText(m.awaiting)}`,
+    );
     return `${m.deliveries} deliveries, ${m.injectedErrors} injected failures, ${m.processed.size} processed`;
   },
 };
@@ -140,7 +143,8 @@ export const verifyMain: ConformanceCase<PubSubContext> = {
 export const close: ConformanceCase<PubSubContext> = {
   id: 'P-CLOSE',
   title: 'close succeeds and is idempotent',
-  gate: (c) => (c.mode === 'socket' ? notOnWire('the pluggable protocol has no Close RPC (daprd cancels streams)') : undefined),
+  gate: (c) =>
+    c.mode === 'socket' ? notOnWire('the pluggable protocol has no Close RPC (daprd cancels streams)') : undefined,
   run: async (c) => {
     for (const controller of c.subscriptions) controller.abort();
     if (typeof c.component.close !== 'function') return 'no close(): nothing to release';

@@ -59,9 +59,43 @@ function descriptorIndex(): DescriptorIndex {
       for (const m of s.method) symbols.set(`${prefix}${s.name}.${m.name}`, file.name);
     }
   }
-  for (const file of files.values()) file.dependency = dependenciesOf(file, symbols);
+  for (const file of files.values()) {
+    qualifyTypeNames(file, symbols);
+    file.dependency = dependenciesOf(file, symbols);
+  }
   shared = { files, symbols };
   return shared;
+}
+
+/**
+ * protobufjs writes type references relative to their scope (`protobuf.Any` inside `google.rpc`); reflection
+ * clients expect protoc's fully qualified `.google.protobuf.Any`. Resolved with protobuf's scoping rule:
+ * innermost enclosing scope first.
+ */
+function qualifyTypeNames(file: FileDescriptor, symbols: Map<string, string>): void {
+  const qualify = (name: string, scope: string): string => {
+    if (name.startsWith('.')) return name;
+    const parts = scope ? scope.split('.') : [];
+    for (let i = parts.length; i >= 0; i--) {
+      const candidate = [...parts.slice(0, i), name].join('.');
+      if (symbols.has(candidate)) return `.${candidate}`;
+    }
+    return name;
+  };
+  const visit = (messages: MessageDescriptor[], scope: string) => {
+    for (const m of messages) {
+      const inner = scope ? `${scope}.${m.name}` : m.name;
+      for (const f of m.field) if (f.typeName) f.typeName = qualify(f.typeName, inner);
+      visit(m.nestedType, inner);
+    }
+  };
+  visit(file.messageType, file.package);
+  for (const s of file.service) {
+    for (const m of s.method) {
+      m.inputType = qualify(m.inputType, file.package);
+      m.outputType = qualify(m.outputType, file.package);
+    }
+  }
 }
 
 function dependenciesOf(file: FileDescriptor, symbols: Map<string, string>): string[] {

@@ -42,7 +42,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 export const json = (value: unknown) => encoder.encode(JSON.stringify(value));
 export const text = (data: Uint8Array | undefined) => (data === undefined ? undefined : decoder.decode(data));
-export const parsed = (data: Uint8Array | undefined) => (data === undefined ? undefined : JSON.parse(decoder.decode(data)));
+export const parsed = (data: Uint8Array | undefined) =>
+  data === undefined ? undefined : JSON.parse(decoder.decode(data));
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const setRequest = (key: string, value: unknown, extra: Partial<SetRequest> = {}): SetRequest => ({
@@ -82,7 +83,9 @@ export function useDatabase() {
       return table;
     },
     /** A store on its own tables unless `tableName`/`metadataTableName` are given. */
-    async open(properties: Metadata = {}): Promise<{ store: PostgresStateStore; tableName: string; metadataTableName: string }> {
+    async open(
+      properties: Metadata = {},
+    ): Promise<{ store: PostgresStateStore; tableName: string; metadataTableName: string }> {
       const tableName = properties.tableName ?? uniqueName('state');
       const metadataTableName = properties.metadataTableName ?? uniqueName('meta');
       tables.add(tableName).add(metadataTableName);

@@ -13,21 +13,28 @@ export const REDIS_HOST = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
 export const TEST_DB = 5;
 
 /** Throws when Redis does not answer a PING within a second. */
-export async function probeRedis(host = REDIS_HOST): Promise<void> {
+export async function probeRedis(host = REDIS_HOST, password?: string): Promise<void> {
   const [name, port] = host.split(':');
   const client = new Redis({
     host: name,
     port: Number(port ?? 6379),
+    password,
     lazyConnect: true,
     connectTimeout: 1000,
     commandTimeout: 1000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => {}); // the rejection below carries the failure
+  // connect() rejects with a bare "Connection is closed."; the 'error' event has the cause (ECONNREFUSED, ...).
+  let cause: Error | undefined;
+  client.on('error', (err: Error) => {
+    cause ??= err;
+  });
   try {
     await client.connect();
     await client.ping();
+  } catch (err) {
+    throw cause ?? err;
   } finally {
     client.disconnect();
   }
@@ -38,19 +45,24 @@ const unreachable = await probeRedis().then(
   (err: Error) => err.message || String(err),
 );
 
-/** `describe` for suites that need Redis; see the module comment for the missing-server policy. */
-export function describeWithRedis(name: string, body: () => void): void {
-  if (unreachable === undefined) {
+/** `describe` that runs when `missing` is undefined; otherwise skipped visibly, or failing in CI. */
+export function describeIfAvailable(missing: string | undefined, name: string, body: () => void): void {
+  if (missing === undefined) {
     describe(name, body);
   } else if (process.env.CI === 'true') {
     describe(name, () => {
-      it('needs Redis', () => {
-        throw new Error(`Redis unreachable at ${REDIS_HOST} (${unreachable}); CI must provide it`);
+      it('has its backend', () => {
+        throw new Error(`${missing}; CI must provide it`);
       });
     });
   } else {
-    describe.skip(`${name} [skipped: Redis unreachable at ${REDIS_HOST}: ${unreachable}; run bash scripts/services.sh up redis]`, body);
+    describe.skip(`${name} [skipped: ${missing}; run bash scripts/services.sh up redis]`, body);
   }
+}
+
+/** `describe` for suites that need the shared Redis server. */
+export function describeWithRedis(name: string, body: () => void): void {
+  describeIfAvailable(unreachable && `Redis unreachable at ${REDIS_HOST}: ${unreachable}`, name, body);
 }
 
 /** Keys unique to this run, shaped like daprd's (`app||key`), so reruns never see each other's data. */
@@ -86,7 +98,8 @@ export async function deleteKeys(client: Redis, prefix: string): Promise<void> {
 
 const encoder = new TextEncoder();
 export const bytes = (text: string): Uint8Array => encoder.encode(text);
-export const text = (data: Uint8Array | undefined): string | undefined => (data === undefined ? undefined : Buffer.from(data).toString());
+export const text = (data: Uint8Array | undefined): string | undefined =>
+  data === undefined ? undefined : Buffer.from(data).toString();
 
 export function setRequest(key: string, value: string | Uint8Array, extra: Partial<SetRequest> = {}): SetRequest {
   return { key, value: typeof value === 'string' ? bytes(value) : value, metadata: {}, options: {}, ...extra };

@@ -1,0 +1,81 @@
+/**
+ * Binding suites. Upstream drives one component as both directions; our contract has separate input and
+ * output kinds, so each has its own suite (and record). A broker's input suite makes events with `trigger`.
+ */
+import { runSuite } from '../harness/run.js';
+import type { SuiteSpec } from '../harness/session.js';
+import type { CaseResult, Mode } from '../harness/types.js';
+import { describeSuite } from '../harness/vitest.js';
+import { INPUT_BINDING_CASES } from './input.js';
+import {
+  DEFAULT_OUTPUT_DATA,
+  type DescribeInputBindingOptions,
+  type DescribeOutputBindingOptions,
+  type InputBindingContext,
+  type InputBindingOptions,
+  type OutputBindingContext,
+  type OutputBindingOptions,
+} from './options.js';
+import { OUTPUT_BINDING_CASES } from './output.js';
+
+function outputSpec(options: OutputBindingOptions): SuiteSpec<'outputBinding', OutputBindingContext> {
+  const data = options.config?.outputData ?? DEFAULT_OUTPUT_DATA;
+  return {
+    kind: 'outputBinding',
+    cases: OUTPUT_BINDING_CASES,
+    abortOn: 'B-INIT',
+    createContext: (mode: Mode) => ({
+      mode,
+      component: undefined as never,
+      claims: new Set(options.operations ?? []),
+      properties: { ...options.properties },
+      output: { ...options.config?.output },
+      data: typeof data === 'string' ? new TextEncoder().encode(data) : data,
+      created: false,
+    }),
+  };
+}
+
+function inputSpec(options: InputBindingOptions): SuiteSpec<'inputBinding', InputBindingContext> {
+  return {
+    kind: 'inputBinding',
+    cases: INPUT_BINDING_CASES,
+    abortOn: 'B-INIT',
+    createContext: (mode: Mode) => ({
+      mode,
+      component: undefined as never,
+      properties: { ...options.properties },
+      config: { readBindingTimeoutMs: 60_000, readBindingWaitMs: 1_000, ...options.config },
+      reading: new AbortController(),
+      events: 0,
+    }),
+    teardown: async (context) => context.reading.abort(),
+  };
+}
+
+export function runOutputBindingConformance(options: OutputBindingOptions): Promise<CaseResult[]> {
+  return runSuite(outputSpec(options), options);
+}
+
+export function describeOutputBindingConformance(options: DescribeOutputBindingOptions): void {
+  describeSuite('output binding', outputSpec(options), options);
+}
+
+export function runInputBindingConformance(options: InputBindingOptions): Promise<CaseResult[]> {
+  return runSuite(inputSpec(options), options);
+}
+
+export function describeInputBindingConformance(options: DescribeInputBindingOptions): void {
+  describeSuite('input binding', inputSpec(options), options);
+}
+
+export type {
+  DescribeInputBindingOptions,
+  DescribeOutputBindingOptions,
+  InputBindingConfig,
+  InputBindingOptions,
+  OutputBindingConfig,
+  OutputBindingOperation,
+  OutputBindingOptions,
+} from './options.js';
+export { DEFAULT_OUTPUT_DATA } from './options.js';

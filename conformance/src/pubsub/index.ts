@@ -1,0 +1,81 @@
+/** The pub/sub suite: conformance.md §2.3 in upstream order, then our [EXTENSION] delivery guarantees. */
+import { randomUUID } from 'node:crypto';
+import type { ConformanceCase } from '../harness/case.js';
+import { runSuite } from '../harness/run.js';
+import type { SuiteSpec } from '../harness/session.js';
+import type { CaseResult, Mode } from '../harness/types.js';
+import { describeSuite } from '../harness/vitest.js';
+import {
+  bulkPublishClaim,
+  bulkPublishMain,
+  close,
+  init,
+  ping,
+  publishMain,
+  subscribeMain,
+  verifyMain,
+} from './cases/core.js';
+import { bulkPublishPartialFailure, isolation, metadataRoundTrip, noLoss, redelivery } from './cases/extensions.js';
+import { multipleHandlers, stopSubscribers } from './cases/multi.js';
+import { type DescribePubSubOptions, PUBSUB_DEFAULTS, type PubSubContext, type PubSubOptions } from './options.js';
+
+export const PUBSUB_CASES: readonly ConformanceCase<PubSubContext>[] = [
+  init,
+  ping,
+  bulkPublishClaim,
+  subscribeMain,
+  publishMain,
+  bulkPublishMain,
+  verifyMain,
+  multipleHandlers,
+  stopSubscribers,
+  redelivery,
+  noLoss,
+  isolation,
+  bulkPublishPartialFailure,
+  metadataRoundTrip,
+  close,
+];
+
+function pubsubSpec(options: PubSubOptions): SuiteSpec<'pubsub', PubSubContext> {
+  const config = { ...PUBSUB_DEFAULTS, ...options.config };
+  return {
+    kind: 'pubsub',
+    cases: PUBSUB_CASES,
+    abortOn: init.id,
+    createContext: (mode: Mode) => ({
+      mode,
+      component: undefined as never,
+      claims: new Set(options.operations ?? []),
+      config,
+      properties: { ...options.properties },
+      prefix: `message-${randomUUID()}-`,
+      main: {
+        awaiting: new Set(),
+        processed: new Set(),
+        deliveries: 0,
+        injectedErrors: 0,
+        lastSeen: 0,
+        outOfOrder: false,
+        violations: [],
+      },
+      subscriptions: [],
+      multi: { controllers: [], received: new Map() },
+    }),
+    teardown: async (context) => {
+      for (const controller of context.subscriptions) controller.abort();
+    },
+  };
+}
+
+/** Runs every pub/sub case in each mode and resolves with the results. */
+export function runPubSubConformance(options: PubSubOptions): Promise<CaseResult[]> {
+  return runSuite(pubsubSpec(options), options);
+}
+
+/** Registers the pub/sub suite with vitest and writes `<packageDir>/certification/pubsub.{json,md}`. */
+export function describePubSubConformance(options: DescribePubSubOptions): void {
+  describeSuite('pubsub', pubsubSpec(options), options);
+}
+
+export type { DescribePubSubOptions, PubSubConfig, PubSubOperation, PubSubOptions } from './options.js';

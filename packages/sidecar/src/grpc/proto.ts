@@ -1,0 +1,37 @@
+/** The Dapr runtime protos (copied from dapr/dapr, Apache-2.0) loaded once per process. */
+import { fileURLToPath } from 'node:url';
+import { type GrpcObject, type ServiceClientConstructor, loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+
+const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
+
+let loaded: GrpcObject | undefined;
+
+function runtimePackage(): GrpcObject {
+  loaded ??= loadPackageDefinition(
+    loadSync(['dapr/proto/runtime/v1/dapr.proto', 'dapr/proto/runtime/v1/appcallback.proto'], {
+      includeDirs: [PROTO_ROOT],
+      keepCase: true,
+      longs: Number,
+      enums: Number,
+      defaults: true,
+      oneofs: true,
+    }),
+  );
+  return loaded;
+}
+
+function lookup(path: string): ServiceClientConstructor {
+  let node: unknown = runtimePackage();
+  for (const part of path.split('.')) node = (node as Record<string, unknown>)[part];
+  if (typeof node !== 'function') throw new Error(`proto service ${path} not found`);
+  return node as ServiceClientConstructor;
+}
+
+export const daprService = () => lookup('dapr.proto.runtime.v1.Dapr');
+export const appCallbackService = () => lookup('dapr.proto.runtime.v1.AppCallback');
+export const appCallbackAlphaService = () => lookup('dapr.proto.runtime.v1.AppCallbackAlpha');
+
+/** `common.v1.StateOptions` enums → API strings (0 = unspecified). */
+export const CONSISTENCY = ['', 'eventual', 'strong'] as const;
+export const CONCURRENCY = ['', 'first-write', 'last-write'] as const;

@@ -1,0 +1,60 @@
+/** Delivery to a gRPC app (`--app-protocol grpc`): an official @dapr/dapr DaprServer subscribes over AppCallback. */
+import { createServer } from 'node:net';
+import { CommunicationProtocolEnum, DaprServer, DaprPubSubStatusEnum, LogLevel } from '@dapr/dapr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SidecarProcess, ensureSidecarBuilt, http, startSidecarProcess, stopAllProcesses, waitFor } from './support.js';
+
+let sidecar: SidecarProcess;
+let server: DaprServer;
+const received: unknown[] = [];
+let flakyAttempts = 0;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+beforeAll(async () => {
+  await ensureSidecarBuilt();
+  const appPort = await freePort();
+  sidecar = await startSidecarProcess(['--app-id', 'grpc-app', '--app-port', String(appPort), '--app-protocol', 'grpc']);
+  server = new DaprServer({
+    serverHost: '127.0.0.1',
+    serverPort: String(appPort),
+    communicationProtocol: CommunicationProtocolEnum.GRPC,
+    clientOptions: { daprHost: '127.0.0.1', daprPort: String(sidecar.grpcPort), communicationProtocol: CommunicationProtocolEnum.GRPC },
+    logger: { level: LogLevel.Error },
+  });
+  await server.pubsub.subscribe('pubsub', 'grpc-orders', async (data: unknown) => {
+    received.push(data);
+  });
+  await server.pubsub.subscribe('pubsub', 'grpc-flaky', async () => {
+    flakyAttempts++;
+    return flakyAttempts < 2 ? DaprPubSubStatusEnum.RETRY : DaprPubSubStatusEnum.SUCCESS;
+  });
+  await server.start();
+  await waitFor(async () => (await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status === 204 || undefined, 15_000, 'sidecar ready');
+});
+
+afterAll(async () => {
+  await server?.stop().catch(() => {});
+  await stopAllProcesses();
+});
+
+describe('gRPC app delivery', () => {
+  it('lists the app subscriptions via ListTopicSubscriptions', async () => {
+    const metadata = (await http(sidecar.httpPort, 'GET', '/v1.0/metadata')).json as { subscriptions: { topic: string }[] };
+    expect(metadata.subscriptions.map((s) => s.topic)).toEqual(expect.arrayContaining(['grpc-orders', 'grpc-flaky']));
+  });
+
+  it('delivers events through OnTopicEvent and redelivers on RETRY', async () => {
+    await server.client.pubsub.publish('pubsub', 'grpc-orders', { id: 42 });
+    await waitFor(() => received[0], 10_000, 'gRPC delivery');
+    expect(received[0]).toEqual({ id: 42 });
+    await server.client.pubsub.publish('pubsub', 'grpc-flaky', 'again');
+    await waitFor(() => (flakyAttempts >= 2 ? true : undefined), 10_000, 'gRPC redelivery');
+  });
+});

@@ -1,0 +1,19 @@
+import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { MySqlStateStore } from './mysql-state-store.js';
+import { VERSION } from './version.js';
+
+export { MySqlStateStore, createMySqlStateStore, type MySqlStateStoreOptions } from './mysql-state-store.js';
+export { mysqlStateStoreMetadataSchema } from './metadata.js';
+export { VERSION } from './version.js';
+
+/** Served as `state.daprkit-mysql` over a socket, and as `state.mysql` in the daprkit sidecar. */
+export const definitions: ComponentDefinition[] = [
+  defineComponent({
+    kind: 'state',
+    socketName: 'daprkit-mysql',
+    types: ['state.mysql'],
+    packageName: '@daprkit/state-mysql',
+    version: VERSION,
+    create: ({ logger }) => new MySqlStateStore({ logger }),
+  }),
+];
