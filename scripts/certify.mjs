@@ -9,7 +9,7 @@
  *
  * The matrix carries no dates or timings, so it only changes when a result does.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,11 +64,12 @@ function countsCell(modeRecord) {
     .join(', ');
 }
 
-const escape = (text) => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
+const escapeCell = (text) => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 export function renderMatrix(records) {
   const sorted = [...records].sort(
-    (a, b) => a.record.package.localeCompare(b.record.package) || a.record.componentKind.localeCompare(b.record.componentKind),
+    (a, b) =>
+      a.record.package.localeCompare(b.record.package) || a.record.componentKind.localeCompare(b.record.componentKind),
   );
   const lines = [
     '# Certification',
@@ -84,15 +85,14 @@ export function renderMatrix(records) {
     lines.push('No certification records yet.');
     return `${lines.join('\n')}\n`;
   }
-  lines.push(
-    '| Package | Type | Dapr types | In process | Socket | Claimed operations |',
-    '|---|---|---|---|---|---|',
-  );
+  lines.push('| Package | Type | Dapr types | In process | Socket | Claimed operations |', '|---|---|---|---|---|---|');
   for (const { record } of sorted) {
     const types = record.daprTypes.map((t) => `\`${t}\``).join(', ') || '–';
     const operations = record.operations.map((o) => `\`${o}\``).join(', ') || '–';
     const modes = MODES.map((m) => modeCell(record.modes[m]));
-    lines.push(`| ${record.package}@${record.version} | ${record.componentKind} | ${types} | ${modes.join(' | ')} | ${operations} |`);
+    lines.push(
+      `| ${record.package}@${record.version} | ${record.componentKind} | ${types} | ${modes.join(' | ')} | ${operations} |`,
+    );
   }
   lines.push('', '## Cases', '');
   for (const { record, file } of sorted) {
@@ -101,7 +101,7 @@ export function renderMatrix(records) {
     const problems = MODES.flatMap((mode) =>
       (record.modes[mode]?.cases ?? [])
         .filter((c) => c.status === 'failed' || c.status === 'skipped')
-        .map((c) => `  - ${mode} \`${c.id}\` ${c.status}: ${escape(c.error ?? '')}`),
+        .map((c) => `  - ${mode} \`${c.id}\` ${c.status}: ${escapeCell(c.error ?? '')}`),
     );
     if (problems.length > 0) lines.push('- not certified because:', ...problems);
     lines.push('');
@@ -116,7 +116,9 @@ function main() {
   if (args.check) {
     const committed = existsSync(target) ? readFileSync(target, 'utf8') : '';
     if (committed !== content) {
-      console.error(`${OUTPUT} is out of date with the certification records: run \`pnpm certify\` and commit the result.`);
+      console.error(
+        `${OUTPUT} is out of date with the certification records: run \`pnpm certify\` and commit the result.`,
+      );
       process.exit(1);
     }
     console.log(`${OUTPUT} is up to date.`);

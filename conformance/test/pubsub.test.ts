@@ -18,9 +18,9 @@ const failingEntry = (): BulkMessageEntry => ({
 
 /** Without bulkPublish (and so without BULK_PUBSUB), for the broken variants. */
 class PlainPubSub extends MapPubSub {
-  declare bulkPublish: undefined;
   constructor() {
     super();
+    // An own `undefined` hides the inherited method, as if it were never written.
     Object.defineProperty(this, 'bulkPublish', { value: undefined });
   }
 }

@@ -1,15 +1,22 @@
 // The daprd-like remote components: call sequences (Init → Features/ListOperations), feature gating, conversions.
 import {
   type BulkPublishRequest,
+  defineComponent,
   type InvokeRequest,
   NotFoundError,
   type PublishRequest,
   type StateStore,
   UnimplementedError,
-  defineComponent,
 } from '@daprkit/component-sdk';
-import { listServices, remoteInputBinding, remoteOutputBinding, remotePubSub, remoteSecretStore, remoteStateStore } from '@daprkit/component-sdk/client';
-import { type TestServer, startTestServer } from '@daprkit/component-sdk/testing';
+import {
+  listServices,
+  remoteInputBinding,
+  remoteOutputBinding,
+  remotePubSub,
+  remoteSecretStore,
+  remoteStateStore,
+} from '@daprkit/component-sdk/client';
+import { startTestServer, type TestServer } from '@daprkit/component-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const invoked: InvokeRequest[] = [];
@@ -125,7 +132,10 @@ describe('remote secret store', () => {
     const secrets = remoteSecretStore({ socketPath: server.socketPath(), instanceName: 'vault' });
     await secrets.init({});
     expect(secrets.features()).toEqual(['MULTIPLE_KEY_VALUES_PER_SECRET']);
-    expect(await secrets.getSecret({ name: 'db', metadata: { namespace: 'ns' } })).toEqual({ user: 'u', password: 'p' });
+    expect(await secrets.getSecret({ name: 'db', metadata: { namespace: 'ns' } })).toEqual({
+      user: 'u',
+      password: 'p',
+    });
     await expect(secrets.getSecret({ name: 'nope', metadata: {} })).rejects.toBeInstanceOf(NotFoundError);
     expect(await secrets.bulkGetSecret({ metadata: {} })).toEqual({ db: { user: 'u' }, api: { api: 'k' } });
     await secrets.close();
@@ -138,8 +148,19 @@ describe('remote pub/sub', () => {
     await plain.init({});
     expect(plain.features()).toEqual([]);
     expect(plain.bulkPublish).toBeUndefined();
-    await plain.publish({ data: Buffer.from('{}'), pubsubName: 'plain', topic: 'orders', metadata: { rawPayload: 'true' } });
-    expect(published.at(-1)).toEqual({ data: Buffer.from('{}'), pubsubName: 'plain', topic: 'orders', metadata: { rawPayload: 'true' }, contentType: undefined });
+    await plain.publish({
+      data: Buffer.from('{}'),
+      pubsubName: 'plain',
+      topic: 'orders',
+      metadata: { rawPayload: 'true' },
+    });
+    expect(published.at(-1)).toEqual({
+      data: Buffer.from('{}'),
+      pubsubName: 'plain',
+      topic: 'orders',
+      metadata: { rawPayload: 'true' },
+      contentType: undefined,
+    });
 
     const bulk = remotePubSub({ socketPath: server.socketPath(), instanceName: 'bulk' });
     await bulk.init({});
@@ -154,10 +175,12 @@ describe('remote pub/sub', () => {
       ],
     });
     expect(result).toEqual({ failedEntries: [{ entryId: 'b', error: 'too big' }] });
-    expect((published.at(-1) as BulkPublishRequest).entries.map((e) => [e.entryId, e.contentType, e.metadata])).toEqual([
-      ['a', 'application/json', {}],
-      ['b', undefined, { k: 'v' }],
-    ]);
+    expect((published.at(-1) as BulkPublishRequest).entries.map((e) => [e.entryId, e.contentType, e.metadata])).toEqual(
+      [
+        ['a', 'application/json', {}],
+        ['b', undefined, { k: 'v' }],
+      ],
+    );
     await plain.close();
     await bulk.close();
   });
@@ -182,6 +205,8 @@ describe('remote state store', () => {
 
 describe('listServices', () => {
   it('fails clearly when nothing listens on the path', async () => {
-    await expect(listServices('/tmp/dk-does-not-exist.sock', { timeoutMs: 500 })).rejects.toThrow(/reflection on \/tmp\/dk-does-not-exist.sock failed/);
+    await expect(listServices('/tmp/dk-does-not-exist.sock', { timeoutMs: 500 })).rejects.toThrow(
+      /reflection on \/tmp\/dk-does-not-exist.sock failed/,
+    );
   });
 });

@@ -1,7 +1,6 @@
 // The client reads statuses exactly like daprd (§4): only precise shapes are recognised, the rest stays raw.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   BulkDeleteRowMismatchError,
   DaprkitError,
@@ -15,6 +14,7 @@ import {
   UnimplementedError,
 } from '@daprkit/component-sdk';
 import { decodeStatusError } from '@daprkit/component-sdk/client';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 
@@ -31,15 +31,24 @@ const any = (type: protobuf.Type, value: object) => ({
   type_url: `type.googleapis.com/${type.fullName.slice(1)}`,
   value: type.encode(type.fromObject(value)).finish(),
 });
-const etag = (...fields: string[]) => any(BadRequest, { field_violations: fields.map((field) => ({ field, description: `bad ${field}` })) });
+const etag = (...fields: string[]) =>
+  any(BadRequest, { field_violations: fields.map((field) => ({ field, description: `bad ${field}` })) });
 const info = (metadata: Record<string, string>) => any(ErrorInfo, { reason: 'R', domain: 'd.io', metadata });
 
 /** A grpc-js client error as it arrives, with an optional details trailer. */
-function statusError(code: number, message: string, details?: { code?: number; message?: string; details: object[] } | Buffer): ServiceError {
+function statusError(
+  code: number,
+  message: string,
+  details?: { code?: number; message?: string; details: object[] } | Buffer,
+): ServiceError {
   const metadata = new Metadata();
   if (details instanceof Buffer) metadata.set('grpc-status-details-bin', details);
   else if (details) {
-    const status = Status.fromObject({ code: details.code ?? code, message: details.message ?? message, details: details.details });
+    const status = Status.fromObject({
+      code: details.code ?? code,
+      message: details.message ?? message,
+      details: details.details,
+    });
     metadata.set('grpc-status-details-bin', Buffer.from(Status.encode(status).finish()));
   }
   return Object.assign(new Error(`${code} X: ${message}`), { code, details: message, metadata });
@@ -55,7 +64,9 @@ describe('decodeStatusError', () => {
     expect(mismatch.message).toBe('bad etag');
     expect(decodeStatusError(statusError(3, 'i', { details: [etag('etag')] }), write)).toBeInstanceOf(ETagInvalidError);
     // Not a write RPC (Get/Transact): raw.
-    expect(decodeStatusError(statusError(9, 'm', { details: [etag('etag')] }), { kit: true })).toBeInstanceOf(FailedPreconditionError);
+    expect(decodeStatusError(statusError(9, 'm', { details: [etag('etag')] }), { kit: true })).toBeInstanceOf(
+      FailedPreconditionError,
+    );
   });
 
   it('leaves every deviation from the ETag shape raw, as daprd does', () => {
@@ -72,36 +83,52 @@ describe('decodeStatusError', () => {
       expect(error.message).toBe('raw text');
     }
     // The right shape with another code is not an ETag error either.
-    expect(decodeStatusError(statusError(13, 'x', { details: [etag('etag')] }), write)).not.toBeInstanceOf(ETagMismatchError);
+    expect(decodeStatusError(statusError(13, 'x', { details: [etag('etag')] }), write)).not.toBeInstanceOf(
+      ETagMismatchError,
+    );
   });
 
   it('recognises kit errors (exactly one ErrorInfo, kit_error true, integer http_code) before anything else', () => {
-    const kit = decodeStatusError(statusError(9, 'quota', { details: [info({ kit_error: 'true', http_code: '429', tag: 'T' })] }), write);
+    const kit = decodeStatusError(
+      statusError(9, 'quota', { details: [info({ kit_error: 'true', http_code: '429', tag: 'T' })] }),
+      write,
+    );
     expect(kit).toBeInstanceOf(KitError);
     expect(kit).toMatchObject({ code: 9, message: 'quota', httpCode: 429, reason: 'R', domain: 'd.io', tag: 'T' });
-    for (const metadata of [{ kit_error: 'true', http_code: 'abc' }, { kit_error: 'yes', http_code: '400' }, { http_code: '400' }]) {
+    for (const metadata of [
+      { kit_error: 'true', http_code: 'abc' },
+      { kit_error: 'yes', http_code: '400' },
+      { http_code: '400' },
+    ]) {
       expect(decodeStatusError(statusError(2, 'x', { details: [info(metadata)] }), write)).not.toBeInstanceOf(KitError);
     }
     const two = [info({ kit_error: 'true', http_code: '400' }), info({})];
     expect(decodeStatusError(statusError(2, 'x', { details: two }), write)).not.toBeInstanceOf(KitError);
     // Pub/sub, bindings, secrets: no kit handling in daprd.
-    expect(decodeStatusError(statusError(9, 'q', { details: [info({ kit_error: 'true', http_code: '429' })] }), {})).not.toBeInstanceOf(KitError);
+    expect(
+      decodeStatusError(statusError(9, 'q', { details: [info({ kit_error: 'true', http_code: '429' })] }), {}),
+    ).not.toBeInstanceOf(KitError);
   });
 
   it('recognises the bulk-delete row mismatch only on BulkDelete with integer counts', () => {
-    const rows = decodeStatusError(statusError(13, 'x', { details: [info({ expected: '4', affected: '2' })] }), bulkDelete);
+    const rows = decodeStatusError(
+      statusError(13, 'x', { details: [info({ expected: '4', affected: '2' })] }),
+      bulkDelete,
+    );
     expect(rows).toBeInstanceOf(BulkDeleteRowMismatchError);
     expect(rows).toMatchObject({ expected: 4, affected: 2 });
-    expect(decodeStatusError(statusError(13, 'x', { details: [info({ expected: '4', affected: '2' })] }), write)).not.toBeInstanceOf(
-      BulkDeleteRowMismatchError,
-    );
-    expect(decodeStatusError(statusError(13, 'x', { details: [info({ expected: 'four', affected: '2' })] }), bulkDelete)).not.toBeInstanceOf(
-      BulkDeleteRowMismatchError,
-    );
+    expect(
+      decodeStatusError(statusError(13, 'x', { details: [info({ expected: '4', affected: '2' })] }), write),
+    ).not.toBeInstanceOf(BulkDeleteRowMismatchError);
+    expect(
+      decodeStatusError(statusError(13, 'x', { details: [info({ expected: 'four', affected: '2' })] }), bulkDelete),
+    ).not.toBeInstanceOf(BulkDeleteRowMismatchError);
   });
 
   it('follows grpc-go on the trailer: its message wins, a code mismatch is INTERNAL, garbage is ignored', () => {
-    expect(decodeStatusError(statusError(9, 'header text', { message: 'trailer text', details: [] }), write).message).toBe('trailer text');
+    expect(
+      decodeStatusError(statusError(9, 'header text', { message: 'trailer text', details: [] }), write).message,
+    ).toBe('trailer text');
     const mismatch = decodeStatusError(statusError(9, 'x', { code: 3, details: [etag('etag')] }), write);
     expect(mismatch.code).toBe(13);
     expect(mismatch.message).toMatch(/grpc-status-details-bin mismatch/);

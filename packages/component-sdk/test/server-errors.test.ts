@@ -2,22 +2,22 @@
 // decoder, plus malformed input that must come back as a clean status while the server keeps serving.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Metadata, type ServiceError, credentials } from '@grpc/grpc-js';
 import {
   BulkDeleteRowMismatchError,
-  BulkDeleteRowMismatchError as RowMismatch,
   DaprkitError,
+  defineComponent,
+  ErrorCode,
   ETagInvalidError,
   ETagMismatchError,
-  ErrorCode,
   KitError,
+  BulkDeleteRowMismatchError as RowMismatch,
   type StateStore,
-  defineComponent,
 } from '@daprkit/component-sdk';
-import { type TestServer, createTestClient, startTestServer } from '@daprkit/component-sdk/testing';
+import { createTestClient, startTestServer, type TestServer } from '@daprkit/component-sdk/testing';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServiceName, methodDefinition } from '../src/server/proto.js';
+import { methodDefinition, ServiceName } from '../src/server/proto.js';
 
 const PROTO_ROOT = fileURLToPath(new URL('../proto/', import.meta.url));
 const rpc = new protobuf.Root();
@@ -72,7 +72,14 @@ const failingStore = (): StateStore => ({
   },
 });
 
-const definition = defineComponent({ kind: 'state', socketName: 'failing', types: [], packageName: 'test', version: '0', create: failingStore });
+const definition = defineComponent({
+  kind: 'state',
+  socketName: 'failing',
+  types: [],
+  packageName: 'test',
+  version: '0',
+  create: failingStore,
+});
 const pubsubDefinition = defineComponent({
   kind: 'pubsub',
   socketName: 'failing',
@@ -107,10 +114,17 @@ function raw<Res = unknown>(service: ServiceName, method: string, request: objec
   const metadata = new Metadata();
   metadata.set('x-component-instance', 'e');
   return new Promise<ServiceError | undefined>((resolve) => {
-    client.makeUnaryRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, request, metadata, (error) => {
-      client.close();
-      resolve(error ?? undefined);
-    });
+    client.makeUnaryRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      request,
+      metadata,
+      (error) => {
+        client.close();
+        resolve(error ?? undefined);
+      },
+    );
   });
 }
 
@@ -141,13 +155,17 @@ describe('status details on the wire', () => {
   });
 
   it('a bulk write with an ETag failure among others is encoded as that ETag error, the message naming the keys', async () => {
-    const error = (await raw(ServiceName.StateStore, 'BulkSet', { items: [{ key: 'fine' }, { key: 'boom' }, { key: 'etag-mismatch' }] }))!;
+    const error = (await raw(ServiceName.StateStore, 'BulkSet', {
+      items: [{ key: 'fine' }, { key: 'boom' }, { key: 'etag-mismatch' }],
+    }))!;
     expect(error.code).toBe(9);
     expect(error.details).toBe("failed on key 'boom': boom; failed on key 'etag-mismatch': stored etag is 7");
     const status = trailerOf(error)!;
     expect([status.code, status.message]).toEqual([9, error.details]);
     expect(status.details.map((d) => d.type_url)).toEqual(['type.googleapis.com/google.rpc.BadRequest']);
-    expect(BadRequest.decode(status.details[0]!.value).toJSON()).toEqual({ field_violations: [{ field: 'etag', description: error.details }] });
+    expect(BadRequest.decode(status.details[0]!.value).toJSON()).toEqual({
+      field_violations: [{ field: 'etag', description: error.details }],
+    });
   });
 
   it('kit error: its code, one ErrorInfo with kit_error/http_code/tag, reason and domain', async () => {
@@ -187,7 +205,9 @@ describe('the daprd-like client reads those statuses like daprd', () => {
     const client = createTestClient(socket);
     const store = client.state('e');
     await store.init({});
-    const set = await store.set({ key: 'etag-mismatch', value: Buffer.alloc(0), metadata: {}, options: {} }).catch((e: unknown) => e);
+    const set = await store
+      .set({ key: 'etag-mismatch', value: Buffer.alloc(0), metadata: {}, options: {} })
+      .catch((e: unknown) => e);
     expect(set).toBeInstanceOf(ETagMismatchError);
     expect((set as Error).message).toBe('stored etag is 7');
     const invalid = await store.delete({ key: 'etag-invalid', metadata: {}, options: {} }).catch((e: unknown) => e);
@@ -198,7 +218,13 @@ describe('the daprd-like client reads those statuses like daprd', () => {
     expect(get).toMatchObject({ code: 9, message: 'stored etag is 7' });
     const kit = await store.get({ key: 'kit', metadata: {} }).catch((e: unknown) => e);
     expect(kit).toBeInstanceOf(KitError);
-    expect(kit).toMatchObject({ code: 8, httpCode: 429, reason: 'QUOTA_EXCEEDED', domain: 'acme.io', tag: 'ERR_QUOTA' });
+    expect(kit).toMatchObject({
+      code: 8,
+      httpCode: 429,
+      reason: 'QUOTA_EXCEEDED',
+      domain: 'acme.io',
+      tag: 'ERR_QUOTA',
+    });
     const rows = await store
       .bulkDelete([
         { key: 'rows', metadata: {}, options: {} },
@@ -218,7 +244,9 @@ describe('the daprd-like client reads those statuses like daprd', () => {
 
 describe('malformed input never takes the server down', () => {
   it('Transact with an operation carrying neither set nor delete is INVALID_ARGUMENT', async () => {
-    const error = (await raw(ServiceName.TransactionalStateStore, 'Transact', { operations: [{ set: { key: 'a' } }, {}] }))!;
+    const error = (await raw(ServiceName.TransactionalStateStore, 'Transact', {
+      operations: [{ set: { key: 'a' } }, {}],
+    }))!;
     expect(error.code).toBe(3);
     expect(error.details).toBe("transaction operation 1 has neither 'set' nor 'delete'");
   });
@@ -254,7 +282,12 @@ describe('malformed input never takes the server down', () => {
     const open = (instance: string) => {
       const metadata = new Metadata();
       metadata.set('x-component-instance', instance);
-      const call = client.makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, metadata);
+      const call = client.makeBidiStreamRequest(
+        definition.path,
+        definition.requestSerialize,
+        definition.responseDeserialize,
+        metadata,
+      );
       return { call, status: new Promise<ServiceError>((resolve) => call.on('error', resolve)) };
     };
     const noTopic = open('e');

@@ -1,12 +1,12 @@
 // Discovery as daprd does it (§1.2): reflection lists exactly the services registered on each socket.
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, Metadata, credentials } from '@grpc/grpc-js';
 import { type ComponentDefinition, type ComponentKind, defineComponent } from '@daprkit/component-sdk';
 import { createTestClient, discoverSockets, listServices, startTestServer } from '@daprkit/component-sdk/testing';
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { describe, expect, it } from 'vitest';
-import { ServiceName, methodDefinition } from '../src/server/proto.js';
+import { methodDefinition, ServiceName } from '../src/server/proto.js';
 
 const STATE_SERVICES = [
   'dapr.proto.components.v1.StateStore',
@@ -40,7 +40,14 @@ const component = {
 };
 
 function definition(kind: ComponentKind, socketName: string): ComponentDefinition {
-  return defineComponent({ kind, socketName, types: [], packageName: 'test', version: '0', create: () => component as never });
+  return defineComponent({
+    kind,
+    socketName,
+    types: [],
+    packageName: 'test',
+    version: '0',
+    create: () => component as never,
+  });
 }
 
 describe('reflection list_services', () => {
@@ -68,14 +75,21 @@ describe('reflection list_services', () => {
       'dapr.proto.components.v1.SecretStore',
       ...REFLECTION,
     ]);
-    expect(await listServices(server.socketPath('in-only'), { version: 'v1' })).toEqual(['dapr.proto.components.v1.InputBinding', ...REFLECTION]);
+    expect(await listServices(server.socketPath('in-only'), { version: 'v1' })).toEqual([
+      'dapr.proto.components.v1.InputBinding',
+      ...REFLECTION,
+    ]);
     await server.close();
   });
 
   it('discoverSockets finds sockets only and derives daprd types from the file name', async () => {
     // defineComponent insists on lower case; a hand-written definition may not, and daprd lower-cases the type.
     const mixedCase = { ...definition('inputBinding', 'feed'), socketName: 'Feed.v2' };
-    const server = await startTestServer([definition('state', 'acme-store'), definition('pubsub', 'acme-store'), mixedCase]);
+    const server = await startTestServer([
+      definition('state', 'acme-store'),
+      definition('pubsub', 'acme-store'),
+      mixedCase,
+    ]);
     await writeFile(join(server.folder, 'not-a-socket.sock'), 'x');
     await mkdir(join(server.folder, 'sub.sock'));
     await symlink(server.socketPath('acme-store'), join(server.folder, 'link.sock'));
@@ -90,12 +104,20 @@ describe('reflection list_services', () => {
 });
 
 describe('reflection file descriptors', () => {
-  type Answer = { fileDescriptorResponse?: { fileDescriptorProto: Buffer[] } | null; errorResponse?: { errorCode: number } | null };
+  type Answer = {
+    fileDescriptorResponse?: { fileDescriptorProto: Buffer[] } | null;
+    errorResponse?: { errorCode: number } | null;
+  };
 
   async function ask(path: string, requests: object[]): Promise<Answer[]> {
     const method = methodDefinition<object, Answer>(ServiceName.ReflectionV1Alpha, 'ServerReflectionInfo');
     const client = new Client(`unix:${path}`, credentials.createInsecure());
-    const call = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new Metadata());
+    const call = client.makeBidiStreamRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      new Metadata(),
+    );
     const answers: Answer[] = [];
     const done = new Promise<void>((resolve, reject) => {
       call.on('data', (a: Answer) => answers.push(a));
@@ -109,7 +131,12 @@ describe('reflection file descriptors', () => {
     return answers;
   }
 
-  const decode = (bytes: Buffer) => descriptor.FileDescriptorProto.decode(bytes) as unknown as { name: string; dependency: string[]; service: { name: string }[] };
+  const decode = (bytes: Buffer) =>
+    descriptor.FileDescriptorProto.decode(bytes) as unknown as {
+      name: string;
+      dependency: string[];
+      service: { name: string }[];
+    };
 
   it('answers file_containing_symbol with the file trimmed to this socket, plus its dependencies; unknown symbols get NOT_FOUND', async () => {
     const server = await startTestServer([definition('outputBinding', 'descriptors')]);
@@ -129,7 +156,9 @@ describe('reflection file descriptors', () => {
     // google.protobuf.Any lives in another file, referenced by its fully qualified name.
     expect(statusFiles.map((f) => f.name)).toEqual(['google_rpc.proto', 'google_protobuf.proto']);
     expect(statusFiles[0]!.dependency).toEqual(['google_protobuf.proto']);
-    const status = (statusFiles[0] as unknown as { messageType: { name: string; field: { name: string; typeName?: string }[] }[] }).messageType.find((m) => m.name === 'Status')!;
+    const status = (
+      statusFiles[0] as unknown as { messageType: { name: string; field: { name: string; typeName?: string }[] }[] }
+    ).messageType.find((m) => m.name === 'Status')!;
     expect(status.field.find((f) => f.name === 'details')?.typeName).toBe('.google.protobuf.Any');
     expect(hidden!.errorResponse?.errorCode).toBe(5);
     expect(unknown!.errorResponse?.errorCode).toBe(5);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import {
   type ComponentDefinition,
   type ComponentKind,
+  defineComponent,
   type MessageHandler,
   type StateStore,
-  defineComponent,
   silentLogger,
 } from '@daprkit/component-sdk';
 import { listServices, remotePubSub, remoteStateStore } from '@daprkit/component-sdk/client';
@@ -27,7 +27,14 @@ const simpleStore = (): StateStore => ({
 });
 
 function stateDefinition(socketName: string, create: () => StateStore = simpleStore): ComponentDefinition {
-  return defineComponent({ kind: 'state', socketName, types: [], packageName: `pkg-${socketName}`, version: '0', create });
+  return defineComponent({
+    kind: 'state',
+    socketName,
+    types: [],
+    packageName: `pkg-${socketName}`,
+    version: '0',
+    create,
+  });
 }
 
 let scratch: string;
@@ -40,7 +47,11 @@ afterEach(async () => {
 
 describe('socket folder resolution', () => {
   it('prefers the option, then the three env spellings in order, then the literal daprd default', () => {
-    const env = { DAPR_COMPONENTS_SOCKETS_FOLDER: '/a', DAPR_COMPONENT_SOCKETS_FOLDER: '/b', DAPR_COMPONENT_SOCKET_FOLDER: '/c' };
+    const env = {
+      DAPR_COMPONENTS_SOCKETS_FOLDER: '/a',
+      DAPR_COMPONENT_SOCKETS_FOLDER: '/b',
+      DAPR_COMPONENT_SOCKET_FOLDER: '/c',
+    };
     expect(resolveSocketFolder('/opt', env)).toBe('/opt');
     expect(resolveSocketFolder(undefined, env)).toBe('/a');
     expect(resolveSocketFolder(undefined, { ...env, DAPR_COMPONENTS_SOCKETS_FOLDER: '' })).toBe('/b');
@@ -78,7 +89,12 @@ describe('socket files', () => {
 
   it('creates a missing folder, honours socketMode and an explicit socketPath', async () => {
     const path = join(scratch, 'new-folder', 'custom.sock');
-    const served = await serve({ components: [stateDefinition('ignored-name')], socketPath: path, socketMode: 0o600, logger: silentLogger });
+    const served = await serve({
+      components: [stateDefinition('ignored-name')],
+      socketPath: path,
+      socketMode: 0o600,
+      logger: silentLogger,
+    });
     expect(served.sockets[0]!.path).toBe(path);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(await listServices(path)).toContain('dapr.proto.components.v1.StateStore');
@@ -87,20 +103,34 @@ describe('socket files', () => {
 
   it('rejects invalid combinations before touching the file system', async () => {
     const two = [stateDefinition('one'), stateDefinition('two')];
-    await expect(serve({ components: two, socketPath: join(scratch, 'x.sock'), logger: silentLogger })).rejects.toThrow(/exactly one socket name/);
-    await expect(serve({ components: [stateDefinition('dup'), stateDefinition('dup')], socketFolder: scratch, logger: silentLogger })).rejects.toThrow(
-      /duplicate socket name 'dup' for kind state/,
+    await expect(serve({ components: two, socketPath: join(scratch, 'x.sock'), logger: silentLogger })).rejects.toThrow(
+      /exactly one socket name/,
     );
+    await expect(
+      serve({
+        components: [stateDefinition('dup'), stateDefinition('dup')],
+        socketFolder: scratch,
+        logger: silentLogger,
+      }),
+    ).rejects.toThrow(/duplicate socket name 'dup' for kind state/);
     const upper = { ...stateDefinition('case'), socketName: 'Case', kind: 'pubsub' as ComponentKind };
-    await expect(serve({ components: [stateDefinition('case'), upper], socketFolder: scratch, logger: silentLogger })).rejects.toThrow(/differ only in case/);
-    await expect(serve({ components: [], socketFolder: scratch, logger: silentLogger })).rejects.toThrow(/nothing to serve/);
-    await expect(serve({ components: [stateDefinition('x'.repeat(120))], socketFolder: scratch, logger: silentLogger })).rejects.toThrow(/at most 107/);
+    await expect(
+      serve({ components: [stateDefinition('case'), upper], socketFolder: scratch, logger: silentLogger }),
+    ).rejects.toThrow(/differ only in case/);
+    await expect(serve({ components: [], socketFolder: scratch, logger: silentLogger })).rejects.toThrow(
+      /nothing to serve/,
+    );
+    await expect(
+      serve({ components: [stateDefinition('x'.repeat(120))], socketFolder: scratch, logger: silentLogger }),
+    ).rejects.toThrow(/at most 107/);
     expect(existsSync(join(scratch, 'one.sock'))).toBe(false);
   });
 
   it('refuses to serve a path this process already serves (it would unlink a live socket)', async () => {
     const served = await serve({ components: [stateDefinition('busy')], socketFolder: scratch, logger: silentLogger });
-    await expect(serve({ components: [stateDefinition('busy')], socketFolder: scratch, logger: silentLogger })).rejects.toThrow(/already served/);
+    await expect(
+      serve({ components: [stateDefinition('busy')], socketFolder: scratch, logger: silentLogger }),
+    ).rejects.toThrow(/already served/);
     expect(await listServices(served.sockets[0]!.path)).toHaveLength(6);
     await served.close();
   });
@@ -163,7 +193,9 @@ describe('shutdown', () => {
     await vi.waitFor(() => expect(handler).toBeDefined());
     const delivery = handler!({ data: Buffer.from('x'), topic: 't', metadata: {} }).catch((e: Error) => e);
     await server.close();
-    expect(await delivery).toMatchObject({ message: expect.stringMatching(/shutting down before the message was acknowledged/) });
+    expect(await delivery).toMatchObject({
+      message: expect.stringMatching(/shutting down before the message was acknowledged/),
+    });
     expect(signal!.aborted).toBe(true);
     await pubsub.close();
   });
@@ -227,7 +259,11 @@ export const definitions = [{
 
   it('daprkit-serve loads a package by path and serves its definitions', async () => {
     await writeFile(join(scratch, 'component.mjs'), moduleSource);
-    const served = await startServeCli(['./component.mjs', '--socket-folder', join(scratch, 's'), '--log-level', 'error'], {}, scratch);
+    const served = await startServeCli(
+      ['./component.mjs', '--socket-folder', join(scratch, 's'), '--log-level', 'error'],
+      {},
+      scratch,
+    );
     expect(served.sockets.map((s) => s.path)).toEqual([join(scratch, 's', 'cli-store.sock')]);
     const store = remoteStateStore({ socketPath: served.sockets[0]!.path, instanceName: 'x' });
     await store.init({});
@@ -241,14 +277,22 @@ export const definitions = [{
     await mkdir(join(packageDir, 'dist'), { recursive: true });
     await writeFile(
       join(packageDir, 'package.json'),
-      JSON.stringify({ name: '@acme/store', type: 'module', exports: { '.': { source: './src/index.ts', types: './x.d.ts', import: './dist/index.js' } } }),
+      JSON.stringify({
+        name: '@acme/store',
+        type: 'module',
+        exports: { '.': { source: './src/index.ts', types: './x.d.ts', import: './dist/index.js' } },
+      }),
     );
     await writeFile(join(packageDir, 'dist', 'index.js'), moduleSource);
     const nested = join(scratch, 'app', 'deep');
     await mkdir(nested, { recursive: true });
     expect(resolvePackageEntry('@acme/store', nested)).toBe(`file://${packageDir}/dist/index.js`);
     expect(() => resolvePackageEntry('@acme/store/missing', nested)).toThrow(/does not export '.\/missing'/);
-    const served = await startServeCli(['@acme/store', '--socket-folder', join(scratch, 's2'), '--log-level', 'error'], {}, nested);
+    const served = await startServeCli(
+      ['@acme/store', '--socket-folder', join(scratch, 's2'), '--log-level', 'error'],
+      {},
+      nested,
+    );
     expect(served.sockets[0]!.name).toBe('cli-store');
     await served.close();
     await writeFile(join(scratch, 'empty.mjs'), 'export const nothing = 1;');
@@ -262,7 +306,9 @@ export const definitions = [{
     const served = await startPluginCli(definitions, ['--socket', path, '--log-level', 'error']);
     expect(served.sockets[0]!.path).toBe(path);
     await served.close();
-    await expect(startPluginCli(definitions, ['--socket', path, '--socket-folder', scratch])).rejects.toThrow(/either --socket or --socket-folder/);
+    await expect(startPluginCli(definitions, ['--socket', path, '--socket-folder', scratch])).rejects.toThrow(
+      /either --socket or --socket-folder/,
+    );
     await expect(startPluginCli(definitions, ['--log-level', 'loud'])).rejects.toThrow(/--log-level must be one of/);
     await expect(startPluginCli(definitions, ['--bogus'])).rejects.toThrow(/bogus/);
   });

@@ -1,12 +1,13 @@
 // State store over a real unix socket: instance semantics (§2), every state RPC, wire presence rules.
-import { Client, Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
+
 import {
   type DeleteRequest,
+  defineComponent,
   type GetRequest,
   type GetResponse,
   InvalidMetadataError,
-  type Metadata as Properties,
   NotFoundError,
+  type Metadata as Properties,
   type QueryRequest,
   type QueryResponse,
   type SetRequest,
@@ -14,11 +15,11 @@ import {
   type StateStore,
   type TransactionRequest,
   UnavailableError,
-  defineComponent,
 } from '@daprkit/component-sdk';
-import { type TestServer, createTestClient, startTestServer } from '@daprkit/component-sdk/testing';
+import { createTestClient, startTestServer, type TestServer } from '@daprkit/component-sdk/testing';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ServiceName, methodDefinition } from '../src/server/proto.js';
+import { methodDefinition, ServiceName } from '../src/server/proto.js';
 
 const bytes = (text: string) => Buffer.from(text);
 const text = (data: Uint8Array | undefined) => (data === undefined ? undefined : new TextDecoder().decode(data));
@@ -42,7 +43,8 @@ class FakeStore implements StateStore {
 
   async init(properties: Properties) {
     if (properties.fail === 'metadata') throw new InvalidMetadataError('host', 'is required');
-    if (properties.fail === 'connect') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    if (properties.fail === 'connect')
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     this.properties = properties;
   }
   features(): StateFeature[] {
@@ -52,7 +54,9 @@ class FakeStore implements StateStore {
     this.lastGet = request;
     if (request.key === 'broken') throw new UnavailableError('backend down');
     const row = this.rows.get(request.key);
-    return row ? { data: row.data, etag: row.etag, metadata: { from: this.instanceName }, contentType: 'text/plain' } : {};
+    return row
+      ? { data: row.data, etag: row.etag, metadata: { from: this.instanceName }, contentType: 'text/plain' }
+      : {};
   }
   async set(request: SetRequest) {
     this.lastSet = request;
@@ -75,7 +79,13 @@ class FakeStore implements StateStore {
   }
   async query(request: QueryRequest): Promise<QueryResponse> {
     this.lastQuery = request;
-    return { items: [{ key: 'app||q1', data: bytes('{"a":1}'), etag: 'e1' }, { key: 'app||q2', error: 'bad row' }], token: 'next' };
+    return {
+      items: [
+        { key: 'app||q1', data: bytes('{"a":1}'), etag: 'e1' },
+        { key: 'app||q2', error: 'bad row' },
+      ],
+      token: 'next',
+    };
   }
   async close() {
     this.closed++;
@@ -101,7 +111,14 @@ const fakeDefinition = defineComponent({
   version: '0',
   create: ({ instanceName }) => new FakeStore(instanceName),
 });
-const plainDefinition = defineComponent({ kind: 'state', socketName: 'plain-state', types: [], packageName: 'test', version: '0', create: plainStore });
+const plainDefinition = defineComponent({
+  kind: 'state',
+  socketName: 'plain-state',
+  types: [],
+  packageName: 'test',
+  version: '0',
+  create: plainStore,
+});
 const limitedDefinition = defineComponent({
   kind: 'state',
   socketName: 'limited-state',
@@ -118,10 +135,17 @@ function rawUnary<Res>(socketPath: string, service: ServiceName, method: string,
   const metadata = new Metadata();
   if (instance !== undefined) metadata.set('x-component-instance', instance);
   return new Promise<{ response?: Res; error?: ServiceError }>((resolve) => {
-    client.makeUnaryRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, request, metadata, (error, response) => {
-      client.close();
-      resolve(error ? { error } : { response: response as Res });
-    });
+    client.makeUnaryRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      request,
+      metadata,
+      (error, response) => {
+        client.close();
+        resolve(error ? { error } : { response: response as Res });
+      },
+    );
   });
 }
 
@@ -185,7 +209,10 @@ describe('instances', () => {
   it('a failed Init stores nothing, closes the object and answers with the typed error code', async () => {
     const client = createTestClient(server.socketPath('fake-state'));
     const store = client.state('failing');
-    await expect(store.init({ fail: 'metadata' })).rejects.toMatchObject({ code: 3, message: "metadata 'host': is required" });
+    await expect(store.init({ fail: 'metadata' })).rejects.toMatchObject({
+      code: 3,
+      message: "metadata 'host': is required",
+    });
     await expect(store.init({ fail: 'connect' })).rejects.toMatchObject({ code: 14 });
     // Each failed object is closed (releasing whatever init half-opened) and never served.
     expect(FakeStore.created.map((s) => s.closed)).toEqual([1, 1]);
@@ -194,7 +221,13 @@ describe('instances', () => {
   });
 
   it('answers FAILED_PRECONDITION without details for an instance that was never initialised', async () => {
-    const { error } = await rawUnary(server.socketPath('fake-state'), ServiceName.StateStore, 'Get', { key: 'k' }, 'ghost');
+    const { error } = await rawUnary(
+      server.socketPath('fake-state'),
+      ServiceName.StateStore,
+      'Get',
+      { key: 'k' },
+      'ghost',
+    );
     expect(error?.code).toBe(9);
     expect(error?.details).toBe("instance 'ghost' is not initialised on socket fake-state (call Init first)");
     expect(error?.metadata.get('grpc-status-details-bin')).toEqual([]);
@@ -244,7 +277,10 @@ describe('state RPCs', () => {
     await store.delete({ key: 'app||k', etag: '1', metadata: {}, options: { concurrency: 'last-write' } });
     expect(fake.lastDelete).toEqual({ key: 'app||k', etag: '1', metadata: {}, options: { concurrency: 'last-write' } });
     await expect(store.delete({ key: 'app||k', metadata: {}, options: {} })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(store.get({ key: 'broken', metadata: {} })).rejects.toMatchObject({ code: 14, message: 'backend down' });
+    await expect(store.get({ key: 'broken', metadata: {} })).rejects.toMatchObject({
+      code: 14,
+      message: 'backend down',
+    });
     await c.close();
   });
 
@@ -254,14 +290,32 @@ describe('state RPCs', () => {
     const fake = FakeStore.created.at(-1)!;
     expect(fake.properties).toEqual({});
     await rawUnary(path, ServiceName.StateStore, 'Set', { key: 'k' }, 'presence');
-    expect(fake.lastSet).toMatchObject({ key: 'k', etag: undefined, options: {}, contentType: undefined, metadata: {} });
+    expect(fake.lastSet).toMatchObject({
+      key: 'k',
+      etag: undefined,
+      options: {},
+      contentType: undefined,
+      metadata: {},
+    });
     expect(fake.lastSet?.value).toHaveLength(0);
-    await rawUnary(path, ServiceName.StateStore, 'Set', { key: 'k', etag: { value: '' }, options: { concurrency: 0, consistency: 0 } }, 'presence');
+    await rawUnary(
+      path,
+      ServiceName.StateStore,
+      'Set',
+      { key: 'k', etag: { value: '' }, options: { concurrency: 0, consistency: 0 } },
+      'presence',
+    );
     expect(fake.lastSet).toMatchObject({ etag: undefined, options: {} });
     await rawUnary(path, ServiceName.StateStore, 'Delete', { key: 'missing-ok', etag: { value: 'e9' } }, 'presence');
     expect(fake.lastDelete).toMatchObject({ etag: 'e9', options: {} });
     // A stored row without etag comes back without an Etag message at all (never an empty one).
-    const { response } = await rawUnary<{ etag: unknown }>(path, ServiceName.StateStore, 'Get', { key: 'none' }, 'presence');
+    const { response } = await rawUnary<{ etag: unknown }>(
+      path,
+      ServiceName.StateStore,
+      'Get',
+      { key: 'none' },
+      'presence',
+    );
     expect(response?.etag).toBeNull();
   });
 
@@ -306,7 +360,16 @@ describe('state RPCs', () => {
     await store.init({});
     await store.transact!({
       operations: [
-        { operation: 'upsert', request: { key: 'x', value: bytes('1'), etag: 'e', metadata: { m: '1' }, options: { concurrency: 'first-write' } } },
+        {
+          operation: 'upsert',
+          request: {
+            key: 'x',
+            value: bytes('1'),
+            etag: 'e',
+            metadata: { m: '1' },
+            options: { concurrency: 'first-write' },
+          },
+        },
         { operation: 'delete', request: { key: 'y', metadata: {}, options: {} } },
         { operation: 'upsert', request: { key: 'z', value: bytes('3'), metadata: {}, options: {} } },
       ],
@@ -349,22 +412,43 @@ describe('state RPCs', () => {
       },
       metadata: { contentType: 'application/json' },
     });
-    expect(response).toEqual({ items: [{ key: 'app||q1', data: bytes('{"a":1}'), etag: 'e1' }, { key: 'app||q2', error: 'bad row' }], token: 'next' });
+    expect(response).toEqual({
+      items: [
+        { key: 'app||q1', data: bytes('{"a":1}'), etag: 'e1' },
+        { key: 'app||q2', error: 'bad row' },
+      ],
+      token: 'next',
+    });
     await c.close();
   });
 
   it('Query with daprd-shaped raw Anys: empty type URL, one JSON value per top-level key; a bad operand is INVALID_ARGUMENT', async () => {
     const path = server.socketPath('fake-state');
     await rawUnary(path, ServiceName.StateStore, 'Init', {}, 'rawq');
-    const filter = { EQ: { type_url: '', value: bytes('{"state":"CA"}') }, OR: { type_url: '', value: bytes('[{"GT":{"n":1}}]') } };
-    const ok = await rawUnary(path, ServiceName.QueriableStateStore, 'Query', { query: { filter, sort: [{ key: 'n', order: 5 }] } }, 'rawq');
+    const filter = {
+      EQ: { type_url: '', value: bytes('{"state":"CA"}') },
+      OR: { type_url: '', value: bytes('[{"GT":{"n":1}}]') },
+    };
+    const ok = await rawUnary(
+      path,
+      ServiceName.QueriableStateStore,
+      'Query',
+      { query: { filter, sort: [{ key: 'n', order: 5 }] } },
+      'rawq',
+    );
     expect(ok.error).toBeUndefined();
     expect(FakeStore.created.at(-1)!.lastQuery!.query).toEqual({
       filter: { EQ: { state: 'CA' }, OR: [{ GT: { n: 1 } }] },
       sort: [{ key: 'n', order: 'ASC' }],
       page: { limit: 0 },
     });
-    const bad = await rawUnary(path, ServiceName.QueriableStateStore, 'Query', { query: { filter: { EQ: { type_url: '', value: bytes('{nope') } } } }, 'rawq');
+    const bad = await rawUnary(
+      path,
+      ServiceName.QueriableStateStore,
+      'Query',
+      { query: { filter: { EQ: { type_url: '', value: bytes('{nope') } } } },
+      'rawq',
+    );
     expect(bad.error?.code).toBe(3);
     expect(bad.error?.details).toMatch(/query filter 'EQ' is not valid JSON/);
   });
@@ -377,7 +461,13 @@ describe('state RPCs', () => {
     expect(tx.error?.details).toMatch(/does not support transactions/);
     const q = await rawUnary(path, ServiceName.QueriableStateStore, 'Query', {}, 'p');
     expect(q.error?.code).toBe(12);
-    const max = await rawUnary<{ maxSize: number }>(path, ServiceName.TransactionalStoreMultiMaxSize, 'MultiMaxSize', {}, 'p');
+    const max = await rawUnary<{ maxSize: number }>(
+      path,
+      ServiceName.TransactionalStoreMultiMaxSize,
+      'MultiMaxSize',
+      {},
+      'p',
+    );
     expect(max.response).toEqual({ maxSize: -1 });
 
     const limited = createTestClient(server.socketPath('limited-state')).state('l');
@@ -394,5 +484,4 @@ describe('state RPCs', () => {
     await expect(store.ping()).resolves.toBeUndefined();
     await store.close();
   });
-
 });

@@ -1,17 +1,18 @@
 // PullMessages (§6.5) and Read (§7.3) over a real socket: delivery, acks, negative acks, cancellation.
-import { Client, type ClientDuplexStream, Metadata, credentials } from '@grpc/grpc-js';
+
 import {
   type BindingEventHandler,
+  defineComponent,
   type InputBinding,
   type MessageHandler,
   type PubSub,
   type PubSubMessage,
   type SubscribeRequest,
-  defineComponent,
 } from '@daprkit/component-sdk';
-import { type TestServer, createTestClient, startTestServer } from '@daprkit/component-sdk/testing';
+import { createTestClient, startTestServer, type TestServer } from '@daprkit/component-sdk/testing';
+import { Client, type ClientDuplexStream, credentials, Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ServiceName, methodDefinition } from '../src/server/proto.js';
+import { methodDefinition, ServiceName } from '../src/server/proto.js';
 
 type Outcome = { data: string; result: 'acked' } | { data: string; result: 'rejected'; error: string };
 
@@ -30,7 +31,12 @@ class FakePubSub implements PubSub {
   }
   async publish(request: { topic: string; data: Uint8Array; metadata: Record<string, string>; contentType?: string }) {
     for (const s of this.subscriptions.filter((s) => s.request.topic === request.topic && !s.signal.aborted)) {
-      this.deliver(s.handler, { data: request.data, topic: request.topic, metadata: request.metadata, contentType: 'text/plain' });
+      this.deliver(s.handler, {
+        data: request.data,
+        topic: request.topic,
+        metadata: request.metadata,
+        contentType: 'text/plain',
+      });
     }
   }
   /** Fire-and-forget, like a broker client: the outcome is recorded when the handler settles. */
@@ -72,8 +78,22 @@ class FakeInput implements InputBinding {
 }
 
 const definitions = [
-  defineComponent({ kind: 'pubsub', socketName: 'streams', types: [], packageName: 'test', version: '0', create: () => new FakePubSub() }),
-  defineComponent({ kind: 'inputBinding', socketName: 'streams', types: [], packageName: 'test', version: '0', create: () => new FakeInput() }),
+  defineComponent({
+    kind: 'pubsub',
+    socketName: 'streams',
+    types: [],
+    packageName: 'test',
+    version: '0',
+    create: () => new FakePubSub(),
+  }),
+  defineComponent({
+    kind: 'inputBinding',
+    socketName: 'streams',
+    types: [],
+    packageName: 'test',
+    version: '0',
+    create: () => new FakeInput(),
+  }),
 ];
 
 let server: TestServer;
@@ -131,10 +151,14 @@ describe('PullMessages', () => {
     await pubsub.init({});
     const controller = new AbortController();
     let handlerStarted = false;
-    await pubsub.subscribe({ topic: 't', metadata: {} }, () => {
-      handlerStarted = true;
-      return new Promise<void>(() => {}); // the app never finishes
-    }, controller.signal);
+    await pubsub.subscribe(
+      { topic: 't', metadata: {} },
+      () => {
+        handlerStarted = true;
+        return new Promise<void>(() => {}); // the app never finishes
+      },
+      controller.signal,
+    );
     const fake = FakePubSub.last;
     await vi.waitFor(() => expect(fake.subscriptions).toHaveLength(1));
     await pubsub.publish({ data: Buffer.from('stuck'), pubsubName: 'p', topic: 't', metadata: {} });
@@ -145,18 +169,28 @@ describe('PullMessages', () => {
     await vi.waitFor(() => expect(fake.outcomes).toHaveLength(2));
     expect(fake.subscriptions[0]!.signal.aborted).toBe(true);
     expect(fake.outcomes.map((o) => o.result)).toEqual(['rejected', 'rejected']);
-    expect(fake.outcomes[0]).toMatchObject({ error: expect.stringMatching(/^PullMessages stream .* before the message was acknowledged$/) });
+    expect(fake.outcomes[0]).toMatchObject({
+      error: expect.stringMatching(/^PullMessages stream .* before the message was acknowledged$/),
+    });
     await client.close();
   });
 
   it('on the raw wire: ack_error present with an empty message is a negative ack; unknown ids are ignored', async () => {
     const control = createTestClient(server.socketPath()).pubsub('raw');
     await control.init({});
-    const definition = methodDefinition<object, { id: string; topicName: string; data: Uint8Array }>(ServiceName.PubSub, 'PullMessages');
+    const definition = methodDefinition<object, { id: string; topicName: string; data: Uint8Array }>(
+      ServiceName.PubSub,
+      'PullMessages',
+    );
     const raw = new Client(`unix:${server.socketPath()}`, credentials.createInsecure());
     const metadata = new Metadata();
     metadata.set('x-component-instance', 'raw');
-    const call = raw.makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, metadata);
+    const call = raw.makeBidiStreamRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      metadata,
+    );
     const received: { id: string; topicName: string; data: Uint8Array }[] = [];
     call.on('data', (m) => received.push(m));
     call.on('error', () => {});
@@ -190,7 +224,12 @@ describe('PullMessages', () => {
     const definition = methodDefinition<object, unknown>(ServiceName.PubSub, 'PullMessages');
     const metadata = new Metadata();
     metadata.set('x-component-instance', 'bulk');
-    const rejected: ClientDuplexStream<object, unknown> = raw.makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, metadata);
+    const rejected: ClientDuplexStream<object, unknown> = raw.makeBidiStreamRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      metadata,
+    );
     const status = new Promise<{ code: number; details: string }>((resolve) => rejected.on('error', resolve));
     rejected.write({ topic: { name: 'forbidden' } });
     expect(await status).toMatchObject({ code: 2, details: 'topic not allowed' });
@@ -199,11 +238,16 @@ describe('PullMessages', () => {
     const count = 3000;
     const received: string[] = [];
     const controller = new AbortController();
-    await pubsub.subscribe({ topic: 'many', metadata: {} }, async (m) => void received.push(text(m.data)), controller.signal);
+    await pubsub.subscribe(
+      { topic: 'many', metadata: {} },
+      async (m) => void received.push(text(m.data)),
+      controller.signal,
+    );
     const fake = FakePubSub.last;
     await vi.waitFor(() => expect(fake.subscriptions).toHaveLength(1));
     const { handler } = fake.subscriptions[0]!;
-    for (let i = 0; i < count; i++) fake.deliver(handler, { data: Buffer.from(String(i)), topic: 'many', metadata: {} });
+    for (let i = 0; i < count; i++)
+      fake.deliver(handler, { data: Buffer.from(String(i)), topic: 'many', metadata: {} });
     await vi.waitFor(() => expect(fake.outcomes).toHaveLength(count), { timeout: 30_000 });
     expect(fake.outcomes.every((o) => o.result === 'acked')).toBe(true);
     expect(received).toEqual(Array.from({ length: count }, (_, i) => String(i)));
@@ -255,7 +299,10 @@ describe('Read', () => {
     ]);
     controller.abort();
     await vi.waitFor(() => expect(fake.signal!.aborted).toBe(true));
-    await expect(fake.emit('late')).resolves.toMatchObject({ ok: false, error: expect.stringMatching(/Read stream is closed/) });
+    await expect(fake.emit('late')).resolves.toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/Read stream is closed/),
+    });
     await client.close();
   });
 });

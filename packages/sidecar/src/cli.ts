@@ -1,7 +1,7 @@
 /** `daprkit-sidecar` command line: daprd's flag names (single or double dash), env tokens, signal handling. */
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '@daprkit/component-sdk';
-import { type SidecarOptions, createSidecar } from './sidecar.js';
+import { createSidecar, type SidecarOptions } from './sidecar.js';
 import { VERSION } from './version.js';
 
 const USAGE = `daprkit-sidecar ${VERSION} — a Dapr-compatible sidecar
@@ -28,14 +28,21 @@ export class UsageError extends Error {
 function port(name: string, value: string | undefined, allowOff = false): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowOff ? -1 : 0) || n > 65535) throw new UsageError(`--${name} must be a port number, got '${value}'`);
+  if (!Number.isInteger(n) || n < (allowOff ? -1 : 0) || n > 65535)
+    throw new UsageError(`--${name} must be a port number, got '${value}'`);
   return n;
 }
 
 /** Parses daprd-style arguments into sidecar options. */
 export function parseSidecarArgs(argv: readonly string[]): SidecarOptions & { help?: boolean; version?: boolean } {
-  // Go's flag package accepts `-flag`; Node's parser wants `--flag`.
-  const args = argv.map((a) => (/^-[a-z][a-z-]+/.test(a) ? `-${a}` : a));
+  // Go's flag package accepts `-flag` and `--port -1`; Node's parser wants `--flag` and `--port=-1`.
+  const args: string[] = [];
+  for (const arg of argv.map((a) => (/^-[a-z][a-z-]+/.test(a) ? `-${a}` : a))) {
+    const previous = args.at(-1);
+    if (/^-\d+$/.test(arg) && previous?.startsWith('--') && !previous.includes('='))
+      args[args.length - 1] = `${previous}=${arg}`;
+    else args.push(arg);
+  }
   const { values } = parseArgs({
     args,
     strict: true,
@@ -59,15 +66,23 @@ export function parseSidecarArgs(argv: readonly string[]): SidecarOptions & { he
     },
   });
   const protocol = values['app-protocol'] ?? 'http';
-  if (protocol !== 'http' && protocol !== 'grpc') throw new UsageError(`--app-protocol must be http or grpc, got '${protocol}'`);
+  if (protocol !== 'http' && protocol !== 'grpc')
+    throw new UsageError(`--app-protocol must be http or grpc, got '${protocol}'`);
   const level = values['log-level'] ?? 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, got '${level}'`);
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError(`--log-level must be debug, info, warn or error, got '${level}'`);
   const grpcPort = port('dapr-grpc-port', values['dapr-grpc-port'], true);
   const options: SidecarOptions & { help?: boolean; version?: boolean } = {
     appProtocol: protocol,
     logLevel: level as LogLevel,
     resourcesPaths: [...(values['resources-path'] ?? []), ...(values['components-path'] ?? [])],
-    listenAddress: values['listen-address'] ?? values['dapr-listen-addresses']?.split(',')[0]?.trim().replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1',
+    listenAddress:
+      values['listen-address'] ??
+      values['dapr-listen-addresses']
+        ?.split(',')[0]
+        ?.trim()
+        .replace(/^\[(.*)\]$/, '$1') ??
+      '127.0.0.1',
     grpcPort: grpcPort === -1 ? false : (grpcPort ?? 50001),
     httpPort: port('dapr-http-port', values['dapr-http-port']) ?? 3500,
   };

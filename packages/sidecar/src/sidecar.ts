@@ -4,12 +4,19 @@
  * the app is reachable.
  */
 import type { Server } from 'node:http';
-import { type Component, type ComponentDefinition, type LogLevel, type Logger, type Metadata, createLogger } from '@daprkit/component-sdk';
+import {
+  type Component,
+  type ComponentDefinition,
+  createLogger,
+  type Logger,
+  type LogLevel,
+  type Metadata,
+} from '@daprkit/component-sdk';
 import type { AppChannel } from './app/app-channel.js';
 import { HttpAppDelivery } from './app/http-app.js';
 import { waitForAppPort } from './app/http-channel.js';
-import { mergeSubscriptions } from './app/subscriptions.js';
 import { Subscriber } from './app/subscriber.js';
+import { mergeSubscriptions } from './app/subscriptions.js';
 import { type ComponentDeclaration, composeComponents } from './composition/compose.js';
 import { DEFAULT_SOCKETS_FOLDER } from './composition/pluggable.js';
 import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
@@ -17,7 +24,12 @@ import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
 import { loadResources } from './resources/load.js';
-import { type ConfigurationResource, DEFAULT_INIT_TIMEOUT_MS, type MetadataItem, type SubscriptionResource } from './resources/types.js';
+import {
+  type ConfigurationResource,
+  DEFAULT_INIT_TIMEOUT_MS,
+  type MetadataItem,
+  type SubscriptionResource,
+} from './resources/types.js';
 import type { AppProtocol, Runtime } from './runtime.js';
 
 /** A component given in code: metadata as a plain map or as YAML-style items; `instance` skips type resolution. */
@@ -112,13 +124,21 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   const logger = options.logger ?? createLogger({ name: 'daprkit-sidecar', level: options.logLevel ?? 'info' });
   const resourcesPaths = options.resourcesPaths ?? [];
   const resources = resourcesPaths.length > 0 ? await loadResources(resourcesPaths, appId, logger) : undefined;
-  const configuration: ConfigurationResource = resources?.configuration ?? { secretScopes: [], componentDeny: [], features: [] };
+  const configuration: ConfigurationResource = resources?.configuration ?? {
+    secretScopes: [],
+    componentDeny: [],
+    features: [],
+  };
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];
   if (resources === undefined && options.components === undefined) {
     logger.info('no --resources-path: using the embedded in-memory state store and pub/sub');
     declarations.push(...EMBEDDED_DEFAULTS.map(declarationOf));
   }
-  const registry = { ...DEFAULT_REGISTRY, ...(options.registryFile ? await readRegistryFile(options.registryFile) : {}), ...options.registry };
+  const registry = {
+    ...DEFAULT_REGISTRY,
+    ...(options.registryFile ? await readRegistryFile(options.registryFile) : {}),
+    ...options.registry,
+  };
   const components = await composeComponents(declarations, {
     appId,
     logger,
@@ -140,7 +160,11 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     configuration,
     extendedMetadata: new Map(),
     subscriptions: [],
-    app: { ...(options.appPort ? { port: options.appPort } : {}), protocol: options.appProtocol ?? 'http', channelAddress: options.appChannelAddress ?? '127.0.0.1' },
+    app: {
+      ...(options.appPort ? { port: options.appPort } : {}),
+      protocol: options.appProtocol ?? 'http',
+      channelAddress: options.appChannelAddress ?? '127.0.0.1',
+    },
     health: { outbound: false, runtime: false },
     requestShutdown: (force) => {
       if (options.onShutdownRequest) options.onShutdownRequest(force);
@@ -152,9 +176,17 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   let http: Awaited<ReturnType<typeof startHttpApi>>;
   let grpc: Awaited<ReturnType<typeof startGrpcApi>> | undefined;
   try {
-    http = await startHttpApi(runtime, { host: listenAddress, port: options.httpPort ?? 3500, ...(apiToken ? { apiToken } : {}) });
+    http = await startHttpApi(runtime, {
+      host: listenAddress,
+      port: options.httpPort ?? 3500,
+      ...(apiToken ? { apiToken } : {}),
+    });
     if (options.grpcPort !== false) {
-      grpc = await startGrpcApi(runtime, { host: listenAddress, port: options.grpcPort ?? 50001, ...(apiToken ? { apiToken } : {}) }).catch(async (error: unknown) => {
+      grpc = await startGrpcApi(runtime, {
+        host: listenAddress,
+        port: options.grpcPort ?? 50001,
+        ...(apiToken ? { apiToken } : {}),
+      }).catch(async (error: unknown) => {
         await closeServer(http.server);
         throw error;
       });
@@ -164,7 +196,11 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     throw error;
   }
   runtime.health.outbound = true;
-  logger.info('Dapr APIs listening', { appId, http: `${listenAddress}:${http.port}`, grpc: grpc ? `${listenAddress}:${grpc.port}` : 'disabled' });
+  logger.info('Dapr APIs listening', {
+    appId,
+    http: `${listenAddress}:${http.port}`,
+    grpc: grpc ? `${listenAddress}:${grpc.port}` : 'disabled',
+  });
 
   let appChannel: AppChannel | undefined;
   let subscriber: Subscriber | undefined;
@@ -187,14 +223,17 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     subscriber = new Subscriber(components, appChannel, appId, logger);
     if (components.pubsub.size > 0) {
       const programmatic = await appChannel.listSubscriptions();
-      if (programmatic !== undefined) runtime.subscriptions = await subscriber.start(mergeSubscriptions(declarative, programmatic));
+      if (programmatic !== undefined)
+        runtime.subscriptions = await subscriber.start(mergeSubscriptions(declarative, programmatic));
     }
     await subscriber.startInputBindings();
   };
   const ready = connectApp().then(
     () => {
       runtime.health.runtime = true;
-      logger.info('sidecar ready', { app: options.appPort ? `${runtime.app.channelAddress}:${options.appPort}` : 'none' });
+      logger.info('sidecar ready', {
+        app: options.appPort ? `${runtime.app.channelAddress}:${options.appPort}` : 'none',
+      });
     },
     (error: unknown) => {
       logger.error('could not connect to the app', { error: (error as Error).message });

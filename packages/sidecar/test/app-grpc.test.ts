@@ -1,8 +1,15 @@
 /** Delivery to a gRPC app (`--app-protocol grpc`): an official @dapr/dapr DaprServer subscribes over AppCallback. */
 import { createServer } from 'node:net';
-import { CommunicationProtocolEnum, DaprServer, DaprPubSubStatusEnum, LogLevel } from '@dapr/dapr';
+import { CommunicationProtocolEnum, DaprPubSubStatusEnum, DaprServer, LogLevel } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SidecarProcess, ensureSidecarBuilt, http, startSidecarProcess, stopAllProcesses, waitFor } from './support.js';
+import {
+  ensureSidecarBuilt,
+  http,
+  type SidecarProcess,
+  startSidecarProcess,
+  stopAllProcesses,
+  waitFor,
+} from './support.js';
 
 let sidecar: SidecarProcess;
 let server: DaprServer;
@@ -20,12 +27,23 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   await ensureSidecarBuilt();
   const appPort = await freePort();
-  sidecar = await startSidecarProcess(['--app-id', 'grpc-app', '--app-port', String(appPort), '--app-protocol', 'grpc']);
+  sidecar = await startSidecarProcess([
+    '--app-id',
+    'grpc-app',
+    '--app-port',
+    String(appPort),
+    '--app-protocol',
+    'grpc',
+  ]);
   server = new DaprServer({
     serverHost: '127.0.0.1',
     serverPort: String(appPort),
     communicationProtocol: CommunicationProtocolEnum.GRPC,
-    clientOptions: { daprHost: '127.0.0.1', daprPort: String(sidecar.grpcPort), communicationProtocol: CommunicationProtocolEnum.GRPC },
+    clientOptions: {
+      daprHost: '127.0.0.1',
+      daprPort: String(sidecar.grpcPort),
+      communicationProtocol: CommunicationProtocolEnum.GRPC,
+    },
     logger: { level: LogLevel.Error },
   });
   await server.pubsub.subscribe('pubsub', 'grpc-orders', async (data: unknown) => {
@@ -36,17 +54,24 @@ beforeAll(async () => {
     return flakyAttempts < 2 ? DaprPubSubStatusEnum.RETRY : DaprPubSubStatusEnum.SUCCESS;
   });
   await server.start();
-  await waitFor(async () => (await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status === 204 || undefined, 15_000, 'sidecar ready');
+  await waitFor(
+    async () => (await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status === 204 || undefined,
+    15_000,
+    'sidecar ready',
+  );
 });
 
 afterAll(async () => {
-  await server?.stop().catch(() => {});
+  // Sidecar first: its AppCallback connection would otherwise keep the app's gRPC server from shutting down.
   await stopAllProcesses();
+  await server?.stop().catch(() => {});
 });
 
 describe('gRPC app delivery', () => {
   it('lists the app subscriptions via ListTopicSubscriptions', async () => {
-    const metadata = (await http(sidecar.httpPort, 'GET', '/v1.0/metadata')).json as { subscriptions: { topic: string }[] };
+    const metadata = (await http(sidecar.httpPort, 'GET', '/v1.0/metadata')).json as {
+      subscriptions: { topic: string }[];
+    };
     expect(metadata.subscriptions.map((s) => s.topic)).toEqual(expect.arrayContaining(['grpc-orders', 'grpc-flaky']));
   });
 

@@ -9,13 +9,21 @@ import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import {
   type BindingEventHandler,
   type ComponentDefinition,
+  defineComponent,
   type Metadata,
   NotFoundError,
-  defineComponent,
 } from '@daprkit/component-sdk';
-import { type TestServer, startTestServer } from '@daprkit/component-sdk/testing';
+import { startTestServer, type TestServer } from '@daprkit/component-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SidecarProcess, ensureSidecarBuilt, http, startApp, startSidecarProcess, stopAllProcesses, waitFor } from './support.js';
+import {
+  ensureSidecarBuilt,
+  http,
+  type SidecarProcess,
+  startApp,
+  startSidecarProcess,
+  stopAllProcesses,
+  waitFor,
+} from './support.js';
 
 const SECRETS: Record<string, Record<string, string>> = {
   'db-password': { 'db-password': 's3cr3t-value' },
@@ -53,7 +61,13 @@ const definitions: ComponentDefinition[] = [
       init: async (properties) => void initProperties.push(properties),
       operations: () => ['create', 'echo'],
       invoke: async (request) => ({
-        data: Buffer.from(JSON.stringify({ operation: request.operation, received: Buffer.from(request.data).toString(), metadata: request.metadata })),
+        data: Buffer.from(
+          JSON.stringify({
+            operation: request.operation,
+            received: Buffer.from(request.data).toString(),
+            metadata: request.metadata,
+          }),
+        ),
         metadata: { handled: 'yes' },
       }),
     }),
@@ -131,7 +145,16 @@ spec:
         deniedSecrets: [forbidden]
 `,
   );
-  sidecar = await startSidecarProcess(['--app-id', 'bindings-app', '--app-port', String(app.port), '--resources-path', resources, '--sockets-folder', server.folder]);
+  sidecar = await startSidecarProcess([
+    '--app-id',
+    'bindings-app',
+    '--app-port',
+    String(app.port),
+    '--resources-path',
+    resources,
+    '--sockets-folder',
+    server.folder,
+  ]);
   client = new DaprClient({
     daprHost: '127.0.0.1',
     daprPort: String(sidecar.httpPort),
@@ -159,11 +182,16 @@ describe('bindings and secrets over pluggable sockets', () => {
   });
 
   it('invokes an output binding with JSON-re-encoded data', async () => {
-    const response = (await client.binding.send('mybinding', 'echo', 'hi', { trace: 'abc' })) as Record<string, unknown>;
+    const response = (await client.binding.send('mybinding', 'echo', 'hi', { trace: 'abc' })) as Record<
+      string,
+      unknown
+    >;
     expect(response).toEqual({ operation: 'echo', received: '"hi"', metadata: { trace: 'abc' } });
     const unsupported = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/mybinding', '{"operation":"drop"}');
     expect(unsupported.status).toBe(500);
-    expect(unsupported.json.message).toBe('error invoking output binding mybinding: binding mybinding does not support operation drop. supported operations:create echo');
+    expect(unsupported.json.message).toBe(
+      'error invoking output binding mybinding: binding mybinding does not support operation drop. supported operations:create echo',
+    );
   });
 
   it('delivers input binding events to the app route and hands back its reply', async () => {
@@ -180,7 +208,10 @@ describe('bindings and secrets over pluggable sockets', () => {
     expect(Object.keys(bulk).sort()).toEqual(['api-keys', 'db-password']);
     const denied = await http(sidecar.httpPort, 'GET', '/v1.0/secrets/vault/forbidden');
     expect(denied.status).toBe(403);
-    expect(denied.json).toEqual({ errorCode: 'ERR_PERMISSION_DENIED', message: 'access denied by policy to get "forbidden" from "vault"' });
+    expect(denied.json).toEqual({
+      errorCode: 'ERR_PERMISSION_DENIED',
+      message: 'access denied by policy to get "forbidden" from "vault"',
+    });
     const unknown = await http(sidecar.httpPort, 'GET', '/v1.0/secrets/nostore/x');
     expect(unknown.status).toBe(401);
     expect(unknown.json.errorCode).toBe('ERR_SECRET_STORE_NOT_FOUND');
@@ -191,8 +222,12 @@ describe('bindings and secrets over pluggable sockets', () => {
 
   it('lists binding and secret store capabilities in metadata', async () => {
     const metadata = await client.metadata.get();
-    expect(metadata.components.find((c) => c.name === 'mybinding')?.capabilities).toEqual(expect.arrayContaining(['INPUT_BINDING', 'OUTPUT_BINDING']));
-    expect(metadata.components.find((c) => c.name === 'vault')?.capabilities).toEqual(['MULTIPLE_KEY_VALUES_PER_SECRET']);
+    expect(metadata.components.find((c) => c.name === 'mybinding')?.capabilities).toEqual(
+      expect.arrayContaining(['INPUT_BINDING', 'OUTPUT_BINDING']),
+    );
+    expect(metadata.components.find((c) => c.name === 'vault')?.capabilities).toEqual([
+      'MULTIPLE_KEY_VALUES_PER_SECRET',
+    ]);
   });
 
   it('refuses to start when a secretKeyRef cannot be resolved, naming component, field and store', async () => {
@@ -221,7 +256,9 @@ auth:
   secretStore: vault
 `,
     );
-    await expect(startSidecarProcess(['--resources-path', resources, '--sockets-folder', server.folder])).rejects.toThrow(
+    await expect(
+      startSidecarProcess(['--resources-path', resources, '--sockets-folder', server.folder]),
+    ).rejects.toThrow(
       /component 'broken' metadata 'password': secret 'db-password' in store 'vault' has no key 'no-such-key'/,
     );
   });

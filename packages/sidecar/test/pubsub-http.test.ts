@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Recorded, type SidecarProcess, ensureSidecarBuilt, http, startApp, startSidecarProcess, stopAllProcesses, waitFor } from './support.js';
+import {
+  ensureSidecarBuilt,
+  http,
+  type Recorded,
+  type SidecarProcess,
+  startApp,
+  startSidecarProcess,
+  stopAllProcesses,
+  waitFor,
+} from './support.js';
 
 let sidecar: SidecarProcess;
 let client: DaprClient;
@@ -18,7 +27,10 @@ const json = (body: unknown) => (_r: Recorded, res: import('node:http').ServerRe
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 };
-const events = (path: string) => app.requests.filter((r) => r.method === 'POST' && r.url === path).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+const events = (path: string) =>
+  app.requests
+    .filter((r) => r.method === 'POST' && r.url === path)
+    .map((r) => JSON.parse(r.body) as Record<string, unknown>);
 
 beforeAll(async () => {
   await ensureSidecarBuilt();
@@ -78,14 +90,21 @@ spec:
     default: /declared
 `,
   );
-  sidecar = await startSidecarProcess(['--app-id', 'shop', '--app-port', String(app.port), '--resources-path', resources], { APP_API_TOKEN: 'app-secret' });
+  sidecar = await startSidecarProcess(
+    ['--app-id', 'shop', '--app-port', String(app.port), '--resources-path', resources],
+    { APP_API_TOKEN: 'app-secret' },
+  );
   client = new DaprClient({
     daprHost: '127.0.0.1',
     daprPort: String(sidecar.httpPort),
     communicationProtocol: CommunicationProtocolEnum.HTTP,
     logger: { level: LogLevel.Error },
   });
-  await waitFor(async () => (await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status === 204, 10_000, 'sidecar ready');
+  await waitFor(
+    async () => (await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status === 204,
+    10_000,
+    'sidecar ready',
+  );
 });
 
 afterAll(async () => {
@@ -104,7 +123,11 @@ describe('publish and subscribe over HTTP', () => {
 
   it('delivers a JSON event in a CloudEvent envelope with pubsubname header and the app token', async () => {
     await client.pubsub.publish('pubsub', 'orders', { orderId: 7 });
-    const [event] = await waitFor(() => (events('/orders').length > 0 ? events('/orders') : undefined), 5000, 'order delivery');
+    const [event] = await waitFor(
+      () => (events('/orders').length > 0 ? events('/orders') : undefined),
+      5000,
+      'order delivery',
+    );
     expect(event).toMatchObject({
       data: { orderId: 7 },
       datacontenttype: 'application/json',
@@ -122,9 +145,21 @@ describe('publish and subscribe over HTTP', () => {
   });
 
   it('passes a caller CloudEvent through, keeping id and source', async () => {
-    await client.pubsub.publish('pubsub', 'orders', { id: 'my-id', source: 'elsewhere', type: 'custom.type', specversion: '1.0', data: 'inner' });
+    await client.pubsub.publish('pubsub', 'orders', {
+      id: 'my-id',
+      source: 'elsewhere',
+      type: 'custom.type',
+      specversion: '1.0',
+      data: 'inner',
+    });
     const event = await waitFor(() => events('/orders').find((e) => e.id === 'my-id'), 5000, 'passthrough event');
-    expect(event).toMatchObject({ source: 'elsewhere', type: 'custom.type', data: 'inner', topic: 'orders', pubsubname: 'pubsub' });
+    expect(event).toMatchObject({
+      source: 'elsewhere',
+      type: 'custom.type',
+      data: 'inner',
+      topic: 'orders',
+      pubsubname: 'pubsub',
+    });
   });
 
   it('redelivers after RETRY until the app succeeds', async () => {
@@ -140,30 +175,52 @@ describe('publish and subscribe over HTTP', () => {
   });
 
   it('routes by rule and falls back to the default route', async () => {
-    await http(sidecar.httpPort, 'POST', '/v1.0/publish/pubsub/widgets?metadata.cloudevent.type=widget.big', '{"size":9}', { 'content-type': 'application/json' });
+    await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/publish/pubsub/widgets?metadata.cloudevent.type=widget.big',
+      '{"size":9}',
+      { 'content-type': 'application/json' },
+    );
     await client.pubsub.publish('pubsub', 'widgets', { size: 1 });
-    await waitFor(() => (events('/big').length === 1 && events('/widgets').length === 1 ? true : undefined), 5000, 'routed events');
+    await waitFor(
+      () => (events('/big').length === 1 && events('/widgets').length === 1 ? true : undefined),
+      5000,
+      'routed events',
+    );
     expect(events('/big')[0]!.data).toEqual({ size: 9 });
     expect(events('/widgets')[0]!.data).toEqual({ size: 1 });
   });
 
   it('wraps raw payloads for rawPayload subscriptions', async () => {
-    await http(sidecar.httpPort, 'POST', '/v1.0/publish/pubsub/raw?metadata.rawPayload=true', 'plain bytes', { 'content-type': 'text/plain' });
+    await http(sidecar.httpPort, 'POST', '/v1.0/publish/pubsub/raw?metadata.rawPayload=true', 'plain bytes', {
+      'content-type': 'text/plain',
+    });
     const event = await waitFor(() => events('/raw')[0], 5000, 'raw delivery');
     expect(Buffer.from(String(event.data_base64), 'base64').toString()).toBe('plain bytes');
   });
 
   it('delivers declarative subscriptions and bulk-published events', async () => {
-    const response = await client.pubsub.publishBulk('pubsub', 'declared-topic', [{ a: 1 }, 'two', { entryID: 'x', event: { c: 3 }, contentType: 'application/json' }]);
+    const response = await client.pubsub.publishBulk('pubsub', 'declared-topic', [
+      { a: 1 },
+      'two',
+      { entryID: 'x', event: { c: 3 }, contentType: 'application/json' },
+    ]);
     expect(response.failedMessages).toEqual([]);
     await waitFor(() => (events('/declared').length === 3 ? true : undefined), 5000, 'bulk deliveries');
     expect(events('/declared').map((e) => e.data)).toEqual(expect.arrayContaining([{ a: 1 }, 'two', { c: 3 }]));
   });
 
   it('rejects invalid bulk entries and rawPayload values', async () => {
-    const duplicate = await http(sidecar.httpPort, 'POST', '/v1.0-alpha1/publish/bulk/pubsub/orders', '[{"entryId":"1","event":"a","contentType":"text/plain"},{"entryId":"1","event":"b","contentType":"text/plain"}]', {
-      'content-type': 'application/json',
-    });
+    const duplicate = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0-alpha1/publish/bulk/pubsub/orders',
+      '[{"entryId":"1","event":"a","contentType":"text/plain"},{"entryId":"1","event":"b","contentType":"text/plain"}]',
+      {
+        'content-type': 'application/json',
+      },
+    );
     expect(duplicate.status).toBe(400);
     expect(duplicate.json.errorCode).toBe('ERR_PUBSUB_EVENTS_SER');
     const raw = await http(sidecar.httpPort, 'POST', '/v1.0/publish/pubsub/orders?metadata.rawPayload=maybe', 'x');

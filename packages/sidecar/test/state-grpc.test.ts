@@ -2,7 +2,15 @@
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStateFlow } from './state-flow.js';
-import { type SidecarProcess, ensureSidecarBuilt, http, startApp, startSidecarProcess, stopAllProcesses, waitFor } from './support.js';
+import {
+  ensureSidecarBuilt,
+  http,
+  type SidecarProcess,
+  startApp,
+  startSidecarProcess,
+  stopAllProcesses,
+  waitFor,
+} from './support.js';
 
 let sidecar: SidecarProcess;
 let client: DaprClient;
@@ -11,10 +19,15 @@ let app: Awaited<ReturnType<typeof startApp>>;
 beforeAll(async () => {
   await ensureSidecarBuilt();
   app = await startApp({
-    'GET /dapr/subscribe': (_r, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"pubsubname":"pubsub","topic":"grpc-topic","route":"/events"}]'),
+    'GET /dapr/subscribe': (_r, res) =>
+      void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('[{"pubsubname":"pubsub","topic":"grpc-topic","route":"/events"}]'),
     '/events': (_r, res) => void res.writeHead(200).end(),
   });
-  sidecar = await startSidecarProcess(['--app-id', 'grpc-app', '--app-port', String(app.port)], { DAPR_API_TOKEN: 'api-secret' });
+  sidecar = await startSidecarProcess(['--app-id', 'grpc-app', '--app-port', String(app.port)], {
+    DAPR_API_TOKEN: 'api-secret',
+  });
   client = new DaprClient({
     daprHost: '127.0.0.1',
     daprPort: String(sidecar.grpcPort),
@@ -34,7 +47,9 @@ describe('@dapr/dapr gRPC client against daprkit-sidecar', () => {
   it('reads metadata', async () => {
     const metadata = await client.metadata.get();
     expect(metadata.id).toBe('grpc-app');
-    expect(metadata.components.find((c) => c.name === 'statestore')?.capabilities).toEqual(expect.arrayContaining(['ETAG', 'TRANSACTIONAL', 'ACTOR']));
+    expect(metadata.components.find((c) => c.name === 'statestore')?.capabilities).toEqual(
+      expect.arrayContaining(['ETAG', 'TRANSACTIONAL', 'ACTOR']),
+    );
   });
 
   it('runs the state flow', async () => {
@@ -59,7 +74,9 @@ describe('@dapr/dapr gRPC client against daprkit-sidecar', () => {
   it('requires the API token on HTTP too, except health', async () => {
     expect((await http(sidecar.httpPort, 'GET', '/v1.0/metadata')).status).toBe(401);
     expect((await http(sidecar.httpPort, 'GET', '/v1.0/metadata')).text).toBe('invalid api token');
-    expect((await http(sidecar.httpPort, 'GET', '/v1.0/metadata', undefined, { 'dapr-api-token': 'api-secret' })).status).toBe(200);
+    expect(
+      (await http(sidecar.httpPort, 'GET', '/v1.0/metadata', undefined, { 'dapr-api-token': 'api-secret' })).status,
+    ).toBe(200);
     expect((await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status).toBe(204);
   });
 });

@@ -1,7 +1,7 @@
 /** The embedded defaults driven by the official @dapr/dapr HTTP client, plus daprd's error codes over raw HTTP. */
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SidecarProcess, ensureSidecarBuilt, http, startSidecarProcess, stopAllProcesses } from './support.js';
+import { ensureSidecarBuilt, http, type SidecarProcess, startSidecarProcess, stopAllProcesses } from './support.js';
 
 let sidecar: SidecarProcess;
 let client: DaprClient;
@@ -85,7 +85,12 @@ describe('@dapr/dapr HTTP client against daprkit-sidecar', () => {
 
 describe('raw HTTP: daprd-compatible bytes and errors', () => {
   it('stores values re-serialised the way daprd does and answers ETag headers', async () => {
-    const saved = await http(sidecar.httpPort, 'POST', '/v1.0/state/statestore', '[{"key":"go","value":{"z":1,"a":"<x>"}},{"key":"str","value":"v"}]');
+    const saved = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/state/statestore',
+      '[{"key":"go","value":{"z":1,"a":"<x>"}},{"key":"str","value":"v"}]',
+    );
     expect(saved.status).toBe(204);
     const object = await http(sidecar.httpPort, 'GET', '/v1.0/state/statestore/go');
     expect(object.text).toBe('{"a":"\\u003cx\\u003e","z":1}');
@@ -96,7 +101,12 @@ describe('raw HTTP: daprd-compatible bytes and errors', () => {
   });
 
   it('rejects a JSON string where an array is expected, saying what was expected', async () => {
-    const response = await http(sidecar.httpPort, 'POST', '/v1.0/state/statestore', JSON.stringify('[{"key":"k","value":1}]'));
+    const response = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/state/statestore',
+      JSON.stringify('[{"key":"k","value":1}]'),
+    );
     expect(response.status).toBe(400);
     expect(response.json.errorCode).toBe('ERR_MALFORMED_REQUEST');
     expect(response.json.message).toMatch(/expected a JSON array of state items.*got a JSON string/);
@@ -112,10 +122,17 @@ describe('raw HTTP: daprd-compatible bytes and errors', () => {
 
   it('answers 409 on an ETag mismatch and 400 on illegal keys, unknown stores and operations', async () => {
     await http(sidecar.httpPort, 'POST', '/v1.0/state/statestore', '[{"key":"e","value":1}]');
-    const conflict = await http(sidecar.httpPort, 'POST', '/v1.0/state/statestore', '[{"key":"e","value":2,"etag":"nope"}]');
+    const conflict = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/state/statestore',
+      '[{"key":"e","value":2,"etag":"nope"}]',
+    );
     expect(conflict.status).toBe(409);
     expect(conflict.json.errorCode).toBe('ERR_STATE_SAVE');
-    const deleteConflict = await http(sidecar.httpPort, 'DELETE', '/v1.0/state/statestore/e', undefined, { 'If-Match': 'nope' });
+    const deleteConflict = await http(sidecar.httpPort, 'DELETE', '/v1.0/state/statestore/e', undefined, {
+      'If-Match': 'nope',
+    });
     expect(deleteConflict.status).toBe(409);
     expect(deleteConflict.json.errorCode).toBe('ERR_STATE_DELETE');
     const illegal = await http(sidecar.httpPort, 'GET', '/v1.0/state/statestore/a%7C%7Cb');
@@ -124,16 +141,28 @@ describe('raw HTTP: daprd-compatible bytes and errors', () => {
     const unknown = await http(sidecar.httpPort, 'GET', '/v1.0/state/nostore/k');
     expect(unknown.status).toBe(400);
     expect(unknown.json.errorCode).toBe('ERR_STATE_STORE_NOT_FOUND');
-    const badOp = await http(sidecar.httpPort, 'POST', '/v1.0/state/statestore/transaction', '{"operations":[{"operation":"merge","request":{"key":"k"}}]}');
+    const badOp = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/state/statestore/transaction',
+      '{"operations":[{"operation":"merge","request":{"key":"k"}}]}',
+    );
     expect(badOp.status).toBe(400);
     expect(badOp.json.errorCode).toBe('ERR_NOT_SUPPORTED_STATE_OPERATION');
-    const txConflict = await http(sidecar.httpPort, 'POST', '/v1.0/state/statestore/transaction', '{"operations":[{"operation":"upsert","request":{"key":"e","value":1,"etag":"x"}}]}');
+    const txConflict = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/state/statestore/transaction',
+      '{"operations":[{"operation":"upsert","request":{"key":"e","value":1,"etag":"x"}}]}',
+    );
     expect(txConflict.status).toBe(500);
     expect(txConflict.json.errorCode).toBe('ERR_STATE_TRANSACTION');
   });
 
   it('answers pub/sub, secret and binding lookups with their own codes, and health', async () => {
-    const pubsub = await http(sidecar.httpPort, 'POST', '/v1.0/publish/nopubsub/t', '{}', { 'content-type': 'application/json' });
+    const pubsub = await http(sidecar.httpPort, 'POST', '/v1.0/publish/nopubsub/t', '{}', {
+      'content-type': 'application/json',
+    });
     expect(pubsub.status).toBe(404);
     expect(pubsub.json.errorCode).toBe('ERR_PUBSUB_NOT_FOUND');
     const secrets = await http(sidecar.httpPort, 'GET', '/v1.0/secrets/vault/k');
@@ -145,5 +174,13 @@ describe('raw HTTP: daprd-compatible bytes and errors', () => {
     expect((await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status).toBe(204);
     expect((await http(sidecar.httpPort, 'GET', '/v1.0/healthz/outbound')).status).toBe(204);
     expect((await http(sidecar.httpPort, 'GET', '/v1.0/nothing')).status).toBe(404);
+  });
+});
+
+describe('shutdown', () => {
+  it('answers 204 and then exits cleanly', async () => {
+    const exited = new Promise<number | null>((resolve) => sidecar.child.once('exit', (code) => resolve(code)));
+    expect((await http(sidecar.httpPort, 'POST', '/v1.0/shutdown')).status).toBe(204);
+    expect(await exited).toBe(0);
   });
 });

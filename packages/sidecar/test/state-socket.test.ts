@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStateFlow } from './state-flow.js';
-import { REPO_ROOT, type SidecarProcess, ensureSidecarBuilt, startSidecarProcess, stopAllProcesses, stopProcess, waitFor } from './support.js';
+import {
+  ensureSidecarBuilt,
+  REPO_ROOT,
+  type SidecarProcess,
+  startSidecarProcess,
+  stopAllProcesses,
+  stopProcess,
+  waitFor,
+} from './support.js';
 
 let sidecar: SidecarProcess;
 let client: DaprClient;
@@ -14,8 +22,16 @@ let plugin: ReturnType<typeof spawn>;
 beforeAll(async () => {
   await ensureSidecarBuilt(['packages/state-memory']);
   const folder = await mkdtemp('/tmp/dk-sock-');
-  plugin = spawn(process.execPath, [join(REPO_ROOT, 'packages/state-memory/bin/daprkit-state-memory.js'), '--socket-folder', folder], { stdio: 'ignore' });
-  await waitFor(async () => (await import('node:fs')).existsSync(join(folder, 'daprkit-memory.sock')) || undefined, 15_000, 'state-memory socket');
+  plugin = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'packages/state-memory/bin/daprkit-state-memory.js'), '--socket-folder', folder],
+    { stdio: 'ignore' },
+  );
+  await waitFor(
+    async () => (await import('node:fs')).existsSync(join(folder, 'daprkit-memory.sock')) || undefined,
+    15_000,
+    'state-memory socket',
+  );
   const resources = await mkdtemp('/tmp/dk-res-');
   await writeFile(
     join(resources, 'store.yaml'),
@@ -31,7 +47,14 @@ spec:
       value: name
 `,
   );
-  sidecar = await startSidecarProcess(['--app-id', 'socket-app', '--resources-path', resources, '--sockets-folder', folder]);
+  sidecar = await startSidecarProcess([
+    '--app-id',
+    'socket-app',
+    '--resources-path',
+    resources,
+    '--sockets-folder',
+    folder,
+  ]);
   client = new DaprClient({
     daprHost: '127.0.0.1',
     daprPort: String(sidecar.httpPort),
@@ -50,7 +73,9 @@ describe('state store over a pluggable socket', () => {
   it('is loaded from the socket and reports its capabilities', async () => {
     expect(sidecar.logs()).toMatch(/"name":"remote-store".*"from":"socket [^"]*daprkit-memory\.sock"/);
     const metadata = await client.metadata.get();
-    expect(metadata.components.find((c) => c.name === 'remote-store')?.capabilities).toEqual(expect.arrayContaining(['ETAG', 'TRANSACTIONAL', 'ACTOR']));
+    expect(metadata.components.find((c) => c.name === 'remote-store')?.capabilities).toEqual(
+      expect.arrayContaining(['ETAG', 'TRANSACTIONAL', 'ACTOR']),
+    );
   });
 
   it('runs the state flow', async () => {

@@ -41,13 +41,18 @@ export async function ensureSidecarBuilt(extraProjects: string[] = []): Promise<
   try {
     const cli = join(PACKAGE_DIR, 'dist', 'cli.js');
     const stale = !existsSync(cli) || statSync(cli).mtimeMs < (await newestSource(join(PACKAGE_DIR, 'src')));
-    const projects = [...(stale ? ['packages/sidecar'] : []), ...extraProjects.filter((p) => !existsSync(join(REPO_ROOT, p, 'dist', 'index.js')))];
+    const projects = [
+      ...(stale ? ['packages/sidecar'] : []),
+      ...extraProjects.filter((p) => !existsSync(join(REPO_ROOT, p, 'dist', 'index.js'))),
+    ];
     if (projects.length > 0) {
       try {
         execFileSync('npx', ['tsc', '-b', ...projects], { cwd: REPO_ROOT, stdio: 'pipe' });
       } catch (error) {
         const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
-        throw new Error(`building ${projects.join(', ')} failed (run \`npx tsc -b packages/sidecar\` from the repo root):\n${output}`);
+        throw new Error(
+          `building ${projects.join(', ')} failed (run \`npx tsc -b packages/sidecar\` from the repo root):\n${output}`,
+        );
       }
     }
   } finally {
@@ -56,6 +61,10 @@ export async function ensureSidecarBuilt(extraProjects: string[] = []): Promise<
 }
 
 const children = new Set<ChildProcess>();
+// A worker torn down mid-test (hook timeout) must not leave sidecars behind.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 export interface SidecarProcess {
   httpPort: number;
@@ -127,7 +136,12 @@ export async function startApp(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       requests.push(recorded);
       const route = routes[`${recorded.method} ${recorded.url}`] ?? routes[recorded.url];
       if (route) route(recorded, res);
@@ -150,7 +164,11 @@ export async function startApp(
   };
 }
 
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -160,7 +178,13 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
   }
 }
 
-export async function http(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+export async function http(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, body, headers });
   const text = await response.text();
   let json: unknown;

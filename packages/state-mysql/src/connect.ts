@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidMetadataError } from '@daprkit/component-sdk';
 import mysql, { type ConnectionOptions, type Pool, type SslOptions } from 'mysql2/promise';
-import type { GoMySqlDsn } from './dsn.js';
 import { connectError } from './driver-errors.js';
+import type { GoMySqlDsn } from './dsn.js';
 import type { MySqlSettings } from './metadata.js';
 
 /** daprd gives Init 5 s; failing inside that window lets us say why. */
@@ -20,9 +20,13 @@ async function sslOptions(dsn: GoMySqlDsn, pemPath: string | undefined): Promise
     case 'named': {
       // Contrib registers pemPath as the only named TLS config, 'custom'.
       if (dsn.tls.name !== 'custom') {
-        throw new InvalidMetadataError('connectionString', `unknown TLS config '${dsn.tls.name}' (only 'custom', with pemPath, exists)`);
+        throw new InvalidMetadataError(
+          'connectionString',
+          `unknown TLS config '${dsn.tls.name}' (only 'custom', with pemPath, exists)`,
+        );
       }
-      if (pemPath === undefined) throw new InvalidMetadataError('pemPath', 'is required when the connectionString has tls=custom');
+      if (pemPath === undefined)
+        throw new InvalidMetadataError('pemPath', 'is required when the connectionString has tls=custom');
       const ca = await readFile(pemPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
         throw new InvalidMetadataError('pemPath', `cannot read '${pemPath}' (${err.code ?? err.message})`);
       });
@@ -32,7 +36,10 @@ async function sslOptions(dsn: GoMySqlDsn, pemPath: string | undefined): Promise
 }
 
 function baseOptions(dsn: GoMySqlDsn, ssl: SslOptions | undefined): ConnectionOptions {
-  const address = dsn.address.net === 'unix' ? { socketPath: dsn.address.socketPath } : { host: dsn.address.host, port: dsn.address.port };
+  const address =
+    dsn.address.net === 'unix'
+      ? { socketPath: dsn.address.socketPath }
+      : { host: dsn.address.host, port: dsn.address.port };
   return {
     ...address,
     user: dsn.user,

@@ -11,7 +11,13 @@ export type Executor = Pick<Pool | PoolConnection, 'execute' | 'query'>;
  * `binary` = prepared statement (cached per connection); `text` = client-side escaping, for statements whose
  * shape varies per call (a prepared statement per IN-list length would pile up on the server).
  */
-export async function read(db: Executor, sql: string, params: Param[], timeout: number, protocol: 'binary' | 'text' = 'binary'): Promise<StateRow[]> {
+export async function read(
+  db: Executor,
+  sql: string,
+  params: Param[],
+  timeout: number,
+  protocol: 'binary' | 'text' = 'binary',
+): Promise<StateRow[]> {
   try {
     const options = { sql, timeout };
     const [rows] =

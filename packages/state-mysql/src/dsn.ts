@@ -8,7 +8,11 @@ import { InvalidMetadataError, parseDuration } from '@daprkit/component-sdk';
 export type Address = { net: 'tcp'; host: string; port: number } | { net: 'unix'; socketPath: string };
 
 /** `tls=`: off, system CAs (`true`), no verification (`skip-verify`), or a named config (`custom` + pemPath). */
-export type TlsSetting = { mode: 'off' } | { mode: 'verify' } | { mode: 'skip-verify' } | { mode: 'named'; name: string };
+export type TlsSetting =
+  | { mode: 'off' }
+  | { mode: 'verify' }
+  | { mode: 'skip-verify' }
+  | { mode: 'named'; name: string };
 
 export interface GoMySqlDsn {
   user: string;
@@ -59,7 +63,7 @@ const IGNORED_DURATIONS = new Set(['readTimeout', 'writeTimeout', 'timeTruncate'
 const IGNORED_OTHER = new Set(['loc', 'maxAllowedPacket', 'serverPubKey', 'connectionAttributes']);
 
 /** Go's url.QueryUnescape (`+` is a space) or, for the database, url.PathUnescape. */
-function unescape(name: string, value: string, plusIsSpace = true): string {
+function urlUnescape(name: string, value: string, plusIsSpace = true): string {
   try {
     return decodeURIComponent(plusIsSpace ? value.replace(/\+/g, ' ') : value);
   } catch {
@@ -97,8 +101,8 @@ function readTls(value: string): TlsSetting {
   const lower = value.toLowerCase();
   if (lower === 'skip-verify') return { mode: 'skip-verify' };
   // Opportunistic TLS needs a driver that can fall back to plaintext; mysql2 cannot, and silently downgrading is worse.
-  if (lower === 'preferred') return fail("tls=preferred is not supported; use tls=true, tls=skip-verify or tls=false");
-  return { mode: 'named', name: unescape('tls', value) };
+  if (lower === 'preferred') return fail('tls=preferred is not supported; use tls=true, tls=skip-verify or tls=false');
+  return { mode: 'named', name: urlUnescape('tls', value) };
 }
 
 /** Go's ensureHavePort + net.SplitHostPort: `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
@@ -141,7 +145,7 @@ export function parseGoMySqlDsn(text: string): GoMySqlDsn {
   let net = location;
   let addr: string | undefined;
   if (paren >= 0) {
-    if (!location.endsWith(')')) fail("the address must be enclosed in parentheses, e.g. tcp(host:3306)");
+    if (!location.endsWith(')')) fail('the address must be enclosed in parentheses, e.g. tcp(host:3306)');
     net = location.slice(0, paren);
     addr = location.slice(paren + 1, -1);
   }
@@ -153,7 +157,7 @@ export function parseGoMySqlDsn(text: string): GoMySqlDsn {
     user,
     password,
     address: parseAddress(net, addr),
-    database: rawDatabase === '' ? undefined : unescape('database', rawDatabase, false),
+    database: rawDatabase === '' ? undefined : urlUnescape('database', rawDatabase, false),
     tls: { mode: 'off' },
     charset: undefined,
     connectTimeoutMs: undefined,

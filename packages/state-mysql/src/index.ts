@@ -2,12 +2,12 @@ import { type ComponentDefinition, defineComponent } from '@daprkit/component-sd
 import { MySqlStateStore } from './mysql-state-store.js';
 import { VERSION } from './version.js';
 
-export { MySqlStateStore, createMySqlStateStore, type MySqlStateStoreOptions } from './mysql-state-store.js';
 export { mysqlStateStoreMetadataSchema } from './metadata.js';
+export { createMySqlStateStore, MySqlStateStore, type MySqlStateStoreOptions } from './mysql-state-store.js';
 export { VERSION } from './version.js';
 
 /** Served as `state.daprkit-mysql` over a socket, and as `state.mysql` in the daprkit sidecar. */
-export const definitions: ComponentDefinition[] = [
+export const definitions: ComponentDefinition<'state'>[] = [
   defineComponent({
     kind: 'state',
     socketName: 'daprkit-mysql',

@@ -1,4 +1,4 @@
-import { InvalidMetadataError, type Metadata, field, parseMetadata } from '@daprkit/component-sdk';
+import { field, InvalidMetadataError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
 import { type GoMySqlDsn, parseGoMySqlDsn } from './dsn.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 20;
@@ -16,8 +16,14 @@ export const mysqlStateStoreMetadataSchema = {
   schemaName: field.string({ default: 'dapr_state_store', description: 'Database; created if missing.' }),
   tableName: field.string({ default: 'state', description: 'State table; created if missing.' }),
   metadataTableName: field.string({ default: 'dapr_metadata', description: 'Holds the garbage collector marker.' }),
-  timeoutInSeconds: field.int({ default: DEFAULT_TIMEOUT_SECONDS, description: 'Per-operation timeout; values <= 0 mean 20.' }),
-  cleanupInterval: field.duration({ default: 3_600_000, description: 'How often expired rows are deleted; <= 0 disables.' }),
+  timeoutInSeconds: field.int({
+    default: DEFAULT_TIMEOUT_SECONDS,
+    description: 'Per-operation timeout; values <= 0 mean 20.',
+  }),
+  cleanupInterval: field.duration({
+    default: 3_600_000,
+    description: 'How often expired rows are deleted; <= 0 disables.',
+  }),
   pemPath: field.string({ description: "CA certificate (PEM) for the DSN's tls=custom." }),
 };
 
@@ -33,7 +39,8 @@ export interface MySqlSettings {
 
 /** Identifiers are spliced into SQL, so only the characters contrib allows get through. */
 function identifier(name: string, value: string): string {
-  if (!/^[A-Za-z0-9_]+$/.test(value)) throw new InvalidMetadataError(name, `'${value}' may only contain letters, digits and '_'`);
+  if (!/^[A-Za-z0-9_]+$/.test(value))
+    throw new InvalidMetadataError(name, `'${value}' may only contain letters, digits and '_'`);
   return value;
 }
 

@@ -5,16 +5,17 @@ import {
   FailedPreconditionError,
   type GetRequest,
   type GetResponse,
+  InvalidArgumentError,
   type Logger,
   type Metadata,
+  newETag,
   type SetRequest,
   StateFeature,
   type StateStore,
-  type TransactionalStore,
-  type TransactionRequest,
-  newETag,
   silentLogger,
   startCleanupLoop,
+  type TransactionalStore,
+  type TransactionRequest,
   ttlExpireTimeMetadata,
 } from '@daprkit/component-sdk';
 import type { Pool, PoolConnection } from 'mysql2/promise';
@@ -30,6 +31,13 @@ import { decodeValue } from './values.js';
 const CLEANUP_TIMEOUT_MS = 10 * 60_000;
 /** Keeps bulk get well under MySQL's 65 535 placeholders per statement. */
 const BULK_GET_CHUNK = 1000;
+const TIMESTAMP_OVERFLOW = new Set([
+  'ER_TRUNCATED_WRONG_VALUE',
+  'ER_WARN_DATA_OUT_OF_RANGE',
+  'ER_DATETIME_FUNCTION_OVERFLOW',
+]);
+
+const mismatch = (key: string) => new ETagMismatchError(`no live row matches key '${key}' and the given etag`);
 
 function toResponse(row: StateRow): GetResponse {
   const response: GetResponse = { data: decodeValue(row.value, row.isbinary), etag: row.eTag };
@@ -160,25 +168,38 @@ export class MySqlStateStore implements StateStore, TransactionalStore {
   }
 
   /** Runs one planned operation on the pool, or on `connection` inside a transaction. */
-  private async apply({ pool, sql, timeoutMs }: Session, op: PlannedOperation, connection?: PoolConnection): Promise<void> {
+  private async apply(
+    { pool, sql, timeoutMs }: Session,
+    op: PlannedOperation,
+    connection?: PoolConnection,
+  ): Promise<void> {
     const run = (statement: string, params: Param[]) => write(connection ?? pool, statement, params, timeoutMs);
     if (op.kind === 'delete') {
-      if (op.etag === undefined) {
-        await run(sql.delete, [op.key]);
-      } else if ((await run(sql.deleteIfETag, [op.key, op.etag])).affectedRows !== 1) {
-        throw new ETagMismatchError(`no live row matches key '${op.key}' and the given etag`);
-      }
+      const deleted = await (op.etag === undefined
+        ? run(sql.delete, [op.key])
+        : run(sql.deleteIfETag, [op.key, op.etag]));
+      if (op.etag !== undefined && deleted.affectedRows !== 1) throw mismatch(op.key);
       return;
     }
     const etag = newETag();
-    if (op.etag !== undefined) {
-      const result = await run(sql.updateIfETag, [op.text, op.isBinary, etag, op.ttl, op.key, op.etag]);
-      if (result.affectedRows === 0) throw new ETagMismatchError(`no live row matches key '${op.key}' and the given etag`);
-    } else if (op.firstWrite) {
-      const result = await run(sql.insertIfAbsent, [op.key, op.text, op.isBinary, etag, op.ttl]);
-      if (result.affectedRows === 0) throw new ETagMismatchError(`first-write: key '${op.key}' already exists`);
-    } else {
-      await run(sql.upsert, [op.key, op.text, op.isBinary, etag, op.ttl]);
+    try {
+      if (op.etag !== undefined) {
+        const updated = await run(sql.updateIfETag, [op.text, op.isBinary, etag, op.ttl, op.key, op.etag]);
+        if (updated.affectedRows === 0) throw mismatch(op.key);
+      } else if (op.firstWrite) {
+        const inserted = await run(sql.insertIfAbsent, [op.key, op.text, op.isBinary, etag, op.ttl]);
+        if (inserted.affectedRows === 0) throw new ETagMismatchError(`first-write: key '${op.key}' already exists`);
+      } else {
+        await run(sql.upsert, [op.key, op.text, op.isBinary, etag, op.ttl]);
+      }
+    } catch (err) {
+      // Strict SQL mode refuses an expiry past the TIMESTAMP range (2038 on MySQL and on MariaDB before 11.5).
+      if (op.ttl !== null && TIMESTAMP_OVERFLOW.has((err as { code?: string }).code ?? '')) {
+        throw new InvalidArgumentError(
+          `incorrect value for metadata 'ttlInSeconds': ${op.ttl} s is beyond the server's TIMESTAMP range`,
+        );
+      }
+      throw err;
     }
   }
 
@@ -197,7 +218,10 @@ export class MySqlStateStore implements StateStore, TransactionalStore {
 }
 
 /** A store that is already initialised with `properties`. */
-export async function createMySqlStateStore(properties: Metadata, options: MySqlStateStoreOptions = {}): Promise<MySqlStateStore> {
+export async function createMySqlStateStore(
+  properties: Metadata,
+  options: MySqlStateStoreOptions = {},
+): Promise<MySqlStateStore> {
   const store = new MySqlStateStore(options);
   await store.init(properties);
   return store;

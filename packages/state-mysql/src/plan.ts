@@ -1,12 +1,12 @@
 /** Request → operation with everything that can be rejected (empty key, bad TTL) checked before any SQL runs. */
 import {
   type DeleteRequest,
-  InvalidArgumentError,
-  type SetRequest,
-  type TransactionOperation,
   hasETag,
+  InvalidArgumentError,
   isFirstWrite,
   parseTtlInSeconds,
+  type SetRequest,
+  type TransactionOperation,
 } from '@daprkit/component-sdk';
 import { encodeValue } from './values.js';
 
@@ -50,7 +50,11 @@ export function planSet(request: SetRequest): PlannedSet {
 }
 
 export function planDelete(request: DeleteRequest): PlannedDelete {
-  return { kind: 'delete', key: requireKey(request.key, 'delete'), etag: hasETag(request.etag) ? request.etag : undefined };
+  return {
+    kind: 'delete',
+    key: requireKey(request.key, 'delete'),
+    etag: hasETag(request.etag) ? request.etag : undefined,
+  };
 }
 
 export function planOperation(op: TransactionOperation): PlannedOperation {

@@ -59,7 +59,10 @@ export async function ensureSchema(
   const byName = new Map(columns.map((column) => [String(column.name).toLowerCase(), column]));
   // Tables created before Dapr 1.11 lack expiredate; before 1.17, row_id.
   if (!byName.has('expiredate')) {
-    await alterUnlessDone(pool, `ALTER TABLE \`${tableName}\` ADD COLUMN expiredate TIMESTAMP NULL, ADD INDEX expiredate_idx (expiredate)`);
+    await alterUnlessDone(
+      pool,
+      `ALTER TABLE \`${tableName}\` ADD COLUMN expiredate TIMESTAMP NULL, ADD INDEX expiredate_idx (expiredate)`,
+    );
   }
   if (!byName.has('row_id')) {
     await alterUnlessDone(
@@ -69,10 +72,13 @@ export async function ensureSchema(
   }
   const idCollation = String(byName.get('id')?.collation ?? '');
   if (!idCollation.endsWith('_bin')) {
-    logger.warn('state.mysql: the existing table compares keys case-insensitively; keys differing only by case share a row', {
-      table: `${schemaName}.${tableName}`,
-      collation: idCollation,
-    });
+    logger.warn(
+      'state.mysql: the existing table compares keys case-insensitively; keys differing only by case share a row',
+      {
+        table: `${schemaName}.${tableName}`,
+        collation: idCollation,
+      },
+    );
   }
 
   await pool.query(`CREATE TABLE IF NOT EXISTS \`${metadataTableName}\` (

@@ -42,7 +42,8 @@ export function stateStatements(table: string, metadataTable: string) {
     delete: `DELETE FROM \`${table}\` WHERE id = ?`,
     /** [key, etag] */
     deleteIfETag: `DELETE FROM \`${table}\` WHERE id = ? AND eTag = ? AND ${LIVE}`,
-    bulkGet: (count: number) => `SELECT ${COLUMNS} FROM \`${table}\` WHERE id IN (${Array(count).fill('?').join(', ')}) AND ${LIVE}`,
+    bulkGet: (count: number) =>
+      `SELECT ${COLUMNS} FROM \`${table}\` WHERE id IN (${Array(count).fill('?').join(', ')}) AND ${LIVE}`,
     deleteExpired: `DELETE FROM \`${table}\` WHERE ${EXPIRED}`,
     /**
      * [cleanup interval − 100 ms, in ms]. Contrib's marker upsert: it changes the row (affected > 0) only for the

@@ -15,7 +15,12 @@ function parseError(dsn: string): InvalidMetadataError {
 describe('Go-MySQL DSN parser', () => {
   it('reads user, password, tcp address and no database', () => {
     const dsn = parseGoMySqlDsn('dapr:secret@tcp(db.example:3307)/');
-    expect(dsn).toMatchObject({ user: 'dapr', password: 'secret', address: { net: 'tcp', host: 'db.example', port: 3307 }, database: undefined });
+    expect(dsn).toMatchObject({
+      user: 'dapr',
+      password: 'secret',
+      address: { net: 'tcp', host: 'db.example', port: 3307 },
+      database: undefined,
+    });
     expect(dsn.tls).toEqual({ mode: 'off' });
   });
 
@@ -48,7 +53,12 @@ describe('Go-MySQL DSN parser', () => {
   it('keeps passwords with @ : / ? ( ) & = verbatim (the last @ and the last / delimit, as in Go)', () => {
     const password = 'p@ss:w/rd?(x)&y=z';
     const dsn = parseGoMySqlDsn(`dapr:${password}@tcp(127.0.0.1:3306)/?tls=false&timeout=3s`);
-    expect(dsn).toMatchObject({ user: 'dapr', password, address: { host: '127.0.0.1', port: 3306 }, connectTimeoutMs: 3000 });
+    expect(dsn).toMatchObject({
+      user: 'dapr',
+      password,
+      address: { host: '127.0.0.1', port: 3306 },
+      connectTimeoutMs: 3000,
+    });
     expect(parseGoMySqlDsn('dapr:@tcp(h)/').password).toBe('');
     expect(parseGoMySqlDsn('dapr@tcp(h)/').password).toBe('');
   });

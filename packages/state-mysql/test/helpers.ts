@@ -3,7 +3,7 @@
  * throwaway schema names. Without a server the suites are skipped with the reason, except in CI where they fail.
  */
 import { randomUUID } from 'node:crypto';
-import { type DeleteRequest, type GetRequest, type Logger, type SetRequest } from '@daprkit/component-sdk';
+import type { DeleteRequest, GetRequest, Logger, SetRequest } from '@daprkit/component-sdk';
 import mysql, { type Connection } from 'mysql2/promise';
 import { describe, it } from 'vitest';
 import { parseGoMySqlDsn } from '../src/dsn.js';
@@ -13,8 +13,19 @@ export const DSN = process.env.DAPRKIT_MYSQL_DSN ?? 'daprkit:daprkit@tcp(127.0.0
 /** mysql2 options for the DSN under test (tcp or unix; tests never use TLS). */
 export function adminOptions(database?: string) {
   const dsn = parseGoMySqlDsn(DSN);
-  const address = dsn.address.net === 'unix' ? { socketPath: dsn.address.socketPath } : { host: dsn.address.host, port: dsn.address.port };
-  return { ...address, user: dsn.user, password: dsn.password, connectTimeout: 3000, timezone: 'Z' as const, jsonStrings: true, ...(database && { database }) };
+  const address =
+    dsn.address.net === 'unix'
+      ? { socketPath: dsn.address.socketPath }
+      : { host: dsn.address.host, port: dsn.address.port };
+  return {
+    ...address,
+    user: dsn.user,
+    password: dsn.password,
+    connectTimeout: 3000,
+    timezone: 'Z' as const,
+    jsonStrings: true,
+    ...(database && { database }),
+  };
 }
 
 /** Connects and runs `SELECT 1`; throws when the server is not there. */
@@ -29,13 +40,15 @@ export async function probeMySql(): Promise<void> {
 
 const availability = await probeMySql().then(
   () => undefined,
-  (err: unknown) => `MySQL/MariaDB unreachable (${(err as { code?: string }).code ?? String(err)}); run 'bash scripts/services.sh up mysql'`,
+  (err: unknown) =>
+    `MySQL/MariaDB unreachable (${(err as { code?: string }).code ?? String(err)}); run 'bash scripts/services.sh up mysql'`,
 );
 
 /** `describe` that needs the server: skipped visibly without it, failing when CI=true. */
 export function describeWithMySql(name: string, body: () => void): void {
   if (availability === undefined) describe(name, body);
-  else if (process.env.CI === 'true') describe(name, () => it('has a MySQL/MariaDB server', () => Promise.reject(new Error(availability))));
+  else if (process.env.CI === 'true')
+    describe(name, () => it('has a MySQL/MariaDB server', () => Promise.reject(new Error(availability))));
   else describe.skip(`${name} [skipped: ${availability}]`, body);
 }
 
@@ -58,7 +71,8 @@ export async function dropSchema(name: string): Promise<void> {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 export const json = (value: unknown) => encoder.encode(JSON.stringify(value));
-export const parsed = (data: Uint8Array | undefined) => (data === undefined ? undefined : JSON.parse(decoder.decode(data)));
+export const parsed = (data: Uint8Array | undefined) =>
+  data === undefined ? undefined : JSON.parse(decoder.decode(data));
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const setRequest = (key: string, value: unknown, extra: Partial<SetRequest> = {}): SetRequest => ({
@@ -68,7 +82,12 @@ export const setRequest = (key: string, value: unknown, extra: Partial<SetReques
   options: {},
   ...extra,
 });
-export const deleteRequest = (key: string, extra: Partial<DeleteRequest> = {}): DeleteRequest => ({ key, metadata: {}, options: {}, ...extra });
+export const deleteRequest = (key: string, extra: Partial<DeleteRequest> = {}): DeleteRequest => ({
+  key,
+  metadata: {},
+  options: {},
+  ...extra,
+});
 export const getRequest = (key: string): GetRequest => ({ key, metadata: {} });
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns the last answer. */

@@ -1,10 +1,10 @@
 import { InvalidMetadataError, UnavailableError } from '@daprkit/component-sdk';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MySqlStateStore, createMySqlStateStore } from '../src/index.js';
+import { createMySqlStateStore, MySqlStateStore } from '../src/index.js';
 import {
-  DSN,
   adminConnection,
+  DSN,
   describeWithMySql,
   dropSchema,
   eventually,
@@ -21,7 +21,10 @@ describeWithMySql('schema, collector and connection lifecycle', () => {
   let admin: Connection;
   const stores: MySqlStateStore[] = [];
   const open = async (properties: Record<string, string> = {}, logger = recordingLogger()) => {
-    const store = await createMySqlStateStore({ connectionString: DSN, schemaName, cleanupInterval: '0', ...properties }, { logger });
+    const store = await createMySqlStateStore(
+      { connectionString: DSN, schemaName, cleanupInterval: '0', ...properties },
+      { logger },
+    );
     stores.push(store);
     return store;
   };
@@ -46,7 +49,16 @@ describeWithMySql('schema, collector and connection lifecycle', () => {
         [schemaName],
       );
       const byName = Object.fromEntries(columns.map((c) => [c.name, c]));
-      expect(Object.keys(byName)).toEqual(['id', 'value', 'isbinary', 'insertDate', 'updateDate', 'eTag', 'expiredate', 'row_id']);
+      expect(Object.keys(byName)).toEqual([
+        'id',
+        'value',
+        'isbinary',
+        'insertDate',
+        'updateDate',
+        'eTag',
+        'expiredate',
+        'row_id',
+      ]);
       expect(byName.id).toMatchObject({ type: 'varchar(255)', nullable: 'NO', k: 'PRI' });
       expect(byName.id.collation).toMatch(/^utf8mb4_(nopad_|0900_)?bin$/);
       expect(byName.value.type).toMatch(/^(json|longtext)$/); // MariaDB: JSON = LONGTEXT + JSON_VALID check
@@ -92,15 +104,21 @@ describeWithMySql('schema, collector and connection lifecycle', () => {
         insertDate TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
         updateDate TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
         eTag VARCHAR(36) NOT NULL) COLLATE utf8mb4_general_ci`);
-      await admin.query(`INSERT INTO \`${schemaName}\`.legacy (id, value, isbinary, eTag) VALUES ('old||key', '{"v": 1}', 0, 'etag-1'), ('old||bin', '"AAH/"', 1, 'etag-2')`);
+      await admin.query(
+        `INSERT INTO \`${schemaName}\`.legacy (id, value, isbinary, eTag) VALUES ('old||key', '{"v": 1}', 0, 'etag-1'), ('old||bin', '"AAH/"', 1, 'etag-2')`,
+      );
 
       const logger = recordingLogger();
       const store = await open({ tableName: 'legacy' }, logger);
-      const columns = await rows(`SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'legacy'`, [schemaName]);
+      const columns = await rows(
+        `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'legacy'`,
+        [schemaName],
+      );
       expect(columns.map((c) => c.name)).toEqual(expect.arrayContaining(['expiredate', 'row_id']));
-      const indexes = await rows(`SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'legacy'`, [
-        schemaName,
-      ]);
+      const indexes = await rows(
+        `SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'legacy'`,
+        [schemaName],
+      );
       expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['expiredate_idx', 'row_id_uidx']));
 
       const old = await store.get(getRequest('old||key'));
@@ -132,11 +150,15 @@ describeWithMySql('schema, collector and connection lifecycle', () => {
       const store = await open({ tableName: 'gc_shared', metadataTableName: 'gc_shared_meta', cleanupInterval: '1s' });
       await admin.query(`USE \`${schemaName}\``);
       // Another sidecar "just ran" (a marker in the future keeps it recent for the whole test window).
-      await admin.query("INSERT INTO gc_shared_meta (id, value) VALUES ('last-cleanup', CURRENT_TIMESTAMP + INTERVAL 1 HOUR)");
+      await admin.query(
+        "INSERT INTO gc_shared_meta (id, value) VALUES ('last-cleanup', CURRENT_TIMESTAMP + INTERVAL 1 HOUR)",
+      );
       await store.set(setRequest('expiring', 1, { metadata: { ttlInSeconds: '1' } }));
       await sleep(3000);
       expect(await rawCount('gc_shared')).toBe(1);
-      await admin.query("UPDATE gc_shared_meta SET value = CURRENT_TIMESTAMP - INTERVAL 1 HOUR WHERE id = 'last-cleanup'");
+      await admin.query(
+        "UPDATE gc_shared_meta SET value = CURRENT_TIMESTAMP - INTERVAL 1 HOUR WHERE id = 'last-cleanup'",
+      );
       expect(await eventually(async () => (await rawCount('gc_shared')) === 0, 4000, 200)).toBe(true);
     });
 
@@ -156,7 +178,9 @@ describeWithMySql('schema, collector and connection lifecycle', () => {
 
     it('init against a closed port fails fast, naming connectionString and not the password', async () => {
       const started = Date.now();
-      const error = await new MySqlStateStore().init({ connectionString: `dapr:${password}@tcp(127.0.0.1:1)/`, schemaName }).catch((err) => err);
+      const error = await new MySqlStateStore()
+        .init({ connectionString: `dapr:${password}@tcp(127.0.0.1:1)/`, schemaName })
+        .catch((err) => err);
       expect(Date.now() - started).toBeLessThan(5500);
       expect(error).toBeInstanceOf(UnavailableError);
       expect(error.message).toBe("metadata 'connectionString': cannot connect to 127.0.0.1:1 (ECONNREFUSED)");
@@ -173,9 +197,13 @@ describeWithMySql('schema, collector and connection lifecycle', () => {
     });
 
     it('init against a missing unix socket names connectionString', async () => {
-      const error = await new MySqlStateStore().init({ connectionString: 'u:p@unix(/nonexistent/mysql.sock)/' }).catch((err) => err);
+      const error = await new MySqlStateStore()
+        .init({ connectionString: 'u:p@unix(/nonexistent/mysql.sock)/' })
+        .catch((err) => err);
       expect(error).toBeInstanceOf(UnavailableError);
-      expect(error.message).toBe("metadata 'connectionString': cannot connect to unix(/nonexistent/mysql.sock) (ENOENT)");
+      expect(error.message).toBe(
+        "metadata 'connectionString': cannot connect to unix(/nonexistent/mysql.sock) (ENOENT)",
+      );
     });
   });
 

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { FailedPreconditionError, InvalidMetadataError, StateFeature, resolveStateFeatures } from '@daprkit/component-sdk';
+import {
+  FailedPreconditionError,
+  InvalidMetadataError,
+  resolveStateFeatures,
+  StateFeature,
+} from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
-import { MySqlStateStore, VERSION, definitions, mysqlStateStoreMetadataSchema } from '../src/index.js';
+import { definitions, MySqlStateStore, mysqlStateStoreMetadataSchema, VERSION } from '../src/index.js';
 import { parseSettings } from '../src/metadata.js';
 import { decodeValue, encodeValue } from '../src/values.js';
 
@@ -32,7 +37,12 @@ describe('metadata', () => {
   });
 
   it('reads names case-insensitively; timeouts <= 0 mean 20 s; cleanupInterval takes Go durations or seconds', () => {
-    const settings = parseSettings({ ConnectionString: DSN, TIMEOUTINSECONDS: '0', cleanupinterval: '90s', tableName: 'my_State_2' });
+    const settings = parseSettings({
+      ConnectionString: DSN,
+      TIMEOUTINSECONDS: '0',
+      cleanupinterval: '90s',
+      tableName: 'my_State_2',
+    });
     expect(settings).toMatchObject({ timeoutMs: 20_000, cleanupIntervalMs: 90_000, tableName: 'my_State_2' });
     expect(parseSettings({ connectionString: DSN, timeoutInSeconds: '-5', cleanupInterval: '0' })).toMatchObject({
       timeoutMs: 20_000,
@@ -79,7 +89,15 @@ describe('metadata', () => {
 
   it('lists every field in the exported schema', () => {
     expect(Object.keys(mysqlStateStoreMetadataSchema).sort()).toEqual(
-      ['cleanupInterval', 'connectionString', 'metadataTableName', 'pemPath', 'schemaName', 'tableName', 'timeoutInSeconds'].sort(),
+      [
+        'cleanupInterval',
+        'connectionString',
+        'metadataTableName',
+        'pemPath',
+        'schemaName',
+        'tableName',
+        'timeoutInSeconds',
+      ].sort(),
     );
     expect(mysqlStateStoreMetadataSchema.connectionString.options.secret).toBe(true);
   });
@@ -130,7 +148,10 @@ describe('package', () => {
   });
 
   it('declares ETAG and TTL; TRANSACTIONAL comes from transact(); no query or keys-like', () => {
-    const store = definitions[0]!.create({ instanceName: 'x', logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const store = definitions[0]!.create({
+      instanceName: 'x',
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     expect(new Set(resolveStateFeatures(store as MySqlStateStore))).toEqual(
       new Set([StateFeature.ETag, StateFeature.TTL, StateFeature.Transactional]),
     );

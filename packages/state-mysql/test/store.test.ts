@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
   BulkError,
+  bulk,
   ETagMismatchError,
   InvalidArgumentError,
-  type TransactionOperation,
-  bulk,
   isETagError,
+  type TransactionOperation,
 } from '@daprkit/component-sdk';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MySqlStateStore, createMySqlStateStore } from '../src/index.js';
+import { createMySqlStateStore, type MySqlStateStore } from '../src/index.js';
 import {
-  DSN,
   adminConnection,
+  DSN,
   deleteRequest,
   describeWithMySql,
   dropSchema,
@@ -191,7 +191,9 @@ describeWithMySql('MySqlStateStore on a real server', () => {
 
     it('exactly one of many concurrent first-writes wins', async () => {
       const k = key('fw-race');
-      const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => store.set(setRequest(k, i, { options: firstWrite }))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => store.set(setRequest(k, i, { options: firstWrite }))),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(isETagError(r.reason, 'mismatch')).toBe(true);
     });
@@ -217,7 +219,11 @@ describeWithMySql('MySqlStateStore on a real server', () => {
           const next = current.data === undefined ? 1 : (parsed(current.data) as number) + 1;
           try {
             await store.set(
-              setRequest(k, next, current.etag === undefined ? { options: { concurrency: 'first-write' } } : { etag: current.etag }),
+              setRequest(
+                k,
+                next,
+                current.etag === undefined ? { options: { concurrency: 'first-write' } } : { etag: current.etag },
+              ),
             );
             return;
           } catch (err) {
@@ -299,6 +305,18 @@ describeWithMySql('MySqlStateStore on a real server', () => {
       expect(await store.get(getRequest(k))).toEqual({});
     });
 
+    it('the largest ttlInSeconds is stored, or refused as a bad ttlInSeconds where TIMESTAMP ends in 2038', async () => {
+      const k = key('ttl-max');
+      const result = await store.set(setRequest(k, 1, ttl(String(2 ** 31 - 1)))).catch((err: unknown) => err);
+      if (result === undefined) {
+        expect(Date.parse((await expireTime(k))!)).toBeGreaterThan(Date.now() + 60 * 365 * 86_400_000);
+      } else {
+        expect(result).toBeInstanceOf(InvalidArgumentError);
+        expect((result as Error).message).toMatch(/^incorrect value for metadata 'ttlInSeconds'/);
+        expect(await store.get(getRequest(k))).toEqual({});
+      }
+    });
+
     it('bulkGet reports ttlExpireTime per item', async () => {
       const [a, b] = [key('bulk-ttl-a'), key('bulk-ttl-b')];
       await store.set(setRequest(a, '123', ttl('3600')));
@@ -344,7 +362,9 @@ describeWithMySql('MySqlStateStore on a real server', () => {
       const [a, b] = [key('bulk-set-a'), key('bulk-set-b')];
       await store.set(setRequest(a, 0));
       await store.set(setRequest(b, 0));
-      const error = await bulk.set(store, [setRequest(a, 1, { etag: 'bad-etag' }), setRequest(b, 1, { etag: (await etagOf(b))! })]).catch((err) => err);
+      const error = await bulk
+        .set(store, [setRequest(a, 1, { etag: 'bad-etag' }), setRequest(b, 1, { etag: (await etagOf(b))! })])
+        .catch((err) => err);
       expect(error).toBeInstanceOf(BulkError);
       expect((error as BulkError).errors.map((e) => [e.key, e.etagError()?.kind])).toEqual([[a, 'mismatch']]);
       expect([await value(a), await value(b)]).toEqual([0, 1]);
@@ -352,8 +372,14 @@ describeWithMySql('MySqlStateStore on a real server', () => {
   });
 
   describe('transactions', () => {
-    const upsert = (k: string, v: unknown, extra = {}): TransactionOperation => ({ operation: 'upsert', request: setRequest(k, v, extra) });
-    const remove = (k: string, extra = {}): TransactionOperation => ({ operation: 'delete', request: deleteRequest(k, extra) });
+    const upsert = (k: string, v: unknown, extra = {}): TransactionOperation => ({
+      operation: 'upsert',
+      request: setRequest(k, v, extra),
+    });
+    const remove = (k: string, extra = {}): TransactionOperation => ({
+      operation: 'delete',
+      request: deleteRequest(k, extra),
+    });
 
     it('a stale etag in operation 3 leaves operations 1 and 2 unapplied', async () => {
       const [a, b, c] = [key('tx-a'), key('tx-b'), key('tx-c')];
@@ -361,7 +387,10 @@ describeWithMySql('MySqlStateStore on a real server', () => {
       await store.set(setRequest(c, 'c0'));
       const stale = (await etagOf(c))!;
       await store.set(setRequest(c, 'c1'));
-      const tx = store.transact({ operations: [upsert(a, 'a1'), remove(b), upsert(c, 'c2', { etag: stale })], metadata: {} });
+      const tx = store.transact({
+        operations: [upsert(a, 'a1'), remove(b), upsert(c, 'c2', { etag: stale })],
+        metadata: {},
+      });
       await expect(tx).rejects.toSatisfy((err) => isETagError(err, 'mismatch'));
       expect([await value(a), await value(b), await value(c)]).toEqual([undefined, 'b0', 'c1']);
     });
@@ -369,7 +398,10 @@ describeWithMySql('MySqlStateStore on a real server', () => {
     it('applies operations in order', async () => {
       const [k1, k2, k3] = [key('order-1'), key('order-2'), key('order-3')];
       await store.set(setRequest(k1, 'value1'));
-      await store.transact({ operations: [remove(k1), upsert(k2, 'value2'), remove(k2), upsert(k3, 'value3')], metadata: {} });
+      await store.transact({
+        operations: [remove(k1), upsert(k2, 'value2'), remove(k2), upsert(k3, 'value3')],
+        metadata: {},
+      });
       expect((await store.get(getRequest(k1))).data).toBeUndefined();
       expect((await store.get(getRequest(k2))).data).toBeUndefined();
       expect(new TextDecoder().decode((await store.get(getRequest(k3))).data)).toBe('"value3"');
@@ -385,7 +417,10 @@ describeWithMySql('MySqlStateStore on a real server', () => {
 
     it('a malformed TTL anywhere fails the transaction before anything is written', async () => {
       const [a, b] = [key('tx-ttl-a'), key('tx-ttl-b')];
-      const tx = store.transact({ operations: [upsert(a, 1), upsert(b, 2, { metadata: { ttlInSeconds: 'x' } })], metadata: {} });
+      const tx = store.transact({
+        operations: [upsert(a, 1), upsert(b, 2, { metadata: { ttlInSeconds: 'x' } })],
+        metadata: {},
+      });
       await expect(tx).rejects.toThrow(InvalidArgumentError);
       expect(await store.get(getRequest(a))).toEqual({});
     });
@@ -396,13 +431,17 @@ describeWithMySql('MySqlStateStore on a real server', () => {
       await store.transact({ operations: [remove(key('tx-missing'))], metadata: {} });
       await store.transact({ operations: [upsert(k, 'one', { metadata: { ttlInSeconds: '3600' } })], metadata: {} });
       expect((await store.get(getRequest(k))).metadata?.ttlExpireTime).toBeDefined();
-      await expect(store.transact({ operations: [remove(k, { etag: 'bad' })], metadata: {} })).rejects.toThrow(ETagMismatchError);
+      await expect(store.transact({ operations: [remove(k, { etag: 'bad' })], metadata: {} })).rejects.toThrow(
+        ETagMismatchError,
+      );
     });
 
     it('leaves a usable pool after many failed transactions', async () => {
       const k = key('tx-pool');
       for (let i = 0; i < 15; i++) {
-        await expect(store.transact({ operations: [upsert(k, i), remove(k, { etag: 'bad' })], metadata: {} })).rejects.toThrow();
+        await expect(
+          store.transact({ operations: [upsert(k, i), remove(k, { etag: 'bad' })], metadata: {} }),
+        ).rejects.toThrow();
       }
       await store.transact({ operations: [upsert(k, 'ok'), upsert(key('tx-pool-2'), 'ok')], metadata: {} });
       expect(await value(k)).toBe('ok');

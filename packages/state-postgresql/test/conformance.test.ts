@@ -1,6 +1,6 @@
 import { describeStateConformance } from '@daprkit/conformance';
 import { definitions } from '../src/index.js';
-import { PG_URL, probePostgres } from './support/postgres.js';
+import { PG_URL, probePostgres } from './support/probe.js';
 
 describeStateConformance({
   definition: definitions[0]!,

@@ -2,6 +2,7 @@
 import {
   BulkError,
   bulk,
+  ErrorCode,
   ETagInvalidError,
   ETagMismatchError,
   FailedPreconditionError,
@@ -242,6 +243,23 @@ describePostgres('PostgresStateStore', () => {
     };
     await Promise.all(Array.from({ length: 8 }, worker));
     expect(parsed((await get(key)).data)).toBe(400);
+  });
+
+  it('bounds each operation by the timeout and reports it as DeadlineExceeded', async () => {
+    const { store: impatient, tableName: table } = await db.open({ timeout: '1s' });
+    await impatient.set(setRequest('locked', 1));
+    const blocker = await db.admin.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT 1 FROM ${table} WHERE key = 'locked' FOR UPDATE`);
+      const started = Date.now();
+      await expect(impatient.set(setRequest('locked', 2))).rejects.toMatchObject({ code: ErrorCode.DeadlineExceeded });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    expect(parsed((await impatient.get({ key: 'locked', metadata: {} })).data)).toBe(1);
   });
 
   it('refuses calls before init and after close', async () => {

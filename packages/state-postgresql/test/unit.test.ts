@@ -1,8 +1,17 @@
 /** Everything that needs no server: metadata, DSNs, value encoding, ETags and query translation. */
 import { readFileSync } from 'node:fs';
-import { ETagInvalidError, InvalidArgumentError, InvalidMetadataError, isETagError } from '@daprkit/component-sdk';
+import {
+  ErrorCode,
+  ETagInvalidError,
+  ETagMismatchError,
+  InvalidArgumentError,
+  InvalidMetadataError,
+  isETagError,
+  UnavailableError,
+} from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
 import { describeTarget, parseDsn, toPoolConfig } from '../src/connection.js';
+import { classify } from '../src/errors.js';
 import { definitions, VERSION } from '../src/index.js';
 import { readSettings } from '../src/metadata.js';
 import { translateQuery } from '../src/query.js';
@@ -241,5 +250,26 @@ describe('query translation', () => {
     expect(text).toMatch(/LIMIT \$1 OFFSET \$2$/);
     expect(values).toEqual([3, 4]);
     expect({ offset, limit }).toEqual({ offset: 4, limit: 2 });
+  });
+});
+
+describe('driver error classification', () => {
+  const pgError = (code: string, message = `pg error ${code}`) => Object.assign(new Error(message), { code });
+
+  it('maps timeouts to DeadlineExceeded and transient failures to Unavailable', () => {
+    expect(classify(pgError('57014', 'canceling statement due to statement timeout'))).toMatchObject({
+      code: ErrorCode.DeadlineExceeded,
+      retryable: true,
+    });
+    for (const code of ['40001', '40P01', '08006', '57P01', 'ECONNRESET']) {
+      expect(classify(pgError(code))).toBeInstanceOf(UnavailableError);
+    }
+  });
+
+  it('passes our own errors and permanent database errors through unchanged', () => {
+    const mismatch = new ETagMismatchError();
+    expect(classify(mismatch)).toBe(mismatch);
+    const undefinedTable = pgError('42P01', 'relation "state" does not exist');
+    expect(classify(undefinedTable)).toBe(undefinedTable);
   });
 });

@@ -1,9 +1,20 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../errors.js';
 import { ServiceName } from '../server/proto.js';
-import type { WireInvokeResponse, WireListOperationsResponse, WireReadRequest, WireReadResponse } from '../server/wire.js';
+import type {
+  WireInvokeResponse,
+  WireListOperationsResponse,
+  WireReadRequest,
+  WireReadResponse,
+} from '../server/wire.js';
 import { EMPTY_BYTES } from '../server/wire.js';
-import type { BindingEventHandler, InputBinding, InvokeRequest, InvokeResponse, OutputBinding } from '../v1/bindings.js';
+import type {
+  BindingEventHandler,
+  InputBinding,
+  InvokeRequest,
+  InvokeResponse,
+  OutputBinding,
+} from '../v1/bindings.js';
 import type { Metadata } from '../v1/common.js';
 import { bindingEventFromWire, invokeResponseFromWire, invokeToWire } from './convert.js';
 import { RemoteComponent, type RemoteOptions } from './remote.js';
@@ -54,7 +65,10 @@ class RemoteInputBindingClient extends RemoteComponent implements RemoteInputBin
       const data = await handler(bindingEventFromWire(event));
       reply = { messageId: event.messageId, responseData: data ?? EMPTY_BYTES };
     } catch (err) {
-      reply = { messageId: event.messageId, responseError: { message: err instanceof Error ? err.message : String(err) } };
+      reply = {
+        messageId: event.messageId,
+        responseError: { message: err instanceof Error ? err.message : String(err) },
+      };
     }
     // Like daprd, reply even while tearing down; it only fails if the stream is already gone.
     if (!call.writableEnded && !call.destroyed) call.write(reply);
@@ -81,7 +95,9 @@ class RemoteOutputBindingClient extends RemoteComponent implements RemoteOutputB
         `output binding '${this.options.instanceName}' does not support operation '${request.operation}'; supported operations: ${this.cachedOperations.join(', ') || '(none)'}`,
       );
     }
-    return invokeResponseFromWire(await this.call<unknown, WireInvokeResponse>(OUTPUT, 'Invoke', invokeToWire(request)));
+    return invokeResponseFromWire(
+      await this.call<unknown, WireInvokeResponse>(OUTPUT, 'Invoke', invokeToWire(request)),
+    );
   }
 
   async ping(): Promise<void> {

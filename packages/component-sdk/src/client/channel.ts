@@ -7,13 +7,13 @@ import {
   type CallOptions,
   Client,
   type ClientDuplexStream,
+  credentials,
   Metadata,
   type ServiceError,
-  credentials,
 } from '@grpc/grpc-js';
 import type { DaprkitError } from '../errors.js';
 import { INSTANCE_HEADER } from '../server/instances.js';
-import { type ServiceName, methodDefinition } from '../server/proto.js';
+import { methodDefinition, type ServiceName } from '../server/proto.js';
 
 export const CLIENT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -25,6 +25,8 @@ export function createClient(socketPath: string): Client {
   return new Client(socketTarget(socketPath), credentials.createInsecure(), {
     'grpc.max_receive_message_length': CLIENT_MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': -1,
+    // grpc-js shares connections between clients by default; daprd holds one connection per instance.
+    'grpc.use_local_subchannel_pool': 1,
   });
 }
 
@@ -61,7 +63,12 @@ export class RemoteChannel {
 
   bidi<Req, Res>(service: ServiceName, method: string): ClientDuplexStream<Req, Res> {
     const definition = methodDefinition<Req, Res>(service, method);
-    return this.client.makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, this.headers.clone());
+    return this.client.makeBidiStreamRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      this.headers.clone(),
+    );
   }
 
   close(): void {

@@ -2,22 +2,15 @@
  * Client direction, as daprd builds requests: contract requests → wire, wire responses → contract.
  * Shares the enum tables and ETag rules with the server (../server/wire.ts).
  */
-import type { BindingEvent, InvokeRequest, InvokeResponse } from '../v1/bindings.js';
-import type { Metadata } from '../v1/common.js';
-import type { BulkPublishRequest, PubSubMessage, PublishRequest } from '../v1/pubsub.js';
-import type {
-  BulkGetItem,
-  DeleteRequest,
-  GetRequest,
-  GetResponse,
-  QueryRequest,
-  QueryResponse,
-  SetRequest,
-  TransactionRequest,
-} from '../v1/state.js';
+
 import {
+  consistencyToWire,
   EMPTY_BYTES,
+  etagFromWire,
+  etagToWire,
+  optionalString,
   SORT_DESC,
+  stateOptionsToWire,
   type WireAny,
   type WireBulkPublishRequest,
   type WireBulkStateItem,
@@ -33,12 +26,20 @@ import {
   type WireReadResponse,
   type WireSetRequest,
   type WireTransactionRequest,
-  consistencyToWire,
-  etagFromWire,
-  etagToWire,
-  optionalString,
-  stateOptionsToWire,
 } from '../server/wire.js';
+import type { BindingEvent, InvokeRequest, InvokeResponse } from '../v1/bindings.js';
+import type { Metadata } from '../v1/common.js';
+import type { BulkPublishRequest, PublishRequest, PubSubMessage } from '../v1/pubsub.js';
+import type {
+  BulkGetItem,
+  DeleteRequest,
+  GetRequest,
+  GetResponse,
+  QueryRequest,
+  QueryResponse,
+  SetRequest,
+  TransactionRequest,
+} from '../v1/state.js';
 
 const utf8 = new TextEncoder();
 
@@ -47,7 +48,8 @@ const nonEmpty = (metadata: Metadata | undefined): Metadata | undefined =>
   metadata && Object.keys(metadata).length > 0 ? metadata : undefined;
 
 /** Empty bytes mean "not found" on the wire. */
-const presentBytes = (data: Uint8Array | undefined): Uint8Array | undefined => (data && data.length > 0 ? data : undefined);
+const presentBytes = (data: Uint8Array | undefined): Uint8Array | undefined =>
+  data && data.length > 0 ? data : undefined;
 
 // ---------- state ----------
 
@@ -119,7 +121,11 @@ export function queryRequestToWire(request: QueryRequest): WireQueryRequest {
   };
 }
 
-export function queryResponseFromWire(wire: { items: WireQueryItem[]; token?: string; metadata?: Metadata }): QueryResponse {
+export function queryResponseFromWire(wire: {
+  items: WireQueryItem[];
+  token?: string;
+  metadata?: Metadata;
+}): QueryResponse {
   const response: QueryResponse = {
     items: wire.items.map((w) => {
       const item: QueryResponse['items'][number] = { key: w.key, ...getResponseFromWire(w) };
@@ -160,7 +166,11 @@ export function bulkPublishToWire(request: BulkPublishRequest): WireBulkPublishR
 }
 
 export function pubSubMessageFromWire(wire: WirePullMessagesResponse): PubSubMessage {
-  const message: PubSubMessage = { data: wire.data ?? EMPTY_BYTES, topic: wire.topicName, metadata: wire.metadata ?? {} };
+  const message: PubSubMessage = {
+    data: wire.data ?? EMPTY_BYTES,
+    topic: wire.topicName,
+    metadata: wire.metadata ?? {},
+  };
   const contentType = optionalString(wire.contentType);
   if (contentType !== undefined) message.contentType = contentType;
   return message;

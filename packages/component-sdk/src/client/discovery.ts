@@ -1,7 +1,8 @@
 /** Discovery exactly as daprd does it at start-up (spec §1.2–1.3): reflection `list_services` per socket. */
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ServiceName, methodDefinition } from '../server/proto.js';
+import { methodDefinition, ServiceName } from '../server/proto.js';
 import { createClient } from './channel.js';
 
 export interface ListServicesOptions {
@@ -38,10 +39,18 @@ export function listServices(socketPath: string, options: ListServicesOptions = 
         finish(() => resolve(names));
       } else {
         const error = response.errorResponse;
-        finish(() => reject(new Error(`reflection on ${socketPath} failed: ${error ? `${error.errorCode} ${error.errorMessage}` : 'unexpected response'}`)));
+        finish(() =>
+          reject(
+            new Error(
+              `reflection on ${socketPath} failed: ${error ? `${error.errorCode} ${error.errorMessage}` : 'unexpected response'}`,
+            ),
+          ),
+        );
       }
     });
-    call.on('error', (err: Error) => finish(() => reject(new Error(`reflection on ${socketPath} failed: ${err.message}`))));
+    call.on('error', (err: Error) =>
+      finish(() => reject(new Error(`reflection on ${socketPath} failed: ${err.message}`))),
+    );
     call.on('end', () => finish(() => reject(new Error(`reflection on ${socketPath} ended without an answer`))));
     call.write({ listServices: '*' });
   });
@@ -74,8 +83,11 @@ export function socketNameOf(fileName: string): string {
  * Lists the folder (not recursively), keeps sockets only (lstat semantics: symlinks are skipped) and asks
  * each for its services. Like daprd, one failing socket fails the whole discovery. A missing folder = none.
  */
-export async function discoverSockets(folder: string, options: { timeoutMs?: number } = {}): Promise<DiscoveredSocket[]> {
-  let entries;
+export async function discoverSockets(
+  folder: string,
+  options: { timeoutMs?: number } = {},
+): Promise<DiscoveredSocket[]> {
+  let entries: Dirent[];
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (err) {
@@ -88,7 +100,9 @@ export async function discoverSockets(folder: string, options: { timeoutMs?: num
       const path = join(folder, entry.name);
       const name = socketNameOf(entry.name);
       const services = await listServices(path, { version: 'v1alpha', timeoutMs: options.timeoutMs });
-      const types = [...new Set(services.flatMap((s) => (TYPE_CATEGORY[s] ? [`${TYPE_CATEGORY[s]}.${name}`.toLowerCase()] : [])))];
+      const types = [
+        ...new Set(services.flatMap((s) => (TYPE_CATEGORY[s] ? [`${TYPE_CATEGORY[s]}.${name}`.toLowerCase()] : []))),
+      ];
       return { name, path, services, types };
     }),
   );

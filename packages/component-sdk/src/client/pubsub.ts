@@ -1,17 +1,22 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { ServiceName } from '../server/proto.js';
-import type { WireBulkPublishResponse, WireFeaturesResponse, WirePullMessagesRequest, WirePullMessagesResponse } from '../server/wire.js';
+import type {
+  WireBulkPublishResponse,
+  WireFeaturesResponse,
+  WirePullMessagesRequest,
+  WirePullMessagesResponse,
+} from '../server/wire.js';
 import type { Metadata } from '../v1/common.js';
 import {
   type BulkPublishRequest,
   type BulkPublishResponse,
   type MessageHandler,
+  type PublishRequest,
   type PubSub,
   PubSubFeature,
-  type PublishRequest,
   type SubscribeRequest,
 } from '../v1/pubsub.js';
-import { bulkPublishToWire, pubSubMessageFromWire, publishToWire } from './convert.js';
+import { bulkPublishToWire, publishToWire, pubSubMessageFromWire } from './convert.js';
 import { RemoteComponent, type RemoteOptions } from './remote.js';
 
 export interface RemotePubSub extends PubSub {
@@ -34,7 +39,11 @@ class RemotePubSubClient extends RemoteComponent implements RemotePubSub {
     delete this.bulkPublish;
     if (features.includes(PubSubFeature.BulkPublish)) {
       this.bulkPublish = async (request) => {
-        const response = await this.call<unknown, WireBulkPublishResponse>(PUBSUB, 'BulkPublish', bulkPublishToWire(request));
+        const response = await this.call<unknown, WireBulkPublishResponse>(
+          PUBSUB,
+          'BulkPublish',
+          bulkPublishToWire(request),
+        );
         return { failedEntries: response.failedEntries.map((e) => ({ entryId: e.entryId, error: e.error })) };
       };
     }
@@ -68,8 +77,9 @@ class RemotePubSubClient extends RemoteComponent implements RemotePubSub {
       void this.handle(call, message, handler, signal).finally(() => call.resume());
     });
     await new Promise<void>((resolve, reject) =>
-      call.write({ topic: { name: request.topic, metadata: request.metadata ?? {} } }, (err: Error | null | undefined) =>
-        err ? reject(err) : resolve(),
+      call.write(
+        { topic: { name: request.topic, metadata: request.metadata ?? {} } },
+        (err: Error | null | undefined) => (err ? reject(err) : resolve()),
       ),
     );
   }
@@ -86,7 +96,12 @@ class RemotePubSubClient extends RemoteComponent implements RemotePubSub {
     await this.call(PUBSUB, 'Resume', {});
   }
 
-  private async handle(call: PullStream, message: WirePullMessagesResponse, handler: MessageHandler, signal: AbortSignal): Promise<void> {
+  private async handle(
+    call: PullStream,
+    message: WirePullMessagesResponse,
+    handler: MessageHandler,
+    signal: AbortSignal,
+  ): Promise<void> {
     let ackError: { message: string } | undefined;
     try {
       await handler(pubSubMessageFromWire(message));

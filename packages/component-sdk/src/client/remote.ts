@@ -1,10 +1,10 @@
+import type { ServiceError } from '@grpc/grpc-js';
 import type { DaprkitError } from '../errors.js';
 import type { ServiceName } from '../server/proto.js';
 import type { Logger, Metadata } from '../v1/common.js';
 import { silentLogger } from '../v1/common.js';
 import { RemoteChannel } from './channel.js';
-import { KIT_ONLY, RAW, STATE_BULK_DELETE, STATE_WRITE, type StatusRules, decodeStatusError } from './status.js';
-import type { ServiceError } from '@grpc/grpc-js';
+import { decodeStatusError, KIT_ONLY, RAW, STATE_BULK_DELETE, STATE_WRITE, type StatusRules } from './status.js';
 
 export interface RemoteOptions {
   socketPath: string;
@@ -16,7 +16,10 @@ export interface RemoteOptions {
   logger?: Logger;
 }
 
-const decoderFor = (rules: StatusRules) => (error: ServiceError): DaprkitError => decodeStatusError(error, rules);
+const decoderFor =
+  (rules: StatusRules) =>
+  (error: ServiceError): DaprkitError =>
+    decodeStatusError(error, rules);
 
 /** Error decoders per daprd interpretation, built once. */
 export const Decode = {

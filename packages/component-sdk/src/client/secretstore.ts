@@ -25,12 +25,17 @@ class RemoteSecretStoreClient extends RemoteComponent implements RemoteSecretSto
   }
 
   async getSecret(request: { name: string; metadata: Metadata }): Promise<Secret> {
-    const { data } = await this.call<unknown, WireGetSecretResponse>(SECRETS, 'Get', { key: request.name, metadata: request.metadata ?? {} });
+    const { data } = await this.call<unknown, WireGetSecretResponse>(SECRETS, 'Get', {
+      key: request.name,
+      metadata: request.metadata ?? {},
+    });
     return data;
   }
 
   async bulkGetSecret(request: { metadata: Metadata }): Promise<Record<string, Secret>> {
-    const { data } = await this.call<unknown, WireBulkGetSecretResponse>(SECRETS, 'BulkGet', { metadata: request.metadata ?? {} });
+    const { data } = await this.call<unknown, WireBulkGetSecretResponse>(SECRETS, 'BulkGet', {
+      metadata: request.metadata ?? {},
+    });
     const secrets: Record<string, Secret> = {};
     for (const name of Object.keys(data)) secrets[name] = data[name]!.secrets;
     return secrets;

@@ -66,12 +66,15 @@ class RemoteStateStoreClient extends RemoteComponent implements RemoteStateStore
     delete this.query;
     if (features.includes(StateFeature.Transactional)) {
       const maxSize = await this.fetchMultiMaxSize();
-      this.transact = (request) => this.call(TRANSACTIONAL, 'Transact', transactionToWire(request), Decode.kit).then(() => undefined);
+      this.transact = (request) =>
+        this.call(TRANSACTIONAL, 'Transact', transactionToWire(request), Decode.kit).then(() => undefined);
       this.multiMaxSize = () => maxSize;
     }
     if (features.includes(StateFeature.QueryAPI)) {
       this.query = async (request) =>
-        queryResponseFromWire(await this.call<unknown, WireQueryResponse>(QUERIABLE, 'Query', queryRequestToWire(request), Decode.kit));
+        queryResponseFromWire(
+          await this.call<unknown, WireQueryResponse>(QUERIABLE, 'Query', queryRequestToWire(request), Decode.kit),
+        );
     }
   }
 
@@ -80,7 +83,9 @@ class RemoteStateStoreClient extends RemoteComponent implements RemoteStateStore
   }
 
   async get(request: GetRequest): Promise<GetResponse> {
-    return getResponseFromWire(await this.call<unknown, WireGetResponse>(STATE, 'Get', getRequestToWire(request), Decode.kit));
+    return getResponseFromWire(
+      await this.call<unknown, WireGetResponse>(STATE, 'Get', getRequestToWire(request), Decode.kit),
+    );
   }
 
   async set(request: SetRequest): Promise<void> {
@@ -113,7 +118,11 @@ class RemoteStateStoreClient extends RemoteComponent implements RemoteStateStore
 
   private async fetchMultiMaxSize(): Promise<number> {
     try {
-      const { maxSize } = await this.call<object, WireMultiMaxSizeResponse>(ServiceName.TransactionalStoreMultiMaxSize, 'MultiMaxSize', {});
+      const { maxSize } = await this.call<object, WireMultiMaxSizeResponse>(
+        ServiceName.TransactionalStoreMultiMaxSize,
+        'MultiMaxSize',
+        {},
+      );
       return maxSize;
     } catch (err) {
       // daprd logs this and treats the store as unlimited.

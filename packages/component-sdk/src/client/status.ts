@@ -7,9 +7,9 @@ import type { ServiceError } from '@grpc/grpc-js';
 import {
   BulkDeleteRowMismatchError,
   DaprkitError,
+  ErrorCode,
   ETagInvalidError,
   ETagMismatchError,
-  ErrorCode,
   FailedPreconditionError,
   InvalidArgumentError,
   KitError,
@@ -18,12 +18,12 @@ import {
   UnimplementedError,
 } from '../errors.js';
 import {
+  badRequestCodec,
   ETAG_FIELD,
+  errorInfoCodec,
   type RpcAny,
   type RpcStatus,
   STATUS_DETAILS_TRAILER,
-  badRequestCodec,
-  errorInfoCodec,
   statusCodec,
 } from '../server/status.js';
 
@@ -47,20 +47,36 @@ export function decodeStatusError(error: ServiceError, rules: StatusRules): Dapr
   const status = readDetails(error);
   if (status === undefined) return rawError(code, message);
   if (status.code !== code) {
-    return new DaprkitError(ErrorCode.Internal, `grpc-status-details-bin mismatch: code ${code} != details code ${status.code}`);
+    return new DaprkitError(
+      ErrorCode.Internal,
+      `grpc-status-details-bin mismatch: code ${code} != details code ${status.code}`,
+    );
   }
   const details = status.details;
   if (rules.kit && details.length === 1) {
     const info = asErrorInfo(details[0]!);
     if (info?.metadata.kit_error === 'true' && INTEGER.test(info.metadata.http_code ?? '')) {
-      return new KitError(code, status.message, Number(info.metadata.http_code), info.reason, info.domain, info.metadata.tag ?? '');
+      return new KitError(
+        code,
+        status.message,
+        Number(info.metadata.http_code),
+        info.reason,
+        info.domain,
+        info.metadata.tag ?? '',
+      );
     }
   }
-  if (rules.etag && details.length === 1 && (code === ErrorCode.FailedPrecondition || code === ErrorCode.InvalidArgument)) {
+  if (
+    rules.etag &&
+    details.length === 1 &&
+    (code === ErrorCode.FailedPrecondition || code === ErrorCode.InvalidArgument)
+  ) {
     const violations = asBadRequest(details[0]!)?.fieldViolations;
     if (violations?.length === 1 && violations[0]!.field === ETAG_FIELD) {
       const description = violations[0]!.description;
-      return code === ErrorCode.FailedPrecondition ? new ETagMismatchError(description) : new ETagInvalidError(description);
+      return code === ErrorCode.FailedPrecondition
+        ? new ETagMismatchError(description)
+        : new ETagInvalidError(description);
     }
   }
   if (rules.bulkDeleteRows && code === ErrorCode.Internal && details.length === 1) {
@@ -111,4 +127,6 @@ export function rawError(code: ErrorCode, message: string): DaprkitError {
   }
 }
 
-const ErrorCodeNames: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([name, value]) => [value, name]));
+const ErrorCodeNames: Record<number, string> = Object.fromEntries(
+  Object.entries(ErrorCode).map(([name, value]) => [value, name]),
+);

@@ -35,7 +35,7 @@ export class AckingStream<Out, Ack> {
     call.on('close', onGone('closed'));
     // grpc-js reports write/transport failures here; without a listener they would crash the process.
     call.on('error', (err: Error) => this.close(`failed: ${err.message}`));
-    // The client half-closed (or cancelled): no acks can arrive any more, so finish the call as well.
+    // The client half-closed: no acks can arrive any more, so finish the call as well.
     call.on('end', () => {
       this.close('ended by the client');
       if (!call.cancelled) call.end();
@@ -44,10 +44,6 @@ export class AckingStream<Out, Ack> {
 
   get signal(): AbortSignal {
     return this.controller.signal;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /**

@@ -2,7 +2,7 @@
  * Input and output bindings. They are separate kinds with separate instance tables: a YAML binding used in
  * both directions gets two Inits (two connections, same header) and therefore two objects.
  */
-import type { ServerDuplexStream, UntypedServiceImplementation, handleBidiStreamingCall } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../errors.js';
 import type { BindingEventHandler, InputBinding, OutputBinding } from '../v1/bindings.js';
 import type { Logger } from '../v1/common.js';
@@ -24,7 +24,11 @@ import {
 type ReadCall = ServerDuplexStream<WireReadRequest, WireReadResponse>;
 
 /** §7.3: no initial message; events go out at once and replies come back in any order, matched by id. */
-function read(table: InstanceTable<'inputBinding'>, streams: StreamRegistry, logger: Logger): handleBidiStreamingCall<WireReadRequest, WireReadResponse> {
+function read(
+  table: InstanceTable<'inputBinding'>,
+  streams: StreamRegistry,
+  logger: Logger,
+): handleBidiStreamingCall<WireReadRequest, WireReadResponse> {
   return (call: ReadCall) => {
     let binding: InputBinding;
     try {
@@ -63,10 +67,17 @@ export function inputBindingServices(
   streams: StreamRegistry,
   logger: Logger,
 ): [ServiceName, UntypedServiceImplementation][] {
-  return [[ServiceName.InputBinding, { Init: initHandler(table), Read: read(table, streams, logger), Ping: unary(table, pingRun) }]];
+  return [
+    [
+      ServiceName.InputBinding,
+      { Init: initHandler(table), Read: read(table, streams, logger), Ping: unary(table, pingRun) },
+    ],
+  ];
 }
 
-export function outputBindingServices(table: InstanceTable<'outputBinding'>): [ServiceName, UntypedServiceImplementation][] {
+export function outputBindingServices(
+  table: InstanceTable<'outputBinding'>,
+): [ServiceName, UntypedServiceImplementation][] {
   return [
     [
       ServiceName.OutputBinding,

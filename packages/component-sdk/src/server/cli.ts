@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type LogLevel, createLogger } from '../logger.js';
+import { createLogger, type LogLevel } from '../logger.js';
 import type { ComponentDefinition } from '../v1/definition.js';
-import { type ServeOptions, type Served, serve } from './serve.js';
+import { type Served, type ServeOptions, serve } from './serve.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -24,7 +24,8 @@ export class UsageError extends Error {}
 
 function logLevelOf(value: string | undefined): LogLevel {
   const level = (value ?? process.env.DAPRKIT_LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  if (!LOG_LEVELS.includes(level))
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
   return level;
 }
 
@@ -37,21 +38,35 @@ function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>,
 }
 
 /** Parses the plugin flags and serves; returns the handle (tests and embedders close it themselves). */
-export async function startPluginCli(definitions: ComponentDefinition[], argv: string[], overrides: Partial<ServeOptions> = {}): Promise<Served> {
+export async function startPluginCli(
+  definitions: ComponentDefinition[],
+  argv: string[],
+  overrides: Partial<ServeOptions> = {},
+): Promise<Served> {
   const { values } = parse(
     argv,
-    { socket: { type: 'string' }, 'socket-folder': { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean' } },
+    {
+      socket: { type: 'string' },
+      'socket-folder': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean' },
+    },
     false,
   );
   if (values.help) throw new UsageError('');
   const socketPath = values.socket as string | undefined;
   const socketFolder = values['socket-folder'] as string | undefined;
-  if (socketPath !== undefined && socketFolder !== undefined) throw new UsageError('give either --socket or --socket-folder, not both');
+  if (socketPath !== undefined && socketFolder !== undefined)
+    throw new UsageError('give either --socket or --socket-folder, not both');
   const logger = createLogger({ name: 'daprkit', level: logLevelOf(values['log-level'] as string | undefined) });
   return serve({ components: definitions, socketPath, socketFolder, logger, ...overrides });
 }
 
-export async function startServeCli(argv: string[], overrides: Partial<ServeOptions> = {}, fromDir = process.cwd()): Promise<Served> {
+export async function startServeCli(
+  argv: string[],
+  overrides: Partial<ServeOptions> = {},
+  fromDir = process.cwd(),
+): Promise<Served> {
   const { values, positionals } = parse(
     argv,
     { 'socket-folder': { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean' } },
@@ -63,7 +78,10 @@ export async function startServeCli(argv: string[], overrides: Partial<ServeOpti
   const components: ComponentDefinition[] = [];
   for (const spec of positionals) {
     const definitions = await loadDefinitions(spec, fromDir);
-    logger.info('loaded component package', { package: spec, definitions: definitions.map((d) => `${d.kind}:${d.socketName}`) });
+    logger.info('loaded component package', {
+      package: spec,
+      definitions: definitions.map((d) => `${d.kind}:${d.socketName}`),
+    });
     components.push(...definitions);
   }
   return serve({ components, socketFolder: values['socket-folder'] as string | undefined, logger, ...overrides });
@@ -94,7 +112,10 @@ async function runOrExit(start: () => Promise<Served>, usage: string): Promise<v
 
 /** Imports a component package (by name, resolved from `fromDir`, or by path) and returns its `definitions`. */
 export async function loadDefinitions(spec: string, fromDir: string): Promise<ComponentDefinition[]> {
-  const module = (await import(resolvePackageEntry(spec, fromDir))) as { definitions?: unknown; default?: { definitions?: unknown } };
+  const module = (await import(resolvePackageEntry(spec, fromDir))) as {
+    definitions?: unknown;
+    default?: { definitions?: unknown };
+  };
   const definitions = module.definitions ?? module.default?.definitions;
   if (!Array.isArray(definitions) || definitions.length === 0 || !definitions.every(isDefinition)) {
     throw new Error(`'${spec}' does not export \`definitions\` (a non-empty ComponentDefinition[])`);
@@ -104,7 +125,13 @@ export async function loadDefinitions(spec: string, fromDir: string): Promise<Co
 
 function isDefinition(value: unknown): value is ComponentDefinition {
   const d = value as Partial<ComponentDefinition> | null;
-  return typeof d === 'object' && d !== null && typeof d.kind === 'string' && typeof d.socketName === 'string' && typeof d.create === 'function';
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.kind === 'string' &&
+    typeof d.socketName === 'string' &&
+    typeof d.create === 'function'
+  );
 }
 
 /**
@@ -142,7 +169,8 @@ export function resolvePackageEntry(spec: string, fromDir: string): string {
 const IMPORT_CONDITIONS = new Set(['import', 'node', 'default']);
 
 function exportTarget(exportsField: unknown, subpath: string): string | undefined {
-  if (typeof exportsField === 'string' || Array.isArray(exportsField)) return subpath === '.' ? conditionTarget(exportsField) : undefined;
+  if (typeof exportsField === 'string' || Array.isArray(exportsField))
+    return subpath === '.' ? conditionTarget(exportsField) : undefined;
   if (typeof exportsField !== 'object' || exportsField === null) return undefined;
   const entries = exportsField as Record<string, unknown>;
   const isSubpathMap = Object.keys(entries).some((key) => key.startsWith('.'));

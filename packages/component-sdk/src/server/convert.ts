@@ -8,8 +8,8 @@ import type { Metadata } from '../v1/common.js';
 import type {
   BulkPublishRequest,
   BulkPublishResponse,
-  PubSubMessage,
   PublishRequest,
+  PubSubMessage,
   SubscribeRequest,
 } from '../v1/pubsub.js';
 import type { Secret } from '../v1/secretstores.js';
@@ -26,8 +26,14 @@ import type {
   TransactionRequest,
 } from '../v1/state.js';
 import {
+  consistencyFromWire,
   EMPTY_BYTES,
+  etagFromWire,
+  etagToWire,
+  metadataOrEmpty,
+  optionalString,
   SORT_DESC,
+  stateOptionsFromWire,
   type WireAny,
   type WireBulkGetSecretResponse,
   type WireBulkPublishRequest,
@@ -47,12 +53,6 @@ import {
   type WireSetRequest,
   type WireTopic,
   type WireTransactionRequest,
-  consistencyFromWire,
-  etagFromWire,
-  etagToWire,
-  metadataOrEmpty,
-  optionalString,
-  stateOptionsFromWire,
 } from './wire.js';
 
 export function initProperties(request: WireInitRequest): Metadata {
@@ -77,7 +77,12 @@ export function setRequestFromWire(wire: WireSetRequest): SetRequest {
 }
 
 export function deleteRequestFromWire(wire: WireDeleteRequest): DeleteRequest {
-  return { key: wire.key, etag: etagFromWire(wire.etag), metadata: wire.metadata, options: stateOptionsFromWire(wire.options) };
+  return {
+    key: wire.key,
+    etag: etagFromWire(wire.etag),
+    metadata: wire.metadata,
+    options: stateOptionsFromWire(wire.options),
+  };
 }
 
 export function getResponseToWire(response: GetResponse | undefined): WireGetResponse {
@@ -104,7 +109,8 @@ export function bulkGetItemToWire(item: BulkGetItem): WireBulkStateItem {
 export function transactionFromWire(wire: WireTransactionRequest): TransactionRequest {
   const operations = wire.operations.map((op, index): TransactionOperation => {
     if (op.request === 'set' && op.set != null) return { operation: 'upsert', request: setRequestFromWire(op.set) };
-    if (op.request === 'delete' && op.delete != null) return { operation: 'delete', request: deleteRequestFromWire(op.delete) };
+    if (op.request === 'delete' && op.delete != null)
+      return { operation: 'delete', request: deleteRequestFromWire(op.delete) };
     throw new InvalidArgumentError(`transaction operation ${index} has neither 'set' nor 'delete'`);
   });
   return { operations, metadata: wire.metadata };
@@ -120,7 +126,9 @@ export function queryFilterFromWire(filter: Record<string, WireAny>): QueryFilte
   for (const key of keys) {
     const operand = filter[key]!;
     if (operand.type_url !== '') {
-      throw new InvalidArgumentError(`query filter '${key}': expected a JSON operand with an empty type URL, got '${operand.type_url}'`);
+      throw new InvalidArgumentError(
+        `query filter '${key}': expected a JSON operand with an empty type URL, got '${operand.type_url}'`,
+      );
     }
     try {
       decoded[key] = JSON.parse(utf8.decode(operand.value));
@@ -137,7 +145,10 @@ export function queryRequestFromWire(query: WireQuery | null | undefined, metada
     query: {
       filter: query ? queryFilterFromWire(query.filter) : undefined,
       sort: (query?.sort ?? []).map((s) => ({ key: s.key, order: s.order === SORT_DESC ? 'DESC' : 'ASC' })),
-      page: token === undefined ? { limit: query?.pagination?.limit ?? 0 } : { limit: query?.pagination?.limit ?? 0, token },
+      page:
+        token === undefined
+          ? { limit: query?.pagination?.limit ?? 0 }
+          : { limit: query?.pagination?.limit ?? 0, token },
     },
     metadata,
   };
@@ -192,7 +203,11 @@ export function subscribeRequestFromWire(topic: WireTopic): SubscribeRequest {
 }
 
 /** `content_type` is always filled: daprd overwrites a `content-type` metadata key with it, even when empty. */
-export function pubSubMessageToWire(message: PubSubMessage, id: string, subscribedTopic: string): WirePullMessagesResponse {
+export function pubSubMessageToWire(
+  message: PubSubMessage,
+  id: string,
+  subscribedTopic: string,
+): WirePullMessagesResponse {
   return {
     data: message.data ?? EMPTY_BYTES,
     topicName: message.topic || subscribedTopic,

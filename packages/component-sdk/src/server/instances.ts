@@ -35,7 +35,9 @@ export class InstanceTable<K extends ComponentKind> {
     const name = instanceNameOf(metadata);
     const instance = this.instances.get(name);
     if (instance === undefined) {
-      throw new FailedPreconditionError(`instance '${name}' is not initialised on socket ${this.socketName} (call Init first)`);
+      throw new FailedPreconditionError(
+        `instance '${name}' is not initialised on socket ${this.socketName} (call Init first)`,
+      );
     }
     return instance;
   }
@@ -62,16 +64,14 @@ export class InstanceTable<K extends ComponentKind> {
     if (previous !== undefined && previous !== component) await closeQuietly(previous, this.logger, fields);
   }
 
-  get size(): number {
-    return this.instances.size;
-  }
-
   async closeAll(): Promise<void> {
     this.closed = true;
     const all = [...this.instances];
     this.instances.clear();
     await Promise.all(
-      all.map(([instance, component]) => closeQuietly(component, this.logger, { socket: this.socketName, kind: this.kind, instance })),
+      all.map(([instance, component]) =>
+        closeQuietly(component, this.logger, { socket: this.socketName, kind: this.kind, instance }),
+      ),
     );
   }
 }

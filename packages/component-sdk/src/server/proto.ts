@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import { type PackageDefinition, loadSync } from '@grpc/proto-loader';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 
 export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
 
@@ -53,7 +53,8 @@ export function protocol(): PackageDefinition {
 
 export function serviceDefinition(name: ServiceName): ServiceDefinition {
   const definition = protocol()[name];
-  if (definition === undefined || 'format' in definition) throw new Error(`service ${name} is missing from the loaded protos`);
+  if (definition === undefined || 'format' in definition)
+    throw new Error(`service ${name} is missing from the loaded protos`);
   return definition as ServiceDefinition;
 }
 

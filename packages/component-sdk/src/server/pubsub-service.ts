@@ -1,8 +1,8 @@
-import type { ServerDuplexStream, UntypedServiceImplementation, handleBidiStreamingCall } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../errors.js';
 import { resolvePubSubFeatures } from '../features.js';
 import type { Logger } from '../v1/common.js';
-import { type MessageHandler, type PubSub, isBulkPublisher } from '../v1/pubsub.js';
+import { isBulkPublisher, type MessageHandler, type PubSub } from '../v1/pubsub.js';
 import { AckingStream, type StreamRegistry, startSafely } from './acking-stream.js';
 import {
   bulkPublishFromWire,
@@ -57,7 +57,11 @@ type PullCall = ServerDuplexStream<WirePullMessagesRequest, WirePullMessagesResp
  * §6.5: the first request must carry the topic; later ones are acks. The stream stays open until daprd
  * cancels it (ending it would kill the subscription for good), except for a bad first message or shutdown.
  */
-function pullMessages(table: InstanceTable<'pubsub'>, streams: StreamRegistry, logger: Logger): handleBidiStreamingCall<WirePullMessagesRequest, WirePullMessagesResponse> {
+function pullMessages(
+  table: InstanceTable<'pubsub'>,
+  streams: StreamRegistry,
+  logger: Logger,
+): handleBidiStreamingCall<WirePullMessagesRequest, WirePullMessagesResponse> {
   return (call: PullCall) => {
     let pubsub: PubSub;
     try {
@@ -90,7 +94,12 @@ function pullMessages(table: InstanceTable<'pubsub'>, streams: StreamRegistry, l
   };
 }
 
-function subscribe(pubsub: PubSub, topic: WireTopic, stream: AckingStream<WirePullMessagesResponse, void>, logger: Logger): void {
+function subscribe(
+  pubsub: PubSub,
+  topic: WireTopic,
+  stream: AckingStream<WirePullMessagesResponse, void>,
+  logger: Logger,
+): void {
   const request = subscribeRequestFromWire(topic);
   const handler: MessageHandler = (message) => stream.deliver((id) => pubSubMessageToWire(message, id, request.topic));
   logger.debug('PullMessages: subscribing', { topic: request.topic });

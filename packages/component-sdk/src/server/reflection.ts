@@ -1,120 +1,16 @@
 /**
  * gRPC server reflection (v1alpha, which daprd uses for discovery, and v1), hand-rolled so that
  * `list_services` names exactly the services registered on this socket (pitfall 33), never every service
- * of the loaded protos. File-descriptor requests are answered from proto-loader's descriptors, with the
- * component file trimmed to this socket's services and dependencies filled in (protobufjs leaves them empty).
+ * of the loaded protos. File requests get descriptors trimmed to this socket's services.
  */
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
-import descriptor from 'protobufjs/ext/descriptor/index.js';
-import { ServiceName, protocol } from './proto.js';
+import { descriptorIndex, encodeFile } from './descriptors.js';
+import { ServiceName } from './proto.js';
 
 const NOT_FOUND = 5;
-const COMPONENT_SERVICES: readonly string[] = Object.values(ServiceName).filter((s) => s.startsWith('dapr.'));
 const INVALID_ARGUMENT = 3;
 const INTERNAL = 13;
-
-interface FileDescriptor {
-  name: string;
-  package: string;
-  dependency: string[];
-  messageType: MessageDescriptor[];
-  enumType: { name: string }[];
-  service: { name: string; method: { name: string; inputType: string; outputType: string }[] }[];
-}
-interface MessageDescriptor {
-  name: string;
-  field: { typeName?: string }[];
-  nestedType: MessageDescriptor[];
-  enumType: { name: string }[];
-}
-
-interface DescriptorIndex {
-  files: Map<string, FileDescriptor>;
-  /** Fully qualified symbol (no leading dot) → file name. */
-  symbols: Map<string, string>;
-}
-
-let shared: DescriptorIndex | undefined;
-
-function descriptorIndex(): DescriptorIndex {
-  if (shared) return shared;
-  const anyMessage = Object.values(protocol()).find((d) => 'fileDescriptorProtos' in d) as { fileDescriptorProtos: Buffer[] };
-  const files = new Map<string, FileDescriptor>();
-  const symbols = new Map<string, string>();
-  for (const bytes of anyMessage.fileDescriptorProtos) {
-    const file = descriptor.FileDescriptorProto.decode(bytes) as unknown as FileDescriptor;
-    files.set(file.name, file);
-    const prefix = file.package ? `${file.package}.` : '';
-    const addMessages = (messages: MessageDescriptor[], scope: string) => {
-      for (const m of messages) {
-        symbols.set(scope + m.name, file.name);
-        for (const e of m.enumType) symbols.set(`${scope}${m.name}.${e.name}`, file.name);
-        addMessages(m.nestedType, `${scope}${m.name}.`);
-      }
-    };
-    addMessages(file.messageType, prefix);
-    for (const e of file.enumType) symbols.set(prefix + e.name, file.name);
-    for (const s of file.service) {
-      symbols.set(prefix + s.name, file.name);
-      for (const m of s.method) symbols.set(`${prefix}${s.name}.${m.name}`, file.name);
-    }
-  }
-  for (const file of files.values()) {
-    qualifyTypeNames(file, symbols);
-    file.dependency = dependenciesOf(file, symbols);
-  }
-  shared = { files, symbols };
-  return shared;
-}
-
-/**
- * protobufjs writes type references relative to their scope (`protobuf.Any` inside `google.rpc`); reflection
- * clients expect protoc's fully qualified `.google.protobuf.Any`. Resolved with protobuf's scoping rule:
- * innermost enclosing scope first.
- */
-function qualifyTypeNames(file: FileDescriptor, symbols: Map<string, string>): void {
-  const qualify = (name: string, scope: string): string => {
-    if (name.startsWith('.')) return name;
-    const parts = scope ? scope.split('.') : [];
-    for (let i = parts.length; i >= 0; i--) {
-      const candidate = [...parts.slice(0, i), name].join('.');
-      if (symbols.has(candidate)) return `.${candidate}`;
-    }
-    return name;
-  };
-  const visit = (messages: MessageDescriptor[], scope: string) => {
-    for (const m of messages) {
-      const inner = scope ? `${scope}.${m.name}` : m.name;
-      for (const f of m.field) if (f.typeName) f.typeName = qualify(f.typeName, inner);
-      visit(m.nestedType, inner);
-    }
-  };
-  visit(file.messageType, file.package);
-  for (const s of file.service) {
-    for (const m of s.method) {
-      m.inputType = qualify(m.inputType, file.package);
-      m.outputType = qualify(m.outputType, file.package);
-    }
-  }
-}
-
-function dependenciesOf(file: FileDescriptor, symbols: Map<string, string>): string[] {
-  const referenced = new Set<string>();
-  const visit = (messages: MessageDescriptor[]) => {
-    for (const m of messages) {
-      for (const f of m.field) if (f.typeName) referenced.add(f.typeName.replace(/^\./, ''));
-      visit(m.nestedType);
-    }
-  };
-  visit(file.messageType);
-  for (const s of file.service) for (const m of s.method) referenced.add(m.inputType.replace(/^\./, '')).add(m.outputType.replace(/^\./, ''));
-  const deps = new Set<string>();
-  for (const name of referenced) {
-    const owner = symbols.get(name);
-    if (owner !== undefined && owner !== file.name) deps.add(owner);
-  }
-  return [...deps];
-}
+const COMPONENT_SERVICES: readonly string[] = Object.values(ServiceName).filter((s) => s.startsWith('dapr.'));
 
 /** What one socket's reflection service knows: its services, and descriptors trimmed to them. */
 export class ReflectionView {
@@ -164,25 +60,21 @@ export class ReflectionView {
   private encode(name: string): Buffer {
     let bytes = this.encoded.get(name);
     if (bytes === undefined) {
-      const file = descriptorIndex().files.get(name)!;
-      const FileDescriptorProto = descriptor.FileDescriptorProto;
-      const plain = FileDescriptorProto.toObject(file as never, { arrays: true }) as FileDescriptor;
-      plain.service = plain.service.filter((s) => this.isServedHere(file, s.name));
-      bytes = Buffer.from(FileDescriptorProto.encode(FileDescriptorProto.fromObject(plain)).finish());
+      bytes = encodeFile(descriptorIndex().files.get(name)!, (service) => this.services.includes(service));
       this.encoded.set(name, bytes);
     }
     return bytes;
-  }
-
-  private isServedHere(file: FileDescriptor, service: string): boolean {
-    const full = file.package ? `${file.package}.${service}` : service;
-    return this.services.includes(full);
   }
 }
 
 interface ReflectionRequest {
   host: string;
-  messageRequest?: 'fileByFilename' | 'fileContainingSymbol' | 'fileContainingExtension' | 'allExtensionNumbersOfType' | 'listServices';
+  messageRequest?:
+    | 'fileByFilename'
+    | 'fileContainingSymbol'
+    | 'fileContainingExtension'
+    | 'allExtensionNumbersOfType'
+    | 'listServices';
   fileByFilename?: string;
   fileContainingSymbol?: string;
   allExtensionNumbersOfType?: string;
@@ -191,19 +83,28 @@ interface ReflectionRequest {
 
 function answer(view: ReflectionView, request: ReflectionRequest): Record<string, unknown> {
   const base = { validHost: request.host, originalRequest: request };
-  const notFound = (what: string) => ({ ...base, errorResponse: { errorCode: NOT_FOUND, errorMessage: `${what} not found` } });
+  const notFound = (what: string) => ({
+    ...base,
+    errorResponse: { errorCode: NOT_FOUND, errorMessage: `${what} not found` },
+  });
   const files = (protos: Buffer[] | undefined, what: string) =>
     protos ? { ...base, fileDescriptorResponse: { fileDescriptorProto: protos } } : notFound(what);
   switch (request.messageRequest) {
     case 'listServices':
       return { ...base, listServicesResponse: { service: view.services.map((name) => ({ name })) } };
     case 'fileContainingSymbol':
-      return files(view.fileContainingSymbol(request.fileContainingSymbol ?? ''), `symbol '${request.fileContainingSymbol}'`);
+      return files(
+        view.fileContainingSymbol(request.fileContainingSymbol ?? ''),
+        `symbol '${request.fileContainingSymbol}'`,
+      );
     case 'fileByFilename':
       return files(view.fileByName(request.fileByFilename ?? ''), `file '${request.fileByFilename}'`);
     case 'allExtensionNumbersOfType':
       return view.hasType(request.allExtensionNumbersOfType ?? '')
-        ? { ...base, allExtensionNumbersResponse: { baseTypeName: request.allExtensionNumbersOfType, extensionNumber: [] } }
+        ? {
+            ...base,
+            allExtensionNumbersResponse: { baseTypeName: request.allExtensionNumbersOfType, extensionNumber: [] },
+          }
         : notFound(`type '${request.allExtensionNumbersOfType}'`);
     case 'fileContainingExtension':
       return notFound('extension');
@@ -221,7 +122,10 @@ export function reflectionService(view: ReflectionView): UntypedServiceImplement
         try {
           response = answer(view, request);
         } catch (err) {
-          response = { validHost: request.host, errorResponse: { errorCode: INTERNAL, errorMessage: (err as Error).message } };
+          response = {
+            validHost: request.host,
+            errorResponse: { errorCode: INTERNAL, errorMessage: (err as Error).message },
+          };
         }
         call.write(response);
       });

@@ -21,11 +21,19 @@ const get = async (store: SecretStore, request: WireGetSecretRequest): Promise<W
 const bulkGet = async (store: SecretStore, request: WireBulkGetSecretRequest): Promise<WireBulkGetSecretResponse> =>
   bulkSecretsToWire(await store.bulkGetSecret({ metadata: request.metadata }));
 
-export function secretStoreServices(table: InstanceTable<'secretStore'>): [ServiceName, UntypedServiceImplementation][] {
+export function secretStoreServices(
+  table: InstanceTable<'secretStore'>,
+): [ServiceName, UntypedServiceImplementation][] {
   return [
     [
       ServiceName.SecretStore,
-      { Init: initHandler(table), Features: unary(table, features), Get: unary(table, get), BulkGet: unary(table, bulkGet), Ping: unary(table, pingRun) },
+      {
+        Init: initHandler(table),
+        Features: unary(table, features),
+        Get: unary(table, get),
+        BulkGet: unary(table, bulkGet),
+        Ping: unary(table, pingRun),
+      },
     ],
   ];
 }

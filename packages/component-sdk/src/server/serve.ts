@@ -1,9 +1,9 @@
 /** `serve()`: groups definitions by socket name and runs one gRPC server per socket. */
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../v1/common.js';
 import type { ComponentDefinition } from '../v1/definition.js';
-import { SOCKET_EXTENSION, resolveSocketFolder } from './socket-files.js';
+import { resolveSocketFolder, SOCKET_EXTENSION } from './socket-files.js';
 import { type ServedSocket, SocketServer } from './socket-server.js';
 
 export type { ServedSocket } from './socket-server.js';
@@ -49,7 +49,8 @@ export function groupBySocket(definitions: readonly ComponentDefinition[]): Map<
     // daprd lower-cases component types, so names differing only in case would register the same types.
     const lower = name.toLowerCase();
     const seen = byLowerCase.get(lower);
-    if (seen !== undefined && seen !== name) throw new Error(`socket names '${seen}' and '${name}' differ only in case; daprd would see one type`);
+    if (seen !== undefined && seen !== name)
+      throw new Error(`socket names '${seen}' and '${name}' differ only in case; daprd would see one type`);
     byLowerCase.set(lower, name);
     const group = groups.get(name) ?? [];
     const clash = group.find((d) => d.kind === definition.kind);
@@ -87,7 +88,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
       const path = paths[index++]!;
       sockets.push(
         await SocketServer.start(name, definitions, {
-          folder: options.socketPath !== undefined ? resolve(path, '..') : folder,
+          folder: dirname(path),
           path,
           socketMode: options.socketMode ?? DEFAULT_SOCKET_MODE,
           maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
@@ -116,7 +117,13 @@ export async function serve(options: ServeOptions): Promise<Served> {
     return closing;
   };
   if (options.handleSignals) {
-    removeSignalHandlers = installSignalHandlers(close, () => sockets.forEach((s) => s.forceClose()), logger);
+    removeSignalHandlers = installSignalHandlers(
+      close,
+      () => {
+        for (const socket of sockets) socket.forceClose();
+      },
+      logger,
+    );
   }
   return { sockets: sockets.map((s) => s.info), close };
 }

@@ -31,7 +31,9 @@ const MAX_SOCKET_PATH_BYTES = platform() === 'darwin' ? 103 : 107;
 export function checkSocketPathLength(path: string): void {
   const length = Buffer.byteLength(path);
   if (length > MAX_SOCKET_PATH_BYTES) {
-    throw new Error(`socket path '${path}' is ${length} bytes; unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}: use a shorter folder or name`);
+    throw new Error(
+      `socket path '${path}' is ${length} bytes; unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}: use a shorter folder or name`,
+    );
   }
 }
 

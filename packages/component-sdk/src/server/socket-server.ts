@@ -75,7 +75,11 @@ export class SocketServer {
     private readonly logger: Logger,
   ) {}
 
-  static async start(name: string, definitions: ComponentDefinition[], settings: SocketSettings): Promise<SocketServer> {
+  static async start(
+    name: string,
+    definitions: ComponentDefinition[],
+    settings: SocketSettings,
+  ): Promise<SocketServer> {
     const server = new Server({
       'grpc.max_receive_message_length': settings.maxMessageBytes,
       'grpc.max_send_message_length': settings.maxMessageBytes,
@@ -98,7 +102,9 @@ export class SocketServer {
     try {
       await prepareSocketPath(settings.folder, settings.path);
       await new Promise<void>((resolve, reject) =>
-        server.bindAsync(`unix:${settings.path}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+        server.bindAsync(`unix:${settings.path}`, ServerCredentials.createInsecure(), (err) =>
+          err ? reject(err) : resolve(),
+        ),
       );
       // After listen, not via umask: daprd may run as another user and needs write access (§1.6).
       await chmod(settings.path, settings.socketMode);
@@ -107,7 +113,13 @@ export class SocketServer {
       await removeSocketFile(settings.path).catch(() => {});
       throw err;
     }
-    return new SocketServer({ name, path: settings.path, services: componentServices }, server, tables, streams, settings.logger);
+    return new SocketServer(
+      { name, path: settings.path, services: componentServices },
+      server,
+      tables,
+      streams,
+      settings.logger,
+    );
   }
 
   /** Ends open streams, drains unary calls (forcing after `drainTimeoutMs`), closes every instance, unlinks the file. */

@@ -5,7 +5,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { DaprkitError, ErrorCode } from '../errors.js';
 import { bulk, resolveStateFeatures } from '../state-helpers.js';
-import { StateFeature, type StateStore, isQueryableStore, isTransactionalStore } from '../v1/state.js';
+import { isQueryableStore, isTransactionalStore, StateFeature, type StateStore } from '../v1/state.js';
 import {
   bulkGetItemToWire,
   deleteRequestFromWire,
@@ -64,7 +64,10 @@ const bulkGet = async (store: StateStore, request: WireBulkGetRequest): Promise<
   const items = await bulk.get(store, request.items.map(getRequestFromWire), bulkOptions(request.options));
   // daprd pairs results with keys by position (pitfall 9): a short or long answer would misattribute values.
   if (items.length !== request.items.length) {
-    throw new DaprkitError(ErrorCode.Internal, `bulkGet returned ${items.length} items for ${request.items.length} keys`);
+    throw new DaprkitError(
+      ErrorCode.Internal,
+      `bulkGet returned ${items.length} items for ${request.items.length} keys`,
+    );
   }
   return { items: items.map(bulkGetItemToWire) };
 };
@@ -92,7 +95,8 @@ const query = async (store: StateStore, request: WireQueryRequest): Promise<Wire
 
 /** `<= 0` or -1 means unlimited; -1 when the store states nothing. */
 const multiMaxSize = (store: StateStore): WireMultiMaxSizeResponse => {
-  const limit = isTransactionalStore(store) && typeof store.multiMaxSize === 'function' ? store.multiMaxSize() : undefined;
+  const limit =
+    isTransactionalStore(store) && typeof store.multiMaxSize === 'function' ? store.multiMaxSize() : undefined;
   return { maxSize: limit === undefined || !Number.isFinite(limit) ? -1 : Math.trunc(limit) };
 };
 

@@ -3,15 +3,8 @@
  * the `grpc-status-details-bin` trailer repeats the status code and message, because grpc-go replaces the
  * status with the trailer's proto when the codes agree (an empty proto message would blank the error text).
  */
-import { Metadata, type ServerErrorResponse, status as GrpcStatus } from '@grpc/grpc-js';
-import {
-  BulkDeleteRowMismatchError,
-  BulkError,
-  DaprkitError,
-  ErrorCode,
-  KitError,
-  isETagError,
-} from '../errors.js';
+import { status as GrpcStatus, Metadata, type ServerErrorResponse } from '@grpc/grpc-js';
+import { BulkDeleteRowMismatchError, BulkError, DaprkitError, ErrorCode, isETagError, KitError } from '../errors.js';
 import { messageCodec } from './proto.js';
 
 export const STATUS_DETAILS_TRAILER = 'grpc-status-details-bin';
@@ -66,7 +59,10 @@ function asDaprkitError(thrown: unknown): DaprkitError {
   if (DaprkitError.isInstance(thrown)) return thrown;
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   const systemCode = (thrown as { code?: unknown } | null)?.code;
-  const code = typeof systemCode === 'string' && CONNECTION_ERROR_CODES.has(systemCode) ? ErrorCode.Unavailable : ErrorCode.Unknown;
+  const code =
+    typeof systemCode === 'string' && CONNECTION_ERROR_CODES.has(systemCode)
+      ? ErrorCode.Unavailable
+      : ErrorCode.Unknown;
   return new DaprkitError(code, message);
 }
 

@@ -29,7 +29,9 @@ export function unary<K extends ComponentKind, Req, Res>(
 }
 
 /** Init: the only call that may name an instance that does not exist yet. */
-export function initHandler<K extends ComponentKind>(table: InstanceTable<K>): handleUnaryCall<WireInitRequest, object> {
+export function initHandler<K extends ComponentKind>(
+  table: InstanceTable<K>,
+): handleUnaryCall<WireInitRequest, object> {
   return async (call, callback) => {
     try {
       await table.init(call.metadata, initProperties(call.request));

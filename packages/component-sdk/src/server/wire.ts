@@ -241,7 +241,11 @@ export function stateOptionsFromWire(options: Maybe<WireStateOptions>): StateOpt
   const concurrency = concurrencyFromWire(options.concurrency);
   const consistency = consistencyFromWire(options.consistency);
   if (concurrency === undefined && consistency === undefined) return {};
-  return consistency === undefined ? { concurrency } : concurrency === undefined ? { consistency } : { concurrency, consistency };
+  return consistency === undefined
+    ? { concurrency }
+    : concurrency === undefined
+      ? { consistency }
+      : { concurrency, consistency };
 }
 
 export function stateOptionsToWire(options: StateOptions | undefined): WireStateOptions {

@@ -3,16 +3,15 @@
  * them with the daprd-like client.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { remoteInputBinding, remoteOutputBinding } from '../client/bindings.js';
 import { listServices } from '../client/discovery.js';
 import { remotePubSub } from '../client/pubsub.js';
 import type { RemoteOptions } from '../client/remote.js';
 import { remoteSecretStore } from '../client/secretstore.js';
 import { remoteStateStore } from '../client/state.js';
-import { type ServeOptions, type Served, serve } from '../server/serve.js';
-import type { ComponentDefinition } from '../v1/definition.js';
+import { type Served, type ServeOptions, serve } from '../server/serve.js';
 import { silentLogger } from '../v1/common.js';
+import type { ComponentDefinition } from '../v1/definition.js';
 
 export * from '../client/index.js';
 
@@ -28,7 +27,10 @@ export interface TestServerOptions extends Omit<ServeOptions, 'components' | 'so
 }
 
 /** Serves in a short folder under /tmp (unix socket paths are limited to ~107 bytes), removed on close. */
-export async function startTestServer(definitions: ComponentDefinition[], options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  definitions: ComponentDefinition[],
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const { folder: explicitFolder, ...serveOptions } = options;
   const folder = explicitFolder ?? (await mkdtemp('/tmp/dk-'));
   let served: Served;
@@ -43,7 +45,8 @@ export async function startTestServer(definitions: ComponentDefinition[], option
     folder,
     socketPath(name?: string) {
       if (name === undefined) {
-        if (served.sockets.length !== 1) throw new Error(`name one of the sockets: ${served.sockets.map((s) => s.name).join(', ')}`);
+        if (served.sockets.length !== 1)
+          throw new Error(`name one of the sockets: ${served.sockets.map((s) => s.name).join(', ')}`);
         return served.sockets[0]!.path;
       }
       const socket = served.sockets.find((s) => s.name === name);
@@ -69,7 +72,10 @@ export interface TestClient {
 }
 
 /** Remote components on one socket; each call creates a new one (its own channel, like daprd per instance). */
-export function createTestClient(socketPath: string, options: Omit<RemoteOptions, 'socketPath' | 'instanceName'> = {}): TestClient {
+export function createTestClient(
+  socketPath: string,
+  options: Omit<RemoteOptions, 'socketPath' | 'instanceName'> = {},
+): TestClient {
   const opened: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(remote: T): T => {
     opened.push(remote);

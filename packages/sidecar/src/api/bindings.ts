@@ -4,7 +4,12 @@ import type { ComponentTable } from '../composition/table.js';
 import { ApiError, errorText } from './errors.js';
 
 function invokeError(name: string, inner: string): ApiError {
-  return new ApiError(500, 'ERR_INVOKE_OUTPUT_BINDING', `error invoking output binding ${name}: ${inner}`, ErrorCode.Internal);
+  return new ApiError(
+    500,
+    'ERR_INVOKE_OUTPUT_BINDING',
+    `error invoking output binding ${name}: ${inner}`,
+    ErrorCode.Internal,
+  );
 }
 
 export async function invokeBinding(
@@ -17,7 +22,10 @@ export async function invokeBinding(
   if (entry === undefined) throw invokeError(name, `couldn't find output binding ${name}`);
   const operations = entry.binding.operations();
   if (!operations.includes(operation)) {
-    throw invokeError(name, `binding ${name} does not support operation ${operation}. supported operations:${operations.join(' ')}`);
+    throw invokeError(
+      name,
+      `binding ${name} does not support operation ${operation}. supported operations:${operations.join(' ')}`,
+    );
   }
   try {
     return await entry.binding.invoke({ operation, data: request.data, metadata: request.metadata });

@@ -67,7 +67,8 @@ export function buildCloudEvent(input: EnvelopeInput): Buffer {
     } catch (error) {
       throw new CloudEventError(`cannot create cloudevent: ${(error as Error).message}`);
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new CloudEventError('cannot create cloudevent: not a JSON object');
+    if (typeof event !== 'object' || event === null || Array.isArray(event))
+      throw new CloudEventError('cannot create cloudevent: not a JSON object');
     const passthrough = event as Record<string, unknown>;
     passthrough.topic = input.topic;
     passthrough.pubsubname = input.pubsubName;

@@ -47,7 +47,11 @@ export function metadataDocument(runtime: Runtime): MetadataDocument {
     actorRuntime: { runtimeStatus: 'DISABLED', hostReady: false },
   };
   if (runtime.app.port !== undefined) {
-    document.appConnectionProperties = { port: runtime.app.port, protocol: runtime.app.protocol, channelAddress: runtime.app.channelAddress };
+    document.appConnectionProperties = {
+      port: runtime.app.port,
+      protocol: runtime.app.protocol,
+      channelAddress: runtime.app.channelAddress,
+    };
   }
   return document;
 }

@@ -1,7 +1,7 @@
 /** Publishing (spec §2.2): validation, envelopes, single and bulk publish, with daprd's rich pub/sub errors. */
-import { type BulkMessageEntry, ErrorCode, type Metadata, PubSubFeature, mapLimit } from '@daprkit/component-sdk';
+import { type BulkMessageEntry, ErrorCode, type Metadata, mapLimit, PubSubFeature } from '@daprkit/component-sdk';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
-import { CLOUDEVENT_CONTENT_TYPE, CloudEventError, buildCloudEvent } from './cloudevents.js';
+import { buildCloudEvent, CLOUDEVENT_CONTENT_TYPE, CloudEventError } from './cloudevents.js';
 import { ApiError, errorInfo, errorText, resourceInfo } from './errors.js';
 import { topicAllowed } from './pubsub-scopes.js';
 
@@ -51,19 +51,57 @@ export function isRawPayload(metadata: Metadata, pubsubName: string): boolean {
 }
 
 /** The pub/sub a publish targets, after daprd's checks in order (spec §2.2.1). */
-export function publishTarget(context: PublishContext, pubsubName: string, topic: string, metadata: Metadata): PubSubEntry {
+export function publishTarget(
+  context: PublishContext,
+  pubsubName: string,
+  topic: string,
+  metadata: Metadata,
+): PubSubEntry {
   if (pubsubName === '') {
-    throw pubsubError(404, 'ERR_PUBSUB_EMPTY', 'pubsub name is empty', ErrorCode.InvalidArgument, 'DAPR_PUBSUB_NAME_EMPTY', pubsubName, metadata);
+    throw pubsubError(
+      404,
+      'ERR_PUBSUB_EMPTY',
+      'pubsub name is empty',
+      ErrorCode.InvalidArgument,
+      'DAPR_PUBSUB_NAME_EMPTY',
+      pubsubName,
+      metadata,
+    );
   }
   const entry = context.components.pubsub.get(pubsubName);
   if (entry === undefined) {
-    throw pubsubError(404, 'ERR_PUBSUB_NOT_FOUND', `pubsub ${pubsubName} is not found`, ErrorCode.InvalidArgument, 'DAPR_PUBSUB_NOT_FOUND', pubsubName, metadata, false);
+    throw pubsubError(
+      404,
+      'ERR_PUBSUB_NOT_FOUND',
+      `pubsub ${pubsubName} is not found`,
+      ErrorCode.InvalidArgument,
+      'DAPR_PUBSUB_NOT_FOUND',
+      pubsubName,
+      metadata,
+      false,
+    );
   }
   if (topic === '') {
-    throw pubsubError(404, 'ERR_TOPIC_NAME_EMPTY', `topic is empty in pubsub ${pubsubName}`, ErrorCode.InvalidArgument, 'DAPR_PUBSUB_TOPIC_NAME_EMPTY', pubsubName, metadata);
+    throw pubsubError(
+      404,
+      'ERR_TOPIC_NAME_EMPTY',
+      `topic is empty in pubsub ${pubsubName}`,
+      ErrorCode.InvalidArgument,
+      'DAPR_PUBSUB_TOPIC_NAME_EMPTY',
+      pubsubName,
+      metadata,
+    );
   }
   if (!topicAllowed(entry.component.properties, context.appId, topic, 'publish')) {
-    throw pubsubError(403, 'ERR_PUBSUB_FORBIDDEN', `topic ${topic} is not allowed for app id ${context.appId}`, ErrorCode.PermissionDenied, 'DAPR_PUBSUB_FORBIDDEN', pubsubName, {});
+    throw pubsubError(
+      403,
+      'ERR_PUBSUB_FORBIDDEN',
+      `topic ${topic} is not allowed for app id ${context.appId}`,
+      ErrorCode.PermissionDenied,
+      'DAPR_PUBSUB_FORBIDDEN',
+      pubsubName,
+      {},
+    );
   }
   return entry;
 }
@@ -78,7 +116,11 @@ export interface PublishInput {
   tracestate?: string;
 }
 
-function envelopeFor(context: PublishContext, entry: PubSubEntry, input: PublishInput): { data: Uint8Array; contentType: string } {
+function envelopeFor(
+  context: PublishContext,
+  entry: PubSubEntry,
+  input: PublishInput,
+): { data: Uint8Array; contentType: string } {
   if (isRawPayload(input.metadata, input.pubsubName)) return { data: input.data, contentType: input.contentType };
   try {
     const data = buildCloudEvent({
@@ -95,26 +137,48 @@ function envelopeFor(context: PublishContext, entry: PubSubEntry, input: Publish
     return { data, contentType: CLOUDEVENT_CONTENT_TYPE };
   } catch (error) {
     if (!(error instanceof CloudEventError)) throw error;
-    throw pubsubError(500, 'ERR_PUBSUB_CLOUD_EVENTS_SER', 'cannot create cloudevent', ErrorCode.InvalidArgument, 'DAPR_PUBSUB_CLOUD_EVENT_CREATION', input.pubsubName, {
-      appID: context.appId,
-      error: error.message,
-    });
+    throw pubsubError(
+      500,
+      'ERR_PUBSUB_CLOUD_EVENTS_SER',
+      'cannot create cloudevent',
+      ErrorCode.InvalidArgument,
+      'DAPR_PUBSUB_CLOUD_EVENT_CREATION',
+      input.pubsubName,
+      {
+        appID: context.appId,
+        error: error.message,
+      },
+    );
   }
 }
 
 function publishFailure(input: { pubsubName: string; topic: string }, error: unknown): ApiError {
   const message = `error when publishing to topic ${input.topic} in pubsub ${input.pubsubName}: ${errorText(error)}`;
-  return pubsubError(500, 'ERR_PUBSUB_PUBLISH_MESSAGE', message, ErrorCode.Internal, 'DAPR_PUBSUB_PUBLISH_MESSAGE', input.pubsubName, {
-    topic: input.topic,
-    error: errorText(error),
-  });
+  return pubsubError(
+    500,
+    'ERR_PUBSUB_PUBLISH_MESSAGE',
+    message,
+    ErrorCode.Internal,
+    'DAPR_PUBSUB_PUBLISH_MESSAGE',
+    input.pubsubName,
+    {
+      topic: input.topic,
+      error: errorText(error),
+    },
+  );
 }
 
 export async function publish(context: PublishContext, input: PublishInput): Promise<void> {
   const entry = publishTarget(context, input.pubsubName, input.topic, input.metadata);
   const { data, contentType } = envelopeFor(context, entry, input);
   try {
-    await entry.pubsub.publish({ data, contentType, pubsubName: input.pubsubName, topic: input.topic, metadata: input.metadata });
+    await entry.pubsub.publish({
+      data,
+      contentType,
+      pubsubName: input.pubsubName,
+      topic: input.topic,
+      metadata: input.metadata,
+    });
   } catch (error) {
     throw publishFailure(input, error);
   }
@@ -164,7 +228,12 @@ export async function bulkPublish(context: PublishContext, input: BulkPublishInp
   const { pubsub } = entry;
   if (pubsub.bulkPublish !== undefined) {
     try {
-      const response = await pubsub.bulkPublish({ entries: messages, pubsubName: input.pubsubName, topic: input.topic, metadata: input.metadata });
+      const response = await pubsub.bulkPublish({
+        entries: messages,
+        pubsubName: input.pubsubName,
+        topic: input.topic,
+        metadata: input.metadata,
+      });
       return response.failedEntries;
     } catch (error) {
       return messages.map((m) => ({ entryId: m.entryId, error: errorText(error) }));
@@ -172,7 +241,13 @@ export async function bulkPublish(context: PublishContext, input: BulkPublishInp
   }
   const results = await mapLimit(messages, 100, async (m): Promise<FailedEntry | undefined> => {
     try {
-      await pubsub.publish({ data: m.event, pubsubName: input.pubsubName, topic: input.topic, metadata: m.metadata, contentType: m.contentType ?? '' });
+      await pubsub.publish({
+        data: m.event,
+        pubsubName: input.pubsubName,
+        topic: input.topic,
+        metadata: m.metadata,
+        contentType: m.contentType ?? '',
+      });
       return undefined;
     } catch (error) {
       return { entryId: m.entryId, error: errorText(error) };

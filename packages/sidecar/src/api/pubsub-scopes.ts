@@ -17,10 +17,18 @@ function scopeFor(text: string, appId: string): string[] | undefined {
   return undefined;
 }
 
-export function topicAllowed(properties: Metadata, appId: string, topic: string, direction: 'publish' | 'subscribe'): boolean {
+export function topicAllowed(
+  properties: Metadata,
+  appId: string,
+  topic: string,
+  direction: 'publish' | 'subscribe',
+): boolean {
   const allowed = list(metadataValue(properties, 'allowedTopics'));
   if (allowed.length > 0 && !allowed.includes(topic)) return false;
-  const scopes = scopeFor(metadataValue(properties, direction === 'publish' ? 'publishingScopes' : 'subscriptionScopes'), appId);
+  const scopes = scopeFor(
+    metadataValue(properties, direction === 'publish' ? 'publishingScopes' : 'subscriptionScopes'),
+    appId,
+  );
   const isProtected = list(metadataValue(properties, 'protectedTopics')).includes(topic);
   if (!isProtected && scopes === undefined) return true;
   return scopes?.includes(topic) ?? false;

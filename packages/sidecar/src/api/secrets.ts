@@ -11,11 +11,21 @@ export interface SecretsContext {
 
 function secretStoreOf(context: SecretsContext, storeName: string): SecretStoreEntry {
   if (context.components.secretStores.size === 0) {
-    throw new ApiError(500, 'ERR_SECRET_STORES_NOT_CONFIGURED', 'secret store is not configured', ErrorCode.FailedPrecondition);
+    throw new ApiError(
+      500,
+      'ERR_SECRET_STORES_NOT_CONFIGURED',
+      'secret store is not configured',
+      ErrorCode.FailedPrecondition,
+    );
   }
   const entry = context.components.secretStores.get(storeName);
   if (entry === undefined) {
-    throw new ApiError(401, 'ERR_SECRET_STORE_NOT_FOUND', `failed finding secret store with key ${storeName}`, ErrorCode.InvalidArgument);
+    throw new ApiError(
+      401,
+      'ERR_SECRET_STORE_NOT_FOUND',
+      `failed finding secret store with key ${storeName}`,
+      ErrorCode.InvalidArgument,
+    );
   }
   return entry;
 }
@@ -28,25 +38,51 @@ export function isSecretAllowed(scopes: readonly SecretScope[], storeName: strin
   return scope.defaultAccess !== 'deny';
 }
 
-export async function getSecret(context: SecretsContext, storeName: string, key: string, metadata: Metadata): Promise<Secret> {
+export async function getSecret(
+  context: SecretsContext,
+  storeName: string,
+  key: string,
+  metadata: Metadata,
+): Promise<Secret> {
   const entry = secretStoreOf(context, storeName);
   if (!isSecretAllowed(context.secretScopes, storeName, key)) {
-    throw new ApiError(403, 'ERR_PERMISSION_DENIED', `access denied by policy to get "${key}" from "${storeName}"`, ErrorCode.PermissionDenied);
+    throw new ApiError(
+      403,
+      'ERR_PERMISSION_DENIED',
+      `access denied by policy to get "${key}" from "${storeName}"`,
+      ErrorCode.PermissionDenied,
+    );
   }
   try {
     return await entry.store.getSecret({ name: key, metadata });
   } catch (error) {
-    throw new ApiError(500, 'ERR_SECRET_GET', `failed getting secret with key ${key} from secret store ${storeName}: ${errorText(error)}`, ErrorCode.Internal);
+    throw new ApiError(
+      500,
+      'ERR_SECRET_GET',
+      `failed getting secret with key ${key} from secret store ${storeName}: ${errorText(error)}`,
+      ErrorCode.Internal,
+    );
   }
 }
 
-export async function getBulkSecrets(context: SecretsContext, storeName: string, metadata: Metadata): Promise<Record<string, Secret>> {
+export async function getBulkSecrets(
+  context: SecretsContext,
+  storeName: string,
+  metadata: Metadata,
+): Promise<Record<string, Secret>> {
   const entry = secretStoreOf(context, storeName);
   let all: Record<string, Secret>;
   try {
     all = await entry.store.bulkGetSecret({ metadata });
   } catch (error) {
-    throw new ApiError(500, 'ERR_SECRET_GET', `failed getting secrets from secret store ${storeName}: ${errorText(error)}`, ErrorCode.Internal);
+    throw new ApiError(
+      500,
+      'ERR_SECRET_GET',
+      `failed getting secrets from secret store ${storeName}: ${errorText(error)}`,
+      ErrorCode.Internal,
+    );
   }
-  return Object.fromEntries(Object.entries(all).filter(([key]) => isSecretAllowed(context.secretScopes, storeName, key)));
+  return Object.fromEntries(
+    Object.entries(all).filter(([key]) => isSecretAllowed(context.secretScopes, storeName, key)),
+  );
 }

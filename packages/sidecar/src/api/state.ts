@@ -5,21 +5,21 @@
 import {
   BulkError,
   type BulkGetItem,
+  bulk,
   type Consistency,
   DaprkitError,
   ErrorCode,
   type GetResponse,
-  type KitError,
-  type Metadata,
-  type QueryResponse,
-  type StateOptions,
-  bulk,
   isETagError,
   isQueryableStore,
+  type KitError,
+  type Metadata,
   originalKey,
   parseConcurrency,
   parseConsistency,
   parseQuery,
+  type QueryResponse,
+  type StateOptions,
 } from '@daprkit/component-sdk';
 import type { ComponentTable, StateEntry } from '../composition/table.js';
 import { ApiError, errorInfo, errorText, malformedRequest, resourceInfo } from './errors.js';
@@ -36,9 +36,13 @@ export function stateStore(context: StateApiContext, storeName: string, forQuery
   const metadata: Record<string, string> = forQuery ? {} : { appID: context.appId };
   if (context.components.state.size === 0) {
     return throwError(
-      new ApiError(500, 'ERR_STATE_STORE_NOT_CONFIGURED', `state store ${storeName} is not configured`, ErrorCode.FailedPrecondition, [
-        errorInfo('DAPR_STATE_NOT_CONFIGURED', metadata),
-      ]),
+      new ApiError(
+        500,
+        'ERR_STATE_STORE_NOT_CONFIGURED',
+        `state store ${storeName} is not configured`,
+        ErrorCode.FailedPrecondition,
+        [errorInfo('DAPR_STATE_NOT_CONFIGURED', metadata)],
+      ),
     );
   }
   return throwError(
@@ -79,14 +83,20 @@ function isKitError(error: unknown): error is KitError {
 
 /** ETag failures are 409 (mismatch) or 400 (invalid); a bulk failure counts as ETag only when every item is one. */
 function writeError(error: unknown, errorCode: string, describe: (inner: string) => string): ApiError {
-  const itemErrors = error instanceof BulkError ? error.errors.map((e) => e.etagError()) : [isETagError(error) ? error : undefined];
+  const itemErrors =
+    error instanceof BulkError ? error.errors.map((e) => e.etagError()) : [isETagError(error) ? error : undefined];
   const etagErrors = itemErrors.filter((e) => e !== undefined);
   if (etagErrors.length > 0 && etagErrors.length === itemErrors.length) {
     const mismatch = etagErrors.some((e) => e.kind === 'mismatch');
     const inner = mismatch
       ? `possible etag mismatch. error from state store: ${errorText(error)}`
       : `invalid etag value: ${errorText(error)}`;
-    return new ApiError(mismatch ? 409 : 400, errorCode, describe(inner), mismatch ? ErrorCode.Aborted : ErrorCode.InvalidArgument);
+    return new ApiError(
+      mismatch ? 409 : 400,
+      errorCode,
+      describe(inner),
+      mismatch ? ErrorCode.Aborted : ErrorCode.InvalidArgument,
+    );
   }
   return storeError(error, errorCode, describe(errorText(error)));
 }
@@ -173,7 +183,12 @@ function queryError(storeName: string, reason: string, inner: string): ApiError 
 }
 
 /** `queryText` is the JSON query document as sent (HTTP body, gRPC `query` string). */
-export async function queryState(context: StateApiContext, storeName: string, queryText: string, metadata: Metadata): Promise<QueryResponse> {
+export async function queryState(
+  context: StateApiContext,
+  storeName: string,
+  queryText: string,
+  metadata: Metadata,
+): Promise<QueryResponse> {
   const entry = stateStore(context, storeName, true);
   if (!isQueryableStore(entry.store)) {
     const message = 'state store does not support querying';

@@ -5,10 +5,10 @@
 import {
   type DeleteRequest,
   ErrorCode,
+  isTransactionalStore,
   type Metadata,
   type SetRequest,
   type TransactionOperation,
-  isTransactionalStore,
 } from '@daprkit/component-sdk';
 import { ApiError, errorInfo, errorText, helpLink, resourceInfo } from './errors.js';
 import { type StateApiContext, stateStore } from './state.js';
@@ -30,7 +30,10 @@ export async function executeTransaction(
   if (!isTransactionalStore(store)) {
     const message = `state store ${storeName} doesn't support transactions`;
     throw new ApiError(500, 'ERR_STATE_STORE_NOT_SUPPORTED', message, ErrorCode.Unimplemented, [
-      helpLink('https://docs.dapr.io/reference/components-reference/supported-state-stores/', 'Check the list of state stores and the features they support'),
+      helpLink(
+        'https://docs.dapr.io/reference/components-reference/supported-state-stores/',
+        'Check the list of state stores and the features they support',
+      ),
       resourceInfo('state', storeName, message),
       errorInfo('DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED'),
     ]);
@@ -38,7 +41,12 @@ export async function executeTransaction(
   if (operations.length === 0) return;
   const prefixed: TransactionOperation[] = operations.map((op) => {
     if (op.operation !== 'upsert' && op.operation !== 'delete') {
-      throw new ApiError(400, 'ERR_NOT_SUPPORTED_STATE_OPERATION', `operation type ${op.operation} not supported`, ErrorCode.Unimplemented);
+      throw new ApiError(
+        400,
+        'ERR_NOT_SUPPORTED_STATE_OPERATION',
+        `operation type ${op.operation} not supported`,
+        ErrorCode.Unimplemented,
+      );
     }
     const request = { ...op.request, key: prefixedKey(entry.keyPrefix, op.request.key, storeName) };
     return { operation: op.operation, request } as TransactionOperation;
@@ -50,12 +58,22 @@ export async function executeTransaction(
       'ERR_STATE_STORE_TOO_MANY_TRANSACTIONS',
       `the transaction contains ${prefixed.length} operations, which is more than what the state store supports: ${max}`,
       ErrorCode.InvalidArgument,
-      [errorInfo('DAPR_STATE_TOO_MANY_TRANSACTIONS', { currentOpsTransaction: String(prefixed.length), maxOpsPerTransaction: String(max) })],
+      [
+        errorInfo('DAPR_STATE_TOO_MANY_TRANSACTIONS', {
+          currentOpsTransaction: String(prefixed.length),
+          maxOpsPerTransaction: String(max),
+        }),
+      ],
     );
   }
   try {
     await store.transact({ operations: prefixed, metadata });
   } catch (error) {
-    throw new ApiError(500, 'ERR_STATE_TRANSACTION', `error while executing state transaction: ${errorText(error)}`, ErrorCode.Internal);
+    throw new ApiError(
+      500,
+      'ERR_STATE_TRANSACTION',
+      `error while executing state transaction: ${errorText(error)}`,
+      ErrorCode.Internal,
+    );
   }
 }

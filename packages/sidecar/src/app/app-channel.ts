@@ -24,6 +24,11 @@ export interface AppChannel {
   /** Whether the app wants events of this input binding. */
   wantsInputBinding(name: string, route: string): Promise<boolean>;
   /** Delivers one binding event; resolves with the app's reply, rejects when the app failed. */
-  deliverBindingEvent(name: string, route: string, data: Uint8Array, metadata: Metadata): Promise<Uint8Array | undefined>;
+  deliverBindingEvent(
+    name: string,
+    route: string,
+    data: Uint8Array,
+    metadata: Metadata,
+  ): Promise<Uint8Array | undefined>;
   close(): void;
 }

@@ -61,11 +61,21 @@ export class HttpAppDelivery implements AppChannel {
   }
 
   async wantsInputBinding(_name: string, route: string): Promise<boolean> {
-    const response = await this.channel.send({ method: 'OPTIONS', path: route, headers: { 'content-type': 'application/json' }, timeoutMs: 3000 });
+    const response = await this.channel.send({
+      method: 'OPTIONS',
+      path: route,
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: 3000,
+    });
     return (response.status >= 200 && response.status < 300) || response.status === 405;
   }
 
-  async deliverBindingEvent(_name: string, route: string, data: Uint8Array, metadata: Metadata): Promise<Uint8Array | undefined> {
+  async deliverBindingEvent(
+    _name: string,
+    route: string,
+    data: Uint8Array,
+    metadata: Metadata,
+  ): Promise<Uint8Array | undefined> {
     const response = await this.channel.send({
       method: 'POST',
       path: route,

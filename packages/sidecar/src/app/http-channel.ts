@@ -31,14 +31,20 @@ export class HttpAppChannel {
     if (call.body !== undefined) headers['content-length'] = String(call.body.byteLength);
     const path = `/${call.path.replace(/^\/+/, '')}`;
     return new Promise((resolve, reject) => {
-      const req = request({ host: this.host, port: this.port, method: call.method, path, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const req = request(
+        { host: this.host, port: this.port, method: call.method, path, headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
-      if (call.timeoutMs !== undefined) req.setTimeout(call.timeoutMs, () => req.destroy(new Error(`app did not answer ${call.method} ${path} within ${call.timeoutMs}ms`)));
+      if (call.timeoutMs !== undefined)
+        req.setTimeout(call.timeoutMs, () =>
+          req.destroy(new Error(`app did not answer ${call.method} ${path} within ${call.timeoutMs}ms`)),
+        );
       req.end(call.body === undefined ? undefined : Buffer.from(call.body));
     });
   }

@@ -11,7 +11,8 @@ type Node =
   | { kind: 'has'; operand: Node & { kind: 'path' } }
   | { kind: 'binary'; op: string; left: Node; right: Node };
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(==|!=|<=|>=|&&|\|\||[<>!().[\]])|([A-Za-z_][A-Za-z0-9_]*))/y;
+const TOKEN =
+  /\s*(?:(\d+(?:\.\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(==|!=|<=|>=|&&|\|\||[<>!().[\]])|([A-Za-z_][A-Za-z0-9_]*))/y;
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -37,7 +38,8 @@ function parse(text: string): Node {
   const peek = () => tokens[i];
   const take = (expected?: string) => {
     const t = tokens[i++];
-    if (t === undefined || (expected !== undefined && t !== expected)) throw new Error(`routing rule '${text}': expected ${expected ?? 'more input'}`);
+    if (t === undefined || (expected !== undefined && t !== expected))
+      throw new Error(`routing rule '${text}': expected ${expected ?? 'more input'}`);
     return t;
   };
   const primary = (): Node => {
@@ -141,7 +143,8 @@ function evaluate(node: Node, variables: Record<string, unknown>): unknown {
         case '!=':
           return JSON.stringify(l) !== JSON.stringify(r);
         default: {
-          if (typeof l !== typeof r || (typeof l !== 'number' && typeof l !== 'string')) throw new Error(`cannot compare ${typeof l} with ${typeof r}`);
+          if (typeof l !== typeof r || (typeof l !== 'number' && typeof l !== 'string'))
+            throw new Error(`cannot compare ${typeof l} with ${typeof r}`);
           const a = l as number | string;
           const b = r as number | string;
           return node.op === '<' ? a < b : node.op === '<=' ? a <= b : node.op === '>' ? a > b : a >= b;
@@ -152,7 +155,8 @@ function evaluate(node: Node, variables: Record<string, unknown>): unknown {
 }
 
 function asBool(value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new Error(`routing rule did not evaluate to a boolean (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'boolean')
+    throw new Error(`routing rule did not evaluate to a boolean (got ${JSON.stringify(value)})`);
   return value;
 }
 

@@ -27,17 +27,25 @@ function compile(subscription: SubscriptionResource): CompiledSubscription {
   if (rawPayload === undefined) {
     // @dapr/dapr JSON-stringifies metadata values: {rawPayload: "true"} arrives as "\"true\"". daprd fails every
     // message of such a subscription; so do we, but say why.
-    throw new DeliveryError(`subscription ${subscription.pubsubname}/${subscription.topic}: metadata rawPayload must be a boolean, got '${raw}'`);
+    throw new DeliveryError(
+      `subscription ${subscription.pubsubname}/${subscription.topic}: metadata rawPayload must be a boolean, got '${raw}'`,
+    );
   }
   return {
     subscription,
-    rules: subscription.rules.map((r) => (r.match === undefined ? { path: r.path } : { match: compileMatch(r.match), path: r.path })),
+    rules: subscription.rules.map((r) =>
+      r.match === undefined ? { path: r.path } : { match: compileMatch(r.match), path: r.path },
+    ),
     rawPayload,
   };
 }
 
 /** The event map and the bytes delivered to the app (spec §4.3). */
-function eventOf(message: PubSubMessage, pubsubName: string, rawPayload: boolean): { event: Record<string, unknown>; body: Uint8Array } {
+function eventOf(
+  message: PubSubMessage,
+  pubsubName: string,
+  rawPayload: boolean,
+): { event: Record<string, unknown>; body: Uint8Array } {
   if (rawPayload) {
     const event: Record<string, unknown> = {
       id: randomUUID(),
@@ -49,14 +57,17 @@ function eventOf(message: PubSubMessage, pubsubName: string, rawPayload: boolean
       pubsubname: pubsubName,
       data_base64: Buffer.from(message.data).toString('base64'),
     };
-    for (const key of ['traceid', 'traceparent', 'tracestate']) if (message.metadata[key]) event[key] = message.metadata[key];
+    for (const key of ['traceid', 'traceparent', 'tracestate'])
+      if (message.metadata[key]) event[key] = message.metadata[key];
     if (message.metadata.traceparent) event.traceid = message.metadata.traceparent;
     return { event, body: Buffer.from(JSON.stringify(event)) };
   }
   const parsed = JSON.parse(Buffer.from(message.data).toString('utf8')) as unknown;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new DeliveryError('message is not a JSON CloudEvent object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new DeliveryError('message is not a JSON CloudEvent object');
   const event = parsed as Record<string, unknown>;
-  for (const key of ['traceid', 'traceparent', 'tracestate']) if (event[key] === undefined && message.metadata[key]) event[key] = message.metadata[key];
+  for (const key of ['traceid', 'traceparent', 'tracestate'])
+    if (event[key] === undefined && message.metadata[key]) event[key] = message.metadata[key];
   return { event, body: message.data };
 }
 
@@ -96,14 +107,21 @@ export class Subscriber {
         compiled = compile(subscription);
       } catch (error) {
         compileError = error as Error;
-        this.logger.error('subscription cannot deliver: every message will fail', { ...where, error: compileError.message });
+        this.logger.error('subscription cannot deliver: every message will fail', {
+          ...where,
+          error: compileError.message,
+        });
       }
       const handler = async (message: PubSubMessage) => {
         if (compiled === undefined) throw compileError;
         await this.handle(entry, compiled, message);
       };
       try {
-        await entry.pubsub.subscribe({ topic: subscription.topic, metadata: subscription.metadata }, handler, this.abort.signal);
+        await entry.pubsub.subscribe(
+          { topic: subscription.topic, metadata: subscription.metadata },
+          handler,
+          this.abort.signal,
+        );
         started.push(subscription);
         this.logger.info('subscribed', { ...where, type: subscription.type });
       } catch (error) {
@@ -113,7 +131,12 @@ export class Subscriber {
     return started;
   }
 
-  private async deadLetter(entry: PubSubEntry, subscription: SubscriptionResource, message: PubSubMessage, reason: string): Promise<boolean> {
+  private async deadLetter(
+    entry: PubSubEntry,
+    subscription: SubscriptionResource,
+    message: PubSubMessage,
+    reason: string,
+  ): Promise<boolean> {
     const topic = subscription.deadLetterTopic;
     if (topic === undefined) return false;
     await entry.pubsub.publish({
@@ -123,7 +146,12 @@ export class Subscriber {
       metadata: message.metadata,
       contentType: message.contentType ?? 'application/cloudevents+json',
     });
-    this.logger.info('message sent to dead-letter topic', { pubsub: subscription.pubsubname, topic: subscription.topic, deadLetterTopic: topic, reason });
+    this.logger.info('message sent to dead-letter topic', {
+      pubsub: subscription.pubsubname,
+      topic: subscription.topic,
+      deadLetterTopic: topic,
+      reason,
+    });
     return true;
   }
 
@@ -151,20 +179,37 @@ export class Subscriber {
     }
     let outcome: Awaited<ReturnType<AppChannel['deliverTopicEvent']>>;
     try {
-      outcome = await this.app.deliverTopicEvent({ pubsubName, topic: subscription.topic, path, event, body, metadata });
+      outcome = await this.app.deliverTopicEvent({
+        pubsubName,
+        topic: subscription.topic,
+        path,
+        event,
+        body,
+        metadata,
+      });
     } catch (error) {
-      this.logger.warn('delivery to the app failed', { pubsub: pubsubName, topic: subscription.topic, error: (error as Error).message });
+      this.logger.warn('delivery to the app failed', {
+        pubsub: pubsubName,
+        topic: subscription.topic,
+        error: (error as Error).message,
+      });
       outcome = 'retry';
     }
     if (outcome === 'success') return;
     if (outcome === 'drop') {
-      this.logger.warn('app dropped a message', { pubsub: pubsubName, topic: subscription.topic, id: String(event.id ?? '') });
+      this.logger.warn('app dropped a message', {
+        pubsub: pubsubName,
+        topic: subscription.topic,
+        id: String(event.id ?? ''),
+      });
       await this.deadLetter(entry, subscription, message, 'dropped by app');
       return;
     }
     // RETRY with a dead-letter topic and no resiliency policy goes to the DLQ at once (daprd).
     if (await this.deadLetter(entry, subscription, message, 'app asked to retry')) return;
-    throw new DeliveryError(`app asked to retry message ${String(event.id ?? '')} on ${pubsubName}/${subscription.topic}`);
+    throw new DeliveryError(
+      `app asked to retry message ${String(event.id ?? '')} on ${pubsubName}/${subscription.topic}`,
+    );
   }
 
   /** Reads every input binding the app wants (spec §4.8). */

@@ -33,7 +33,8 @@ export function subscriptionFromApp(raw: unknown): SubscriptionResource | undefi
   if (fallback !== '') rules.push({ path: fallback });
   const metadata: Record<string, string> = {};
   const rawMetadata = field(raw, 'metadata');
-  if (isObject(rawMetadata)) for (const [k, v] of Object.entries(rawMetadata)) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  if (isObject(rawMetadata))
+    for (const [k, v] of Object.entries(rawMetadata)) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
   const subscription: SubscriptionResource = {
     name: '',
     pubsubname: text(field(raw, 'pubsubname')),
@@ -49,14 +50,24 @@ export function subscriptionFromApp(raw: unknown): SubscriptionResource | undefi
 }
 
 /** Asks the app once, with daprd's built-in init retries (500 ms, ×1.5, max 1 s, 3 retries). */
-export async function discoverAppSubscriptions(channel: HttpAppChannel, logger: Logger): Promise<SubscriptionResource[] | undefined> {
+export async function discoverAppSubscriptions(
+  channel: HttpAppChannel,
+  logger: Logger,
+): Promise<SubscriptionResource[] | undefined> {
   let delay = 500;
   for (let attempt = 0; ; attempt++) {
     try {
-      const response = await channel.send({ method: 'GET', path: '/dapr/subscribe', headers: { 'content-type': 'application/json' }, timeoutMs: 10_000 });
+      const response = await channel.send({
+        method: 'GET',
+        path: '/dapr/subscribe',
+        headers: { 'content-type': 'application/json' },
+        timeoutMs: 10_000,
+      });
       if (response.status === 404) return [];
       if (response.status < 200 || response.status >= 300) {
-        logger.error('app answered /dapr/subscribe with an error; no programmatic subscriptions', { status: response.status });
+        logger.error('app answered /dapr/subscribe with an error; no programmatic subscriptions', {
+          status: response.status,
+        });
         return [];
       }
       if (response.body.length === 0) return [];
@@ -65,7 +76,9 @@ export async function discoverAppSubscriptions(channel: HttpAppChannel, logger: 
       if (!Array.isArray(parsed)) throw new Error('expected a JSON array');
       return parsed.map(subscriptionFromApp).filter((s): s is SubscriptionResource => {
         if (s === undefined || s.rules.length === 0 || s.pubsubname === '' || s.topic === '') {
-          logger.warn('dropping app subscription without pubsubname, topic or route', { subscription: JSON.stringify(s ?? null) });
+          logger.warn('dropping app subscription without pubsubname, topic or route', {
+            subscription: JSON.stringify(s ?? null),
+          });
           return false;
         }
         return true;
@@ -73,11 +86,15 @@ export async function discoverAppSubscriptions(channel: HttpAppChannel, logger: 
     } catch (error) {
       if (error instanceof SyntaxError || (error as Error).message === 'expected a JSON array') {
         // daprd: an unreadable answer stops every app subscription, declarative ones included.
-        logger.error('cannot parse /dapr/subscribe answer; no subscriptions will start', { error: (error as Error).message });
+        logger.error('cannot parse /dapr/subscribe answer; no subscriptions will start', {
+          error: (error as Error).message,
+        });
         return undefined;
       }
       if (attempt >= 3) {
-        logger.error('cannot reach the app for /dapr/subscribe; no programmatic subscriptions', { error: (error as Error).message });
+        logger.error('cannot reach the app for /dapr/subscribe; no programmatic subscriptions', {
+          error: (error as Error).message,
+        });
         return [];
       }
       await new Promise((r) => setTimeout(r, delay));
@@ -86,7 +103,10 @@ export async function discoverAppSubscriptions(channel: HttpAppChannel, logger: 
   }
 }
 
-export function mergeSubscriptions(declarative: readonly SubscriptionResource[], programmatic: readonly SubscriptionResource[]): SubscriptionResource[] {
+export function mergeSubscriptions(
+  declarative: readonly SubscriptionResource[],
+  programmatic: readonly SubscriptionResource[],
+): SubscriptionResource[] {
   const byTopic = new Map<string, SubscriptionResource>();
   for (const s of declarative) {
     const key = `${s.pubsubname}\u0000${s.topic}`;

@@ -13,10 +13,10 @@ import {
   type Metadata,
   type OutputBinding,
   type PubSub,
-  type SecretStore,
-  type StateStore,
   resolvePubSubFeatures,
   resolveStateFeatures,
+  type SecretStore,
+  type StateStore,
 } from '@daprkit/component-sdk';
 import { keyPrefixFor } from '../api/state-keys.js';
 import type { ComponentResource } from '../resources/types.js';
@@ -82,39 +82,55 @@ function bindingDirections(properties: Metadata): { input: boolean; output: bool
 async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onTimeout()), ms); })]);
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(onTimeout()), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-export async function composeComponents(declarations: readonly ComponentDeclaration[], options: ComposeOptions): Promise<ComponentTable> {
+export async function composeComponents(
+  declarations: readonly ComponentDeclaration[],
+  options: ComposeOptions,
+): Promise<ComponentTable> {
   const table = new ComponentTable();
   const { logger } = options;
   const needsSockets = declarations.some((d) => d.instance === undefined);
-  const sockets = needsSockets ? await discoverPluggableTypes(options.socketsFolder).catch((error: Error) => {
-    logger.warn('could not discover pluggable components', { folder: options.socketsFolder, error: error.message });
-    return new Map<string, { socketPath: string; kinds: ComponentKind[] }>();
-  }) : new Map();
+  const sockets = needsSockets
+    ? await discoverPluggableTypes(options.socketsFolder).catch((error: Error) => {
+        logger.warn('could not discover pluggable components', { folder: options.socketsFolder, error: error.message });
+        return new Map<string, { socketPath: string; kinds: ComponentKind[] }>();
+      })
+    : new Map();
 
   const resolveImplementation = async (d: ComponentDeclaration): Promise<Implementation> => {
     const type = d.type.toLowerCase();
     const category = categoryOf(type);
     const kinds = kindsForCategory(category);
-    if (kinds.length === 0) throw new ComponentConfigError(`component type '${d.type}' is not supported by this sidecar (category '${category}')`);
+    if (kinds.length === 0)
+      throw new ComponentConfigError(
+        `component type '${d.type}' is not supported by this sidecar (category '${category}')`,
+      );
     if (d.instance !== undefined) {
       const instances: Implementation['instances'] = {};
-      for (const kind of instanceKinds(category, d.instance)) (instances as Record<string, Component>)[kind] = d.instance;
+      for (const kind of instanceKinds(category, d.instance))
+        (instances as Record<string, Component>)[kind] = d.instance;
       return { origin: 'code', instances };
     }
     const socket = sockets.get(type);
     if (socket !== undefined) {
       const instances: Implementation['instances'] = {};
-      for (const kind of socket.kinds) (instances as Record<string, Component>)[kind] = remoteComponent(kind, socket.socketPath, d.name);
+      for (const kind of socket.kinds)
+        (instances as Record<string, Component>)[kind] = remoteComponent(kind, socket.socketPath, d.name);
       return { origin: `socket ${socket.socketPath}`, instances };
     }
     const versioned = `${type}/${d.version.toLowerCase()}`;
-    const fits = (def: ComponentDefinition) => def.types.includes(versioned) || (isUnversioned(d.version) && def.types.includes(type));
+    const fits = (def: ComponentDefinition) =>
+      def.types.includes(versioned) || (isUnversioned(d.version) && def.types.includes(type));
     let definitions = options.definitions.filter(fits);
     if (definitions.length === 0) {
       const packageName = options.registry[versioned] ?? options.registry[type];
@@ -124,7 +140,8 @@ export async function composeComponents(declarations: readonly ComponentDeclarat
         );
       }
       definitions = (await loadPackageDefinitions(packageName, options.cwd)).filter(fits);
-      if (definitions.length === 0) throw new ComponentConfigError(`package '${packageName}' has no definition for type '${d.type}'`);
+      if (definitions.length === 0)
+        throw new ComponentConfigError(`package '${packageName}' has no definition for type '${d.type}'`);
     }
     const instances: Implementation['instances'] = {};
     for (const def of definitions) {
@@ -137,7 +154,11 @@ export async function composeComponents(declarations: readonly ComponentDeclarat
   const initOne = async (d: ComponentDeclaration) => {
     const logName = `${d.name} (${d.type}/${d.version})`;
     const implementation = await resolveImplementation(d);
-    const properties = await resolveComponentMetadata(d, { appId: options.appId, logger, secretStores: table.secretStores });
+    const properties = await resolveComponentMetadata(d, {
+      appId: options.appId,
+      logger,
+      secretStores: table.secretStores,
+    });
     const directions = bindingDirections(properties);
     const instances = new Set<Component>();
     for (const [kind, instance] of Object.entries(implementation.instances)) {
@@ -150,7 +171,9 @@ export async function composeComponents(declarations: readonly ComponentDeclarat
       try {
         await withTimeout(instance.init(properties), d.initTimeoutMs, timeoutError);
       } catch (error) {
-        throw new Error(`[INIT_COMPONENT_FAILURE]: initialization error occurred for ${logName}: ${(error as Error).message}`);
+        throw new Error(
+          `[INIT_COMPONENT_FAILURE]: initialization error occurred for ${logName}: ${(error as Error).message}`,
+        );
       }
     }
     const capabilities: string[] = [];
@@ -176,7 +199,12 @@ export async function composeComponents(declarations: readonly ComponentDeclarat
       const features = new Set(resolveStateFeatures(state));
       capabilities.push(...features);
       if (features.has('ETAG') && features.has('TRANSACTIONAL')) capabilities.push('ACTOR');
-      table.state.set(d.name, { component, store: state, features, keyPrefix: keyPrefixFor(properties, d.name, options.appId) });
+      table.state.set(d.name, {
+        component,
+        store: state,
+        features,
+        keyPrefix: keyPrefixFor(properties, d.name, options.appId),
+      });
     }
     if (pubsub !== undefined) {
       const features = new Set(resolvePubSubFeatures(pubsub));
@@ -191,18 +219,31 @@ export async function composeComponents(declarations: readonly ComponentDeclarat
     if (inputBinding !== undefined && directions.input) {
       capabilities.push('INPUT_BINDING');
       const route = Object.entries(properties).find(([k]) => k.toLowerCase() === 'route')?.[1] || d.name;
-      table.inputBindings.set(d.name, { component, binding: inputBinding, route, explicitInput: directions.explicitInput });
+      table.inputBindings.set(d.name, {
+        component,
+        binding: inputBinding,
+        route,
+        explicitInput: directions.explicitInput,
+      });
     }
     if (outputBinding !== undefined && directions.output) {
       capabilities.push('OUTPUT_BINDING');
       table.outputBindings.set(d.name, { component, binding: outputBinding });
     }
     table.all.push(component);
-    logger.info('component loaded', { name: d.name, type: d.type, version: component.version, from: implementation.origin });
+    logger.info('component loaded', {
+      name: d.name,
+      type: d.type,
+      version: component.version,
+      from: implementation.origin,
+    });
   };
 
   const denied = (d: ComponentDeclaration) =>
-    options.deny.some((rule) => rule.toLowerCase() === d.type.toLowerCase() || rule.toLowerCase() === `${d.type}/${d.version}`.toLowerCase());
+    options.deny.some(
+      (rule) =>
+        rule.toLowerCase() === d.type.toLowerCase() || rule.toLowerCase() === `${d.type}/${d.version}`.toLowerCase(),
+    );
   const ordered = [
     ...declarations.filter((d) => categoryOf(d.type) === 'secretstores'),
     ...declarations.filter((d) => categoryOf(d.type) !== 'secretstores'),

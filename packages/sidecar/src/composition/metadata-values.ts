@@ -37,7 +37,10 @@ export interface ResolveContext {
   secretStores: ReadonlyMap<string, { store: SecretStore }>;
 }
 
-export async function resolveComponentMetadata(resource: ComponentResource, context: ResolveContext): Promise<Metadata> {
+export async function resolveComponentMetadata(
+  resource: ComponentResource,
+  context: ResolveContext,
+): Promise<Metadata> {
   const properties: Metadata = {};
   const secretCache = new Map<string, Promise<Record<string, string>>>();
   for (const item of resource.metadata) {
@@ -45,21 +48,33 @@ export async function resolveComponentMetadata(resource: ComponentResource, cont
     let value = stringifyMetadataValue(item.value);
     if (item.value === undefined && item.envRef !== undefined) {
       if (envRefAllowed(item.envRef)) value = process.env[item.envRef] ?? '';
-      else context.logger.warn('envRef not allowed; value left empty', { component: resource.name, field: item.name, envRef: item.envRef });
+      else
+        context.logger.warn('envRef not allowed; value left empty', {
+          component: resource.name,
+          field: item.name,
+          envRef: item.envRef,
+        });
     }
     if (item.secretKeyRef !== undefined && item.secretKeyRef.name !== '') {
       const storeName = resource.secretStore ?? '';
       const ref = item.secretKeyRef;
       if (storeName === '') {
-        throw new ComponentConfigError(`${where}: secretKeyRef '${ref.name}' needs 'auth.secretStore' naming a loaded secret store`);
+        throw new ComponentConfigError(
+          `${where}: secretKeyRef '${ref.name}' needs 'auth.secretStore' naming a loaded secret store`,
+        );
       }
       const entry = context.secretStores.get(storeName);
       if (entry === undefined) {
-        throw new ComponentConfigError(`${where}: secretKeyRef '${ref.name}' uses secret store '${storeName}', which is not loaded`);
+        throw new ComponentConfigError(
+          `${where}: secretKeyRef '${ref.name}' uses secret store '${storeName}', which is not loaded`,
+        );
       }
       let secret = secretCache.get(ref.name);
       if (secret === undefined) {
-        secret = entry.store.getSecret({ name: ref.name, metadata: resource.namespace ? { namespace: resource.namespace } : {} });
+        secret = entry.store.getSecret({
+          name: ref.name,
+          metadata: resource.namespace ? { namespace: resource.namespace } : {},
+        });
         secretCache.set(ref.name, secret);
       }
       let data: Record<string, string>;
@@ -67,11 +82,15 @@ export async function resolveComponentMetadata(resource: ComponentResource, cont
         data = await secret;
       } catch (error) {
         // The store's error text names the secret, never its value.
-        throw new ComponentConfigError(`${where}: secret '${ref.name}' from store '${storeName}' failed: ${(error as Error).message}`);
+        throw new ComponentConfigError(
+          `${where}: secret '${ref.name}' from store '${storeName}' failed: ${(error as Error).message}`,
+        );
       }
       const resolved = data[ref.key ?? ref.name];
       if (resolved === undefined || resolved === '') {
-        throw new ComponentConfigError(`${where}: secret '${ref.name}' in store '${storeName}' has no key '${ref.key ?? ref.name}'`);
+        throw new ComponentConfigError(
+          `${where}: secret '${ref.name}' in store '${storeName}' has no key '${ref.key ?? ref.name}'`,
+        );
       }
       value = resolved;
     }

@@ -32,7 +32,9 @@ const CATEGORY_OF: Record<ComponentKind, string> = {
 export const DEFAULT_SOCKETS_FOLDER = '/tmp/dapr-components-sockets';
 
 /** Every component type the sockets folder offers, with its socket. An absent folder offers nothing. */
-export async function discoverPluggableTypes(folder: string): Promise<Map<string, { socketPath: string; kinds: ComponentKind[] }>> {
+export async function discoverPluggableTypes(
+  folder: string,
+): Promise<Map<string, { socketPath: string; kinds: ComponentKind[] }>> {
   const offered = new Map<string, { socketPath: string; kinds: ComponentKind[] }>();
   for (const socket of await discoverSockets(folder)) {
     for (const service of socket.services) {
@@ -48,7 +50,11 @@ export async function discoverPluggableTypes(folder: string): Promise<Map<string
 }
 
 /** A client object for one component instance on a socket. */
-export function remoteComponent<K extends ComponentKind>(kind: K, socketPath: string, instanceName: string): ComponentKinds[K] {
+export function remoteComponent<K extends ComponentKind>(
+  kind: K,
+  socketPath: string,
+  instanceName: string,
+): ComponentKinds[K] {
   const target = { socketPath, instanceName };
   const factories: { [P in ComponentKind]: () => ComponentKinds[P] } = {
     state: () => remoteStateStore(target),

@@ -49,7 +49,11 @@ async function findInstalledEntry(packageName: string, fromDir: string): Promise
       const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { exports?: unknown; main?: string };
       const root = (manifest.exports as Record<string, unknown> | undefined)?.['.'] ?? manifest.exports;
       const target =
-        typeof root === 'string' ? root : ((root as Record<string, string> | undefined)?.import ?? (root as Record<string, string> | undefined)?.default ?? manifest.main);
+        typeof root === 'string'
+          ? root
+          : ((root as Record<string, string> | undefined)?.import ??
+            (root as Record<string, string> | undefined)?.default ??
+            manifest.main);
       const entry = target === undefined ? undefined : join(dirname(manifestPath), target);
       // A workspace package that was never built has no entry yet: fall through to the sidecar's own resolution.
       return entry !== undefined && existsSync(entry) ? entry : undefined;
@@ -71,7 +75,9 @@ async function importDefinitions(packageName: string, cwd: string): Promise<Comp
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(packageName)) {
-        throw new MissingPackageError(`package '${packageName}' is not installed: run \`npm install ${packageName}\` in your project`);
+        throw new MissingPackageError(
+          `package '${packageName}' is not installed: run \`npm install ${packageName}\` in your project`,
+        );
       }
       throw error;
     }

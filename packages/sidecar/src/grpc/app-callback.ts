@@ -1,6 +1,7 @@
 /** App delivery over gRPC (`--app-protocol grpc`, spec §4.6, §4.8) through the app's `AppCallback` service. */
-import { type Client, Metadata as GrpcMetadata, type ServiceError, credentials, status } from '@grpc/grpc-js';
+
 import type { Logger, Metadata } from '@daprkit/component-sdk';
+import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from '../app/app-channel.js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
 import { appCallbackService } from './proto.js';
@@ -28,8 +29,10 @@ const mediaType = (contentType: string) => (contentType.split(';')[0] ?? '').tri
 function eventData(event: Record<string, unknown>, contentType: string): Buffer {
   if (typeof event.data_base64 === 'string') return Buffer.from(event.data_base64, 'base64');
   const media = mediaType(contentType);
-  if (media.startsWith('text/') || media === 'application/xml') return Buffer.from(typeof event.data === 'string' ? event.data : JSON.stringify(event.data ?? ''));
-  if (media === 'application/json' || media.endsWith('+json') || media === '') return event.data === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(event.data));
+  if (media.startsWith('text/') || media === 'application/xml')
+    return Buffer.from(typeof event.data === 'string' ? event.data : JSON.stringify(event.data ?? ''));
+  if (media === 'application/json' || media.endsWith('+json') || media === '')
+    return event.data === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(event.data));
   return Buffer.alloc(0);
 }
 
@@ -44,35 +47,62 @@ export class GrpcAppDelivery implements AppChannel {
     private readonly logger: Logger,
   ) {
     const AppCallback = appCallbackService();
-    this.client = new AppCallback(`${host}:${port}`, credentials.createInsecure()) as unknown as GrpcAppDelivery['client'];
+    this.client = new AppCallback(
+      `${host}:${port}`,
+      credentials.createInsecure(),
+    ) as unknown as GrpcAppDelivery['client'];
   }
 
   private call<T>(method: string, request: unknown, metadata: Metadata = {}): Promise<T> {
     const grpcMetadata = new GrpcMetadata();
     for (const [k, v] of Object.entries(metadata)) {
       const key = k.toLowerCase();
-      if (key !== 'content-type' && key !== 'content-length' && /^[0-9a-z_.-]+$/.test(key) && !key.endsWith('-bin')) grpcMetadata.set(key, v);
+      if (key !== 'content-type' && key !== 'content-length' && /^[0-9a-z_.-]+$/.test(key) && !key.endsWith('-bin'))
+        grpcMetadata.set(key, v);
     }
     if (this.appApiToken) grpcMetadata.set('dapr-api-token', this.appApiToken);
     return new Promise((resolve, reject) => {
-      this.client[method]!(request, grpcMetadata, (error: ServiceError | null, response: T) => (error ? reject(error) : resolve(response)));
+      this.client[method]!(request, grpcMetadata, (error: ServiceError | null, response: T) =>
+        error ? reject(error) : resolve(response),
+      );
     });
   }
 
   async listSubscriptions(): Promise<SubscriptionResource[]> {
-    let response: { subscriptions: { pubsub_name: string; topic: string; metadata: Metadata; routes: { rules: RouteRule[]; default: string } | null; dead_letter_topic: string }[] };
+    let response: {
+      subscriptions: {
+        pubsub_name: string;
+        topic: string;
+        metadata: Metadata;
+        routes: { rules: RouteRule[]; default: string } | null;
+        dead_letter_topic: string;
+      }[];
+    };
     try {
       response = await this.call('ListTopicSubscriptions', {});
     } catch (error) {
       if ((error as ServiceError).code === status.UNIMPLEMENTED) return [];
-      this.logger.error('ListTopicSubscriptions failed; no programmatic subscriptions', { error: (error as Error).message });
+      this.logger.error('ListTopicSubscriptions failed; no programmatic subscriptions', {
+        error: (error as Error).message,
+      });
       return [];
     }
     return response.subscriptions.map((s) => {
-      const rules: RouteRule[] = (s.routes?.rules ?? []).map((r) => (r.match ? { match: r.match, path: r.path } : { path: r.path }));
+      const rules: RouteRule[] = (s.routes?.rules ?? []).map((r) =>
+        r.match ? { match: r.match, path: r.path } : { path: r.path },
+      );
       // Missing routes, or rules without a default, still need a match-all rule with path "" (daprd).
-      if (s.routes === null || s.routes.default !== '' || rules.length === 0) rules.push({ path: s.routes?.default ?? '' });
-      const subscription: SubscriptionResource = { name: '', pubsubname: s.pubsub_name, topic: s.topic, rules, metadata: s.metadata, scopes: [], type: 'PROGRAMMATIC' };
+      if (s.routes === null || s.routes.default !== '' || rules.length === 0)
+        rules.push({ path: s.routes?.default ?? '' });
+      const subscription: SubscriptionResource = {
+        name: '',
+        pubsubname: s.pubsub_name,
+        topic: s.topic,
+        rules,
+        metadata: s.metadata,
+        scopes: [],
+        type: 'PROGRAMMATIC',
+      };
       if (s.dead_letter_topic) subscription.deadLetterTopic = s.dead_letter_topic;
       return subscription;
     });
@@ -114,8 +144,17 @@ export class GrpcAppDelivery implements AppChannel {
     return (await this.inputBindings).includes(name);
   }
 
-  async deliverBindingEvent(name: string, _route: string, data: Uint8Array, metadata: Metadata): Promise<Uint8Array | undefined> {
-    const response = await this.call<{ data: Buffer }>('OnBindingEvent', { name, data: Buffer.from(data), metadata }, metadata);
+  async deliverBindingEvent(
+    name: string,
+    _route: string,
+    data: Uint8Array,
+    metadata: Metadata,
+  ): Promise<Uint8Array | undefined> {
+    const response = await this.call<{ data: Buffer }>(
+      'OnBindingEvent',
+      { name, data: Buffer.from(data), metadata },
+      metadata,
+    );
     return response.data.length > 0 ? response.data : undefined;
   }
 

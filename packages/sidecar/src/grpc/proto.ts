@@ -1,6 +1,6 @@
 /** The Dapr runtime protos (copied from dapr/dapr, Apache-2.0) loaded once per process. */
 import { fileURLToPath } from 'node:url';
-import { type GrpcObject, type ServiceClientConstructor, loadPackageDefinition } from '@grpc/grpc-js';
+import { type GrpcObject, loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
 const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));

@@ -2,16 +2,32 @@
  * The gRPC runtime API (`dapr.proto.runtime.v1.Dapr`, spec §3): the state, pub/sub, bindings, secrets, metadata and
  * shutdown subset, over the same protocol-neutral calls as the HTTP API. Methods not listed answer UNIMPLEMENTED.
  */
-import { type Metadata as GrpcMetadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+
 import { ErrorCode, type Metadata } from '@daprkit/component-sdk';
+import {
+  type Metadata as GrpcMetadata,
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  status,
+} from '@grpc/grpc-js';
 import { invokeBinding } from '../api/bindings.js';
 import { ApiError, toApiError } from '../api/errors.js';
 import { goJsonBytes } from '../api/go-json.js';
 import { metadataDocument } from '../api/metadata.js';
 import { bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
 import { getBulkSecrets, getSecret } from '../api/secrets.js';
-import { type SaveItem, bulkGetState, deleteState, getState, queryState, saveState, stateOptions } from '../api/state.js';
-import { type TransactionInput, executeTransaction } from '../api/transaction.js';
+import {
+  bulkGetState,
+  deleteState,
+  getState,
+  queryState,
+  type SaveItem,
+  saveState,
+  stateOptions,
+} from '../api/state.js';
+import { executeTransaction, type TransactionInput } from '../api/transaction.js';
 import type { Runtime } from '../runtime.js';
 import { CONCURRENCY, CONSISTENCY, daprService } from './proto.js';
 
@@ -23,7 +39,10 @@ interface WireStateItem {
   options: { concurrency: number; consistency: number } | null;
 }
 
-type Handler = (request: any, metadata: GrpcMetadata) => Promise<unknown>;
+/** proto-loader hands over plain objects shaped by the proto schema (keepCase, defaults on). */
+// biome-ignore lint/suspicious/noExplicitAny: the schema, not TypeScript, types these requests
+type WireRequest = any;
+type Handler = (request: WireRequest, metadata: GrpcMetadata) => Promise<unknown>;
 
 const SUBSCRIPTION_TYPES: Record<string, number> = { DECLARATIVE: 1, PROGRAMMATIC: 2, STREAMING: 3 };
 const ACTOR_RUNTIME_DISABLED = 1;
@@ -52,7 +71,12 @@ function saveItemOf(item: WireStateItem): SaveItem {
     try {
       out.value = goJsonBytes(JSON.parse(item.value.toString('utf8')));
     } catch (error) {
-      throw new ApiError(400, 'ERR_MALFORMED_REQUEST', `value of key ${item.key} is not valid JSON: ${(error as Error).message}`, ErrorCode.InvalidArgument);
+      throw new ApiError(
+        400,
+        'ERR_MALFORMED_REQUEST',
+        `value of key ${item.key} is not valid JSON: ${(error as Error).message}`,
+        ErrorCode.InvalidArgument,
+      );
     }
   }
   return out;
@@ -61,18 +85,31 @@ function saveItemOf(item: WireStateItem): SaveItem {
 function handlers(runtime: Runtime): Record<string, Handler> {
   return {
     GetState: async (r) => {
-      const response = await getState(runtime, r.store_name, r.key, r.metadata, CONSISTENCY[r.consistency] || undefined);
+      const response = await getState(
+        runtime,
+        r.store_name,
+        r.key,
+        r.metadata,
+        CONSISTENCY[r.consistency] || undefined,
+      );
       return { data: Buffer.from(response.data ?? []), etag: response.etag ?? '', metadata: response.metadata ?? {} };
     },
     GetBulkState: async (r) => {
       const items = await bulkGetState(runtime, r.store_name, r.keys, r.metadata, r.parallelism || undefined);
       return {
-        items: items.map((i) => ({ key: i.key, data: Buffer.from(i.data ?? []), etag: i.etag ?? '', error: i.error ?? '', metadata: i.metadata ?? {} })),
+        items: items.map((i) => ({
+          key: i.key,
+          data: Buffer.from(i.data ?? []),
+          etag: i.etag ?? '',
+          error: i.error ?? '',
+          metadata: i.metadata ?? {},
+        })),
       };
     },
     SaveState: async (r) => {
       const items = (r.states as WireStateItem[]).map((item) => {
-        if (item.key === '') throw new ApiError(400, 'ERR_STATE_SAVE', 'state key cannot be empty', ErrorCode.InvalidArgument);
+        if (item.key === '')
+          throw new ApiError(400, 'ERR_STATE_SAVE', 'state key cannot be empty', ErrorCode.InvalidArgument);
         return saveItemOf(item);
       });
       await saveState(runtime, r.store_name, items);
@@ -81,36 +118,62 @@ function handlers(runtime: Runtime): Record<string, Handler> {
     DeleteState: async (r) => {
       const options = stateOptions(CONCURRENCY[r.options?.concurrency ?? 0], CONSISTENCY[r.options?.consistency ?? 0]);
       const etag = etagOf(r);
-      await deleteState(runtime, r.store_name, { key: r.key, metadata: r.metadata, options, ...(etag ? { etag } : {}) });
+      await deleteState(runtime, r.store_name, {
+        key: r.key,
+        metadata: r.metadata,
+        options,
+        ...(etag ? { etag } : {}),
+      });
       return {};
     },
     DeleteBulkState: async (r) => {
       for (const item of r.states as WireStateItem[]) {
         const etag = etagOf(item);
-        const options = stateOptions(CONCURRENCY[item.options?.concurrency ?? 0], CONSISTENCY[item.options?.consistency ?? 0]);
-        await deleteState(runtime, r.store_name, { key: item.key, metadata: item.metadata, options, ...(etag ? { etag } : {}) });
+        const options = stateOptions(
+          CONCURRENCY[item.options?.concurrency ?? 0],
+          CONSISTENCY[item.options?.consistency ?? 0],
+        );
+        await deleteState(runtime, r.store_name, {
+          key: item.key,
+          metadata: item.metadata,
+          options,
+          ...(etag ? { etag } : {}),
+        });
       }
       return {};
     },
     ExecuteStateTransaction: async (r) => {
       // Raw bytes here, and request metadata is not copied into the operations (spec §3.1).
-      const operations: TransactionInput[] = r.operations.map((op: { operationType: string; request: WireStateItem | null }) => {
-        const item = op.request ?? { key: '', value: Buffer.alloc(0), etag: null, metadata: {}, options: null };
-        return { operation: op.operationType, request: rawSaveItem(item) };
-      });
+      const operations: TransactionInput[] = r.operations.map(
+        (op: { operationType: string; request: WireStateItem | null }) => {
+          const item = op.request ?? { key: '', value: Buffer.alloc(0), etag: null, metadata: {}, options: null };
+          return { operation: op.operationType, request: rawSaveItem(item) };
+        },
+      );
       await executeTransaction(runtime, r.storeName, operations, r.metadata);
       return {};
     },
     QueryStateAlpha1: async (r) => {
       const response = await queryState(runtime, r.store_name, r.query, r.metadata);
       return {
-        results: response.items.map((i) => ({ key: i.key, data: Buffer.from(i.data ?? []), etag: i.etag ?? '', error: i.error ?? '' })),
+        results: response.items.map((i) => ({
+          key: i.key,
+          data: Buffer.from(i.data ?? []),
+          etag: i.etag ?? '',
+          error: i.error ?? '',
+        })),
         token: response.token ?? '',
         metadata: response.metadata ?? {},
       };
     },
     PublishEvent: async (r) => {
-      await publish(runtime, { pubsubName: r.pubsub_name, topic: r.topic, data: r.data, contentType: r.data_content_type, metadata: r.metadata });
+      await publish(runtime, {
+        pubsubName: r.pubsub_name,
+        topic: r.topic,
+        data: r.data,
+        contentType: r.data_content_type,
+        metadata: r.metadata,
+      });
       return {};
     },
     BulkPublishEventAlpha1: (r) => bulkPublishHandler(runtime, r),
@@ -118,7 +181,8 @@ function handlers(runtime: Runtime): Record<string, Handler> {
     InvokeBinding: async (r, metadata) => {
       // Incoming gRPC metadata reaches the binding too (daprd), below the request's own keys.
       const incoming: Metadata = {};
-      for (const [k, v] of Object.entries(metadata.getMap())) if (typeof v === 'string' && k !== 'dapr-api-token') incoming[k] = v;
+      for (const [k, v] of Object.entries(metadata.getMap()))
+        if (typeof v === 'string' && k !== 'dapr-api-token') incoming[k] = v;
       const response = await invokeBinding(runtime.components, {
         name: r.name,
         operation: r.operation,
@@ -128,10 +192,19 @@ function handlers(runtime: Runtime): Record<string, Handler> {
       return { data: Buffer.from(response.data ?? []), metadata: response.metadata ?? {} };
     },
     GetSecret: async (r) => ({
-      data: await getSecret({ components: runtime.components, secretScopes: runtime.configuration.secretScopes }, r.store_name, r.key, r.metadata),
+      data: await getSecret(
+        { components: runtime.components, secretScopes: runtime.configuration.secretScopes },
+        r.store_name,
+        r.key,
+        r.metadata,
+      ),
     }),
     GetBulkSecret: async (r) => {
-      const all = await getBulkSecrets({ components: runtime.components, secretScopes: runtime.configuration.secretScopes }, r.store_name, r.metadata);
+      const all = await getBulkSecrets(
+        { components: runtime.components, secretScopes: runtime.configuration.secretScopes },
+        r.store_name,
+        r.metadata,
+      );
       return { data: Object.fromEntries(Object.entries(all).map(([k, secrets]) => [k, { secrets }])) };
     },
     GetMetadata: async () => {
@@ -151,7 +224,13 @@ function handlers(runtime: Runtime): Record<string, Handler> {
         })),
         http_endpoints: [],
         ...(doc.appConnectionProperties
-          ? { app_connection_properties: { port: doc.appConnectionProperties.port, protocol: doc.appConnectionProperties.protocol, channel_address: doc.appConnectionProperties.channelAddress } }
+          ? {
+              app_connection_properties: {
+                port: doc.appConnectionProperties.port,
+                protocol: doc.appConnectionProperties.protocol,
+                channel_address: doc.appConnectionProperties.channelAddress,
+              },
+            }
           : {}),
         runtime_version: doc.runtimeVersion,
         enabled_features: doc.enabledFeatures,
@@ -170,7 +249,7 @@ function handlers(runtime: Runtime): Record<string, Handler> {
   };
 }
 
-async function bulkPublishHandler(runtime: Runtime, r: any): Promise<unknown> {
+async function bulkPublishHandler(runtime: Runtime, r: WireRequest): Promise<unknown> {
   const input = { pubsubName: r.pubsub_name, topic: r.topic };
   const failed = await bulkPublish(runtime, {
     ...input,
@@ -190,8 +269,20 @@ async function bulkPublishHandler(runtime: Runtime, r: any): Promise<unknown> {
 function authenticate(metadata: GrpcMetadata, apiToken: string | undefined): ApiError | undefined {
   if (!apiToken) return undefined;
   const given = metadata.get('dapr-api-token')[0];
-  if (given === undefined) return new ApiError(401, 'Unauthorized', 'Unauthorized: missing api token in request metadata', ErrorCode.Unauthenticated);
-  if (String(given) !== apiToken) return new ApiError(401, 'Unauthorized', 'Unauthorized: authentication error: api token mismatch', ErrorCode.Unauthenticated);
+  if (given === undefined)
+    return new ApiError(
+      401,
+      'Unauthorized',
+      'Unauthorized: missing api token in request metadata',
+      ErrorCode.Unauthenticated,
+    );
+  if (String(given) !== apiToken)
+    return new ApiError(
+      401,
+      'Unauthorized',
+      'Unauthorized: authentication error: api token mismatch',
+      ErrorCode.Unauthenticated,
+    );
   return undefined;
 }
 
@@ -200,7 +291,10 @@ export async function startGrpcApi(
   options: { host: string; port: number; apiToken?: string },
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server = new Server({ 'grpc.max_receive_message_length': 4 << 20 });
-  const implementation: Record<string, (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void> = {};
+  const implementation: Record<
+    string,
+    (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void
+  > = {};
   for (const [method, handler] of Object.entries(handlers(runtime))) {
     implementation[method] = (call, callback) => {
       const denied = authenticate(call.metadata, options.apiToken);
@@ -209,7 +303,8 @@ export async function startGrpcApi(
         (response) => callback(null, response),
         (error: unknown) => {
           const apiError = toApiError(error);
-          if (!(error instanceof ApiError)) runtime.logger.error('unexpected error in gRPC API', { method, error: apiError.message });
+          if (!(error instanceof ApiError))
+            runtime.logger.error('unexpected error in gRPC API', { method, error: apiError.message });
           callback({ code: apiError.grpcCode, details: apiError.message });
         },
       );
@@ -218,7 +313,9 @@ export async function startGrpcApi(
   server.addService(daprService().service, implementation);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
   });
   return {
     port,

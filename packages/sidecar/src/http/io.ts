@@ -10,7 +10,8 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw malformedRequest(`failed deserializing HTTP body: request body exceeds ${limit} bytes (--max-body-size)`);
+    if (size > limit)
+      throw malformedRequest(`failed deserializing HTTP body: request body exceeds ${limit} bytes (--max-body-size)`);
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -47,7 +48,10 @@ export function field(object: Record<string, unknown>, name: string): unknown {
 export function stringField(object: Record<string, unknown>, name: string, where: string): string | undefined {
   const value = field(object, name);
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw malformedRequest(`failed deserializing HTTP body: ${where}.${name} must be a string, got ${describeJsonType(value)}`);
+  if (typeof value !== 'string')
+    throw malformedRequest(
+      `failed deserializing HTTP body: ${where}.${name} must be a string, got ${describeJsonType(value)}`,
+    );
   return value;
 }
 
@@ -55,10 +59,16 @@ export function stringField(object: Record<string, unknown>, name: string, where
 export function metadataField(object: Record<string, unknown>, name: string, where: string): Metadata {
   const value = field(object, name);
   if (value === undefined || value === null) return {};
-  if (!isObject(value)) throw malformedRequest(`failed deserializing HTTP body: ${where}.${name} must be an object of strings, got ${describeJsonType(value)}`);
+  if (!isObject(value))
+    throw malformedRequest(
+      `failed deserializing HTTP body: ${where}.${name} must be an object of strings, got ${describeJsonType(value)}`,
+    );
   const out: Metadata = {};
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') throw malformedRequest(`failed deserializing HTTP body: ${where}.${name}.${k} must be a string, got ${describeJsonType(v)}`);
+    if (typeof v !== 'string')
+      throw malformedRequest(
+        `failed deserializing HTTP body: ${where}.${name}.${k} must be a string, got ${describeJsonType(v)}`,
+      );
     out[k] = v;
   }
   return out;
@@ -76,12 +86,22 @@ export function queryMetadata(query: URLSearchParams): Metadata {
   return out;
 }
 
-export function sendBody(res: ServerResponse, status: number, body: Buffer | string, headers: Record<string, string> = {}): void {
+export function sendBody(
+  res: ServerResponse,
+  status: number,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendBody(res, status, JSON.stringify(value), headers);
 }
 

@@ -29,7 +29,8 @@ export function registerMiscRoutes(router: Router, runtime: Runtime): void {
   router.add(['POST', 'PUT'], '/v1.0/bindings/{name}', async ({ req, res, params }) => {
     const shape = 'an object like {"operation":"create","data":...,"metadata":{}}';
     const body = parseJson(await readBody(req), shape);
-    if (!isObject(body)) throw malformedRequest(`failed deserializing HTTP body: expected ${shape}, got ${describeJsonType(body)}`);
+    if (!isObject(body))
+      throw malformedRequest(`failed deserializing HTTP body: expected ${shape}, got ${describeJsonType(body)}`);
     const response = await invokeBinding(runtime.components, {
       name: params.name!,
       operation: stringField(body, 'operation', 'body') ?? '',
@@ -59,14 +60,20 @@ export function registerMiscRoutes(router: Router, runtime: Runtime): void {
   router.add(['GET'], '/v1.0/healthz', async ({ res, query }) => {
     const appId = query.get('appid');
     if (appId !== null && appId !== '' && appId !== runtime.appId) {
-      return sendError(res, new ApiError(500, 'ERR_HEALTH_APPID_NOT_MATCH', 'dapr app-id does not match', ErrorCode.Internal));
+      return sendError(
+        res,
+        new ApiError(500, 'ERR_HEALTH_APPID_NOT_MATCH', 'dapr app-id does not match', ErrorCode.Internal),
+      );
     }
     if (runtime.health.runtime) return sendNoContent(res);
     sendError(res, new ApiError(500, 'ERR_HEALTH_NOT_READY', 'dapr is not ready: [runtime]', ErrorCode.Internal));
   });
   router.add(['GET'], '/v1.0/healthz/outbound', async ({ res }) => {
     if (runtime.health.outbound) return sendNoContent(res);
-    sendError(res, new ApiError(500, 'ERR_OUTBOUND_HEALTH_NOT_READY', 'dapr outbound is not ready', ErrorCode.Internal));
+    sendError(
+      res,
+      new ApiError(500, 'ERR_OUTBOUND_HEALTH_NOT_READY', 'dapr outbound is not ready', ErrorCode.Internal),
+    );
   });
 
   router.add(['POST'], '/v1.0/shutdown', async ({ req, res }) => {
@@ -76,6 +83,14 @@ export function registerMiscRoutes(router: Router, runtime: Runtime): void {
 
   // Service invocation is outside this sidecar's scope: say so in Dapr's own terms instead of a bare 404.
   router.add(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'], '/v1.0/invoke/{rest*}', async ({ res }) => {
-    sendError(res, new ApiError(501, 'ERR_API_UNIMPLEMENTED', 'service invocation is not implemented by daprkit-sidecar', ErrorCode.Unimplemented));
+    sendError(
+      res,
+      new ApiError(
+        501,
+        'ERR_API_UNIMPLEMENTED',
+        'service invocation is not implemented by daprkit-sidecar',
+        ErrorCode.Unimplemented,
+      ),
+    );
   });
 }

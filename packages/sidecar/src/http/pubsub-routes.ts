@@ -1,11 +1,20 @@
 /** HTTP publish endpoints (spec §2.2.2, §2.2.3). */
 import { ErrorCode } from '@daprkit/component-sdk';
 import { ApiError, errorInfo, resourceInfo } from '../api/errors.js';
-import { type PublishContext, bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
-import { describeJsonType, field, isObject, metadataField, queryMetadata, readBody, sendJson, sendNoContent } from './io.js';
+import { bulkPublish, bulkPublishFailure, type PublishContext, publish } from '../api/publish.js';
+import {
+  describeJsonType,
+  field,
+  isObject,
+  metadataField,
+  queryMetadata,
+  readBody,
+  sendJson,
+  sendNoContent,
+} from './io.js';
 import type { Router } from './router.js';
 
-function eventsError(pubsubName: string, topic: string, message: string, reason: string): ApiError {
+function eventsError(pubsubName: string, message: string, reason: string): ApiError {
   return new ApiError(400, 'ERR_PUBSUB_EVENTS_SER', message, ErrorCode.InvalidArgument, [
     errorInfo(reason),
     resourceInfo('pubsub', pubsubName, message),
@@ -23,7 +32,8 @@ function entryBytes(event: unknown, contentType: string, mismatch: () => ApiErro
     if (typeof event !== 'string') throw mismatch();
     return Buffer.from(event);
   }
-  if (media === 'application/json' || media === 'application/cloudevents+json') return Buffer.from(JSON.stringify(event ?? null));
+  if (media === 'application/json' || media === 'application/cloudevents+json')
+    return Buffer.from(JSON.stringify(event ?? null));
   throw mismatch();
 }
 
@@ -36,15 +46,27 @@ export function registerPubSubRoutes(router: Router, context: PublishContext): v
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
-      if (!Array.isArray(body)) throw new Error(`expected a JSON array of entries like [{"entryId":"1","event":...,"contentType":"application/json"}], got ${describeJsonType(body)}`);
+      if (!Array.isArray(body))
+        throw new Error(
+          `expected a JSON array of entries like [{"entryId":"1","event":...,"contentType":"application/json"}], got ${describeJsonType(body)}`,
+        );
     } catch (error) {
       const message = `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: ${(error as Error).message}`;
-      throw eventsError(pubsubName, topic, message, 'DAPR_PUBSUB_UNMARSHAL_EVENTS');
+      throw eventsError(pubsubName, message, 'DAPR_PUBSUB_UNMARSHAL_EVENTS');
     }
     const mismatch = () =>
-      eventsError(pubsubName, topic, `error when marshalling cloud event envelope for topic ${topic} pubsub ${pubsubName}: error: mismatch between contentType and event`, 'DAPR_PUBSUB_MARSHAL_ENVELOPE');
+      eventsError(
+        pubsubName,
+        `error when marshalling cloud event envelope for topic ${topic} pubsub ${pubsubName}: error: mismatch between contentType and event`,
+        'DAPR_PUBSUB_MARSHAL_ENVELOPE',
+      );
     const entries = body.map((entry, i) => {
-      if (!isObject(entry)) throw eventsError(pubsubName, topic, `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} must be an object`, 'DAPR_PUBSUB_UNMARSHAL_EVENTS');
+      if (!isObject(entry))
+        throw eventsError(
+          pubsubName,
+          `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} must be an object`,
+          'DAPR_PUBSUB_UNMARSHAL_EVENTS',
+        );
       const contentType = String(field(entry, 'contentType') ?? '');
       const id = field(entry, 'entryId');
       const entryMetadata = field(entry, 'metadata');
@@ -55,7 +77,13 @@ export function registerPubSubRoutes(router: Router, context: PublishContext): v
         ...(isObject(entryMetadata) ? { metadata: metadataField(entry, 'metadata', `[${i}]`) } : {}),
       };
     });
-    const failed = await bulkPublish(context, { pubsubName, topic, metadata, entries, traceparent: String(req.headers.traceparent ?? '') });
+    const failed = await bulkPublish(context, {
+      pubsubName,
+      topic,
+      metadata,
+      entries,
+      traceparent: String(req.headers.traceparent ?? ''),
+    });
     if (failed.length === 0) return sendNoContent(res);
     // `entryID` as well: @dapr/dapr matches failed entries by that spelling.
     const responseData = {
@@ -63,7 +91,10 @@ export function registerPubSubRoutes(router: Router, context: PublishContext): v
       errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE',
     };
     const error = bulkPublishFailure({ pubsubName, topic }, failed);
-    sendJson(res, 500, responseData, { 'metadata.responseData': JSON.stringify(responseData), 'metadata.error': error.message.replace(/[\r\n]/g, ' ') });
+    sendJson(res, 500, responseData, {
+      'metadata.responseData': JSON.stringify(responseData),
+      'metadata.error': error.message.replace(/[\r\n]/g, ' '),
+    });
   };
   router.add(['POST', 'PUT'], '/v1.0-alpha1/publish/bulk/{pubsubName}/{topic*}', bulkHandler);
   router.add(['POST', 'PUT'], '/v1.0/publish/bulk/{pubsubName}/{topic*}', bulkHandler);

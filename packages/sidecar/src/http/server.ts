@@ -1,5 +1,5 @@
 /** The Dapr HTTP API on plain `node:http`: API-token check, routing, one place that turns errors into responses. */
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, toApiError } from '../api/errors.js';
 import type { Runtime } from '../runtime.js';
@@ -26,7 +26,10 @@ export interface HttpApiOptions {
   apiToken?: string;
 }
 
-export async function startHttpApi(runtime: Runtime, options: HttpApiOptions): Promise<{ server: Server; port: number }> {
+export async function startHttpApi(
+  runtime: Runtime,
+  options: HttpApiOptions,
+): Promise<{ server: Server; port: number }> {
   const router = buildRouter(runtime);
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -43,7 +46,8 @@ export async function startHttpApi(runtime: Runtime, options: HttpApiOptions): P
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     match.handler({ req, res, params: match.params, query }).catch((error: unknown) => {
       const apiError = toApiError(error);
-      if (!(error instanceof ApiError)) runtime.logger.error('unexpected error in HTTP API', { path: match.pattern, error: apiError.message });
+      if (!(error instanceof ApiError))
+        runtime.logger.error('unexpected error in HTTP API', { path: match.pattern, error: apiError.message });
       if (res.headersSent) {
         res.destroy();
         return;

@@ -2,8 +2,17 @@
 import type { BulkGetItem, Consistency, Metadata } from '@daprkit/component-sdk';
 import { malformedRequest } from '../api/errors.js';
 import { goJsonBytes } from '../api/go-json.js';
-import { type SaveItem, type StateApiContext, bulkGetState, deleteState, getState, queryState, saveState, stateOptions } from '../api/state.js';
-import { type TransactionInput, executeTransaction } from '../api/transaction.js';
+import {
+  bulkGetState,
+  deleteState,
+  getState,
+  queryState,
+  type SaveItem,
+  type StateApiContext,
+  saveState,
+  stateOptions,
+} from '../api/state.js';
+import { executeTransaction, type TransactionInput } from '../api/transaction.js';
 import {
   describeJsonType,
   field,
@@ -24,13 +33,22 @@ const SAVE_SHAPE = 'a JSON array of state items like [{"key":"k1","value":{...}}
 function decodeOptions(item: Record<string, unknown>, where: string) {
   const options = field(item, 'options');
   if (options === undefined || options === null) return stateOptions(undefined, undefined);
-  if (!isObject(options)) throw malformedRequest(`failed deserializing HTTP body: ${where}.options must be an object, got ${describeJsonType(options)}`);
-  return stateOptions(stringField(options, 'concurrency', `${where}.options`), stringField(options, 'consistency', `${where}.options`));
+  if (!isObject(options))
+    throw malformedRequest(
+      `failed deserializing HTTP body: ${where}.options must be an object, got ${describeJsonType(options)}`,
+    );
+  return stateOptions(
+    stringField(options, 'concurrency', `${where}.options`),
+    stringField(options, 'consistency', `${where}.options`),
+  );
 }
 
 /** One save/upsert item: the value is stored as daprd's Go re-encoding of the JSON `value`. */
 function decodeSetItem(raw: unknown, where: string, queryMeta: Metadata): SaveItem {
-  if (!isObject(raw)) throw malformedRequest(`failed deserializing HTTP body: ${where} must be an object like {"key":"k1","value":...}, got ${describeJsonType(raw)}`);
+  if (!isObject(raw))
+    throw malformedRequest(
+      `failed deserializing HTTP body: ${where} must be an object like {"key":"k1","value":...}, got ${describeJsonType(raw)}`,
+    );
   const key = stringField(raw, 'key', where) ?? '';
   const item: SaveItem = {
     key,
@@ -69,7 +87,13 @@ export function registerStateRoutes(router: Router, context: StateApiContext): v
   router.add(['GET'], '/v1.0/state/{storeName}/{key}', async ({ res, params, query }) => {
     const consistency = query.get('consistency') || undefined;
     const options = stateOptions(undefined, consistency);
-    const response = await getState(context, params.storeName!, params.key!, queryMetadata(query), options.consistency as Consistency | undefined);
+    const response = await getState(
+      context,
+      params.storeName!,
+      params.key!,
+      queryMetadata(query),
+      options.consistency as Consistency | undefined,
+    );
     const headers = metadataHeaders(response.metadata);
     if (response.data === undefined || response.data.length === 0) return sendNoContent(res, headers);
     if (response.etag) headers.ETag = response.etag;
@@ -78,25 +102,42 @@ export function registerStateRoutes(router: Router, context: StateApiContext): v
 
   router.add(['POST', 'PUT'], '/v1.0/state/{storeName}/bulk', async ({ req, res, params, query }) => {
     const body = parseJson(await readBody(req), 'an object like {"keys":["k1","k2"]}');
-    if (!isObject(body)) throw malformedRequest(`failed deserializing HTTP body: expected an object like {"keys":["k1","k2"]}, got ${describeJsonType(body)}`);
+    if (!isObject(body))
+      throw malformedRequest(
+        `failed deserializing HTTP body: expected an object like {"keys":["k1","k2"]}, got ${describeJsonType(body)}`,
+      );
     const keys = field(body, 'keys') ?? [];
-    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) throw malformedRequest('failed deserializing HTTP body: keys must be an array of strings');
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
+      throw malformedRequest('failed deserializing HTTP body: keys must be an array of strings');
     const parallelism = field(body, 'parallelism');
     const metadata = { ...metadataField(body, 'metadata', 'body'), ...queryMetadata(query) };
-    const items = await bulkGetState(context, params.storeName!, keys as string[], metadata, typeof parallelism === 'number' ? parallelism : undefined);
+    const items = await bulkGetState(
+      context,
+      params.storeName!,
+      keys as string[],
+      metadata,
+      typeof parallelism === 'number' ? parallelism : undefined,
+    );
     sendBody(res, 200, `[${items.map(bulkItemJson).join(',')}]`);
   });
 
   router.add(['POST', 'PUT'], '/v1.0/state/{storeName}/transaction', async ({ req, res, params, query }) => {
     const shape = 'an object like {"operations":[{"operation":"upsert","request":{"key":"k","value":...}}]}';
     const body = parseJson(await readBody(req), shape);
-    if (!isObject(body)) throw malformedRequest(`failed deserializing HTTP body: expected ${shape}, got ${describeJsonType(body)}`);
+    if (!isObject(body))
+      throw malformedRequest(`failed deserializing HTTP body: expected ${shape}, got ${describeJsonType(body)}`);
     const rawOperations = field(body, 'operations') ?? [];
-    if (!Array.isArray(rawOperations)) throw malformedRequest(`failed deserializing HTTP body: operations must be an array, got ${describeJsonType(rawOperations)}`);
+    if (!Array.isArray(rawOperations))
+      throw malformedRequest(
+        `failed deserializing HTTP body: operations must be an array, got ${describeJsonType(rawOperations)}`,
+      );
     const queryMeta = queryMetadata(query);
     const operations: TransactionInput[] = rawOperations.map((raw, i) => {
       const where = `operations[${i}]`;
-      if (!isObject(raw)) throw malformedRequest(`failed deserializing HTTP body: ${where} must be an object, got ${describeJsonType(raw)}`);
+      if (!isObject(raw))
+        throw malformedRequest(
+          `failed deserializing HTTP body: ${where} must be an object, got ${describeJsonType(raw)}`,
+        );
       const operation = stringField(raw, 'operation', where) ?? '';
       const item = decodeSetItem(field(raw, 'request') ?? {}, `${where}.request`, queryMeta);
       if (operation !== 'delete') return { operation, request: item } as TransactionInput;
@@ -109,15 +150,23 @@ export function registerStateRoutes(router: Router, context: StateApiContext): v
       return { operation: 'delete', request };
     });
     // Body metadata stays transaction-level; only query metadata reaches each operation (daprd).
-    await executeTransaction(context, params.storeName!, operations, { ...metadataField(body, 'metadata', 'body'), ...queryMeta });
+    await executeTransaction(context, params.storeName!, operations, {
+      ...metadataField(body, 'metadata', 'body'),
+      ...queryMeta,
+    });
     sendNoContent(res);
   });
 
   router.add(['POST', 'PUT'], '/v1.0/state/{storeName}', async ({ req, res, params, query }) => {
     const body = parseJson(await readBody(req), SAVE_SHAPE);
-    if (!Array.isArray(body)) throw malformedRequest(`failed deserializing HTTP body: expected ${SAVE_SHAPE}, got ${describeJsonType(body)}`);
+    if (!Array.isArray(body))
+      throw malformedRequest(`failed deserializing HTTP body: expected ${SAVE_SHAPE}, got ${describeJsonType(body)}`);
     const queryMeta = queryMetadata(query);
-    await saveState(context, params.storeName!, body.map((raw, i) => decodeSetItem(raw, `[${i}]`, queryMeta)));
+    await saveState(
+      context,
+      params.storeName!,
+      body.map((raw, i) => decodeSetItem(raw, `[${i}]`, queryMeta)),
+    );
     sendNoContent(res);
   });
 
@@ -146,7 +195,8 @@ export function registerStateRoutes(router: Router, context: StateApiContext): v
     });
     let out = `{"results":[${results.join(',')}]`;
     if (response.token) out += `,"token":${JSON.stringify(response.token)}`;
-    if (response.metadata && Object.keys(response.metadata).length > 0) out += `,"metadata":${JSON.stringify(response.metadata)}`;
+    if (response.metadata && Object.keys(response.metadata).length > 0)
+      out += `,"metadata":${JSON.stringify(response.metadata)}`;
     sendBody(res, 200, `${out}}`);
   });
 }

@@ -39,7 +39,10 @@ async function readManifests(dirs: readonly string[], logger: Logger): Promise<M
   for (const dir of dirs) {
     let entries: string[];
     try {
-      entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+      entries = (await readdir(dir, { withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort();
     } catch (error) {
       throw new ResourceError(`cannot read resources path '${dir}': ${(error as Error).message}`);
     }
@@ -86,7 +89,8 @@ function parseMetadataItems(raw: unknown, where: string): MetadataItem[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new ResourceError(`${where}: spec.metadata must be a list of {name, value}`);
   return raw.map((item, i) => {
-    if (!isObject(item) || asString(item.name) === '') throw new ResourceError(`${where}: spec.metadata[${i}] needs a name`);
+    if (!isObject(item) || asString(item.name) === '')
+      throw new ResourceError(`${where}: spec.metadata[${i}] needs a name`);
     const out: MetadataItem = { name: asString(item.name) };
     if ('value' in item) out.value = item.value;
     if (isObject(item.secretKeyRef)) {
@@ -102,7 +106,8 @@ export function componentFromManifest(m: Manifest, name: string): ComponentResou
   const spec = isObject(m.spec) ? m.spec : {};
   const where = `component '${name}' (${m.__source})`;
   const type = asString(spec.type);
-  if (!/^[a-z0-9]+\.[^\s]+$/i.test(type)) throw new ResourceError(`${where}: spec.type must look like 'state.redis', got '${type}'`);
+  if (!/^[a-z0-9]+\.[^\s]+$/i.test(type))
+    throw new ResourceError(`${where}: spec.type must look like 'state.redis', got '${type}'`);
   const timeout = parseDuration(asString(spec.initTimeout));
   const auth = isObject(m.auth) ? m.auth : {};
   const resource: ComponentResource = {
@@ -134,7 +139,11 @@ function subscriptionFromManifest(m: Manifest, name: string, version: 'v1alpha1'
     const routes = isObject(spec.routes) ? spec.routes : {};
     for (const rule of Array.isArray(routes.rules) ? routes.rules : []) {
       if (isObject(rule) && asString(rule.path) !== '') {
-        rules.push(asString(rule.match) === '' ? { path: asString(rule.path) } : { match: asString(rule.match), path: asString(rule.path) });
+        rules.push(
+          asString(rule.match) === ''
+            ? { path: asString(rule.path) }
+            : { match: asString(rule.match), path: asString(rule.path) },
+        );
       }
     }
     if (asString(routes.default) !== '') rules.push({ path: asString(routes.default) });
@@ -164,7 +173,9 @@ function configurationFromManifests(manifests: Manifest[]): ConfigurationResourc
       const storeName = asString(scope.storeName);
       const access = asString(scope.defaultAccess).toLowerCase() || 'allow';
       if (access !== 'allow' && access !== 'deny') {
-        throw new ResourceError(`configuration (${m.__source}): defaultAccess for '${storeName}' must be allow or deny, got '${access}'`);
+        throw new ResourceError(
+          `configuration (${m.__source}): defaultAccess for '${storeName}' must be allow or deny, got '${access}'`,
+        );
       }
       if (configuration.secretScopes.some((s) => s.storeName === storeName)) {
         throw new ResourceError(`configuration (${m.__source}): secret scope for '${storeName}' given twice`);
@@ -180,7 +191,8 @@ function configurationFromManifests(manifests: Manifest[]): ConfigurationResourc
     const components = isObject(spec.components) ? spec.components : {};
     configuration.componentDeny.push(...asStringList(components.deny));
     for (const feature of Array.isArray(spec.features) ? spec.features : []) {
-      if (isObject(feature)) configuration.features.push({ name: asString(feature.name), enabled: feature.enabled === true });
+      if (isObject(feature))
+        configuration.features.push({ name: asString(feature.name), enabled: feature.enabled === true });
     }
   }
   return configuration;
@@ -207,11 +219,17 @@ export async function loadResources(dirs: readonly string[], appId: string, logg
       const name = manifestName(m);
       unique('Subscription', name, m.__source);
       if (!inScope(m, appId)) continue;
-      const subscription = subscriptionFromManifest(m, name, m.apiVersion === 'dapr.io/v2alpha1' ? 'v2alpha1' : 'v1alpha1');
+      const subscription = subscriptionFromManifest(
+        m,
+        name,
+        m.apiVersion === 'dapr.io/v2alpha1' ? 'v2alpha1' : 'v1alpha1',
+      );
       if (subscription.rules.length === 0) logger.warn('dropping subscription without routes', { subscription: name });
       else subscriptions.push(subscription);
     }
   }
-  const configuration = configurationFromManifests(manifests.filter((m) => hasKind(m, 'dapr.io/v1alpha1', 'Configuration')));
+  const configuration = configurationFromManifests(
+    manifests.filter((m) => hasKind(m, 'dapr.io/v1alpha1', 'Configuration')),
+  );
   return { components, subscriptions, configuration };
 }

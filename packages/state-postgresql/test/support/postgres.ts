@@ -7,19 +7,9 @@ import type { DeleteRequest, Metadata, SetRequest } from '@daprkit/component-sdk
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
 import { PostgresStateStore } from '../../src/index.js';
+import { PG_URL, probePostgres } from './probe.js';
 
-export const PG_URL = process.env.DAPRKIT_PG_URL ?? 'postgres://daprkit:daprkit@127.0.0.1:5432/daprkit';
-
-/** Throws when the server cannot answer `SELECT 1` within two seconds. */
-export async function probePostgres(): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000, query_timeout: 2_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+export { PG_URL } from './probe.js';
 
 const unreachable = await probePostgres().then(
   () => undefined,
