@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# First README command: start daprkit on embedded defaults (in-memory state store + pub/sub, no backend needed).
-# Until @daprkit/sidecar lands this serves the memory components as pluggable-component sockets for daprd.
+# First README command: start the daprkit sidecar on embedded defaults — a state store `statestore`
+# (in-memory, ETag + transactions, actor-capable) and a pub/sub `pubsub` — on 127.0.0.1:3500 (HTTP) and :50001 (gRPC).
+# Extra flags go to daprkit-sidecar, e.g. `bash scripts/start.sh --app-id myapp --app-port 3000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec node packages/component-sdk/bin/daprkit-serve.js @daprkit/state-memory @daprkit/pubsub-memory "$@"
+exec node packages/sidecar/bin/daprkit-sidecar.js "$@"

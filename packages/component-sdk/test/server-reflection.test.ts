@@ -2,10 +2,16 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ComponentDefinition, type ComponentKind, defineComponent } from '@daprkit/component-sdk';
-import { createTestClient, discoverSockets, listServices, startTestServer } from '@daprkit/component-sdk/testing';
+import {
+  createTestClient,
+  discoverSockets,
+  listServices,
+  startTestServer as startServer,
+  type TestServer,
+} from '@daprkit/component-sdk/testing';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { methodDefinition, ServiceName } from '../src/server/proto.js';
 
 const STATE_SERVICES = [
@@ -39,6 +45,17 @@ const component = {
   },
 };
 
+/** Servers close after each test even when an assertion failed, so no socket folder is left behind. */
+const running: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+async function startTestServer(definitions: ComponentDefinition[]): Promise<TestServer> {
+  const server = await startServer(definitions);
+  running.push(server);
+  return server;
+}
+
 function definition(kind: ComponentKind, socketName: string): ComponentDefinition {
   return defineComponent({
     kind,
@@ -57,7 +74,6 @@ describe('reflection list_services', () => {
     expect(await listServices(path)).toEqual([...STATE_SERVICES, ...REFLECTION]);
     expect(await listServices(path, { version: 'v1' })).toEqual([...STATE_SERVICES, ...REFLECTION]);
     expect(server.sockets[0]!.services).toEqual(STATE_SERVICES);
-    await server.close();
   });
 
   it('several kinds on one socket are all listed; two sockets in one process each list their own', async () => {
@@ -79,7 +95,6 @@ describe('reflection list_services', () => {
       'dapr.proto.components.v1.InputBinding',
       ...REFLECTION,
     ]);
-    await server.close();
   });
 
   it('discoverSockets finds sockets only and derives daprd types from the file name', async () => {
@@ -99,7 +114,6 @@ describe('reflection list_services', () => {
       { name: 'Feed.v2', types: ['bindings.feed.v2'] },
     ]);
     expect(await discoverSockets(join(server.folder, 'missing'))).toEqual([]);
-    await server.close();
   });
 });
 
@@ -168,6 +182,5 @@ describe('reflection file descriptors', () => {
     await binding.init({});
     expect(binding.operations()).toEqual(['create']);
     await binding.close();
-    await server.close();
   });
 });

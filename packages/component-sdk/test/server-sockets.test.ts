@@ -151,7 +151,10 @@ describe('shutdown', () => {
         events.push('closed');
       },
     });
-    const server = await startTestServer([stateDefinition('slow', slowStore)], { drainTimeoutMs: 5_000 });
+    const server = await startTestServer([stateDefinition('slow', slowStore)], {
+      folder: scratch,
+      drainTimeoutMs: 5_000,
+    });
     const store = remoteStateStore({ socketPath: server.socketPath(), instanceName: 'slow' });
     await store.init({});
     const pending = store.get({ key: 'k', metadata: {} });
@@ -185,7 +188,7 @@ describe('shutdown', () => {
           }),
         }),
       ],
-      { drainTimeoutMs: 100 },
+      { folder: scratch, drainTimeoutMs: 100 },
     );
     const pubsub = remotePubSub({ socketPath: server.socketPath(), instanceName: 'c' });
     await pubsub.init({});
@@ -211,7 +214,7 @@ describe('forced shutdown', () => {
         closed = true;
       },
     });
-    const server = await startTestServer([stateDefinition('stuck', stuck)], { drainTimeoutMs: 150 });
+    const server = await startTestServer([stateDefinition('stuck', stuck)], { folder: scratch, drainTimeoutMs: 150 });
     const store = remoteStateStore({ socketPath: server.socketPath(), instanceName: 's' });
     await store.init({});
     const pending = store.get({ key: 'k', metadata: {} }).catch((e: { code: number }) => e);
@@ -228,17 +231,20 @@ describe('forced shutdown', () => {
 describe('message size', () => {
   it('accepts a request above grpc’s 4 MiB default and returns it to a client with a raised limit', async () => {
     const rows = new Map<string, Uint8Array>();
-    const server = await startTestServer([
-      stateDefinition('big', () => ({
-        ...simpleStore(),
-        async set(r) {
-          rows.set(r.key, r.value);
-        },
-        async get(r) {
-          return { data: rows.get(r.key) };
-        },
-      })),
-    ]);
+    const server = await startTestServer(
+      [
+        stateDefinition('big', () => ({
+          ...simpleStore(),
+          async set(r) {
+            rows.set(r.key, r.value);
+          },
+          async get(r) {
+            return { data: rows.get(r.key) };
+          },
+        })),
+      ],
+      { folder: scratch },
+    );
     const store = createTestClient(server.socketPath()).state('big');
     await store.init({});
     const value = Buffer.alloc(6 * 1024 * 1024, 7);

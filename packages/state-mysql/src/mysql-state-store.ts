@@ -29,7 +29,7 @@ import { type StateRow, type StateStatements, stateStatements } from './sql.js';
 import { decodeValue } from './values.js';
 
 const CLEANUP_TIMEOUT_MS = 10 * 60_000;
-/** Keeps bulk get well under MySQL's 65 535 placeholders per statement. */
+/** Keys per bulk-get statement: bounds the statement size and the IN list the optimizer has to handle. */
 const BULK_GET_CHUNK = 1000;
 const TIMESTAMP_OVERFLOW = new Set([
   'ER_TRUNCATED_WRONG_VALUE',

@@ -13,23 +13,34 @@ export interface StoredValue {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8 = new TextEncoder();
 
-// JSON that JSON.parse accepts but jsonb rejects: \u0000, unpaired surrogate escapes, and numbers beyond the
-// numeric type's exponent range. Erring towards "binary" is harmless: binary round-trips byte-exact.
-const NUL_ESCAPE = /\\u0000/;
-const SURROGATE_PAIR_ESCAPE = /\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}/g;
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+// JSON that JSON.parse accepts but jsonb rejects: \u0000 and unpaired surrogates (only reachable through \u escapes,
+// since the text is valid UTF-8), and numbers beyond the numeric type's exponent range. Erring towards "binary" is
+// harmless: binary round-trips byte-exact.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
 const HUGE_EXPONENT = /[eE][+-]?0*\d{5}/;
+
+const isUnsupportedText = (text: string) => text.includes('\0') || LONE_SURROGATE.test(text);
+
+function hasUnsupportedText(value: unknown): boolean {
+  if (typeof value === 'string') return isUnsupportedText(value);
+  if (Array.isArray(value)) return value.some(hasUnsupportedText);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, item]) => isUnsupportedText(key) || hasUnsupportedText(item));
+}
 
 function jsonbText(bytes: Uint8Array): string | undefined {
   let text: string;
+  let value: unknown;
   try {
     text = strictUtf8.decode(bytes);
-    JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (NUL_ESCAPE.test(text) || HUGE_EXPONENT.test(text)) return undefined;
-  if (SURROGATE_ESCAPE.test(text.replace(SURROGATE_PAIR_ESCAPE, ''))) return undefined;
+  // Exponents are only a problem in numbers, not in strings that happen to contain `e12345`.
+  if (HUGE_EXPONENT.test(text) && HUGE_EXPONENT.test(text.replace(JSON_STRING, '""'))) return undefined;
+  if (text.includes('\\u') && hasUnsupportedText(value)) return undefined;
   return text;
 }
 

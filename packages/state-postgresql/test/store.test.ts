@@ -67,6 +67,17 @@ describePostgres('PostgresStateStore', () => {
     expect((await get('app||plain-text')).data).toEqual(plain);
   });
 
+  it('keeps what jsonb accepts as JSON and everything else as binary, both readable', async () => {
+    const jsonbTexts = ['{"id":"ae19484e"}', '"\\\\u0000"', '1e9999', '"\\ud83d\\ude00"'];
+    const binaryTexts = ['"\\u0000"', '"\\ud800"', '1e99999'];
+    for (const [i, value] of [...jsonbTexts, ...binaryTexts].entries()) {
+      const bytes = new TextEncoder().encode(value);
+      await store.set(setRequest(`app||edge-${i}`, bytes));
+      expect(parsed((await get(`app||edge-${i}`)).data)).toEqual(JSON.parse(value));
+      expect((await rawRow(`app||edge-${i}`)).isbinary).toBe(i >= jsonbTexts.length);
+    }
+  });
+
   it('returns nothing (no data, no etag) for missing keys and deletes missing keys without error', async () => {
     expect(await get('app||never-written')).toEqual({});
     await expect(store.delete(deleteRequest('app||never-written'))).resolves.toBeUndefined();

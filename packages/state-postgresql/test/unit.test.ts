@@ -176,7 +176,10 @@ describe('value encoding', () => {
   const utf8 = (s: string) => new TextEncoder().encode(s);
 
   it('stores JSON text in the jsonb column as is', () => {
-    for (const value of ['123', 'true', '"hello world"', '""', '{"a":{"b":[1,2]}}', '"\\ud83d\\ude00"', ' null ']) {
+    const texts = ['123', 'true', '"hello world"', '""', '{"a":{"b":[1,2]}}', '"\\ud83d\\ude00"', ' null '];
+    // Look-alikes of what jsonb rejects: an exponent inside a string, an escaped backslash before u0000.
+    texts.push('{"id":"9574ae19484e43e1"}', '"\\\\u0000"', '1e9999');
+    for (const value of texts) {
       expect(encodeValue(utf8(value))).toEqual({ json: value, isBinary: false });
     }
   });
@@ -185,7 +188,9 @@ describe('value encoding', () => {
     const proto = bytes(0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01);
     const notJson = [bytes(0x01), proto, utf8('testValue1'), bytes(), utf8('\ufeff{"bom":1}')];
     // Valid JSON that jsonb refuses: \u0000, unpaired surrogates, exponents beyond numeric's range.
-    const jsonbRejects = [utf8('"\\u0000"'), utf8('"\\ud800"'), utf8('["\\udc00"]'), utf8('1e99999')];
+    const jsonbRejects = ['"\\u0000"', '{"\\u0000":1}', '"\\ud800"', '["\\udc00"]', '1e99999', '[1E-00016384]'].map(
+      utf8,
+    );
     for (const value of [...notJson, ...jsonbRejects]) {
       const stored = encodeValue(value);
       expect(stored.isBinary).toBe(true);

@@ -1,72 +1,15 @@
-import { field, InvalidMetadataError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
+import { field, type Metadata, parseMetadata } from '@daprkit/component-sdk';
+import {
+  parseRedisConnectionMetadata,
+  type RedisConnectionSettings,
+  redisConnectionMetadataSchema,
+} from '@daprkit/redis-common';
 
-const DEFAULT_MIN_RETRY_INTERVAL_MS = 2000;
+/** contrib's state store waits longer before reconnecting than its other Redis components. */
+const STATE_MIN_RETRY_INTERVAL_MS = 2000;
 
-/** Redis-family durations: bare integers are milliseconds (contrib's shared Redis settings). */
-const ms = 'milliseconds' as const;
-
-/**
- * Component metadata (YAML `spec.metadata`), names and defaults as contrib's shared Redis settings.
- * Unknown keys are ignored: daprd passes its own (`keyPrefix`, `actorStateStore`, ...).
- */
-export const redisStateStoreMetadataSchema = {
-  redisHost: field.string({ required: true, description: "Redis address as 'host[:port]'." }),
-  redisPort: field.int({
-    min: 1,
-    max: 65535,
-    description: 'Port appended to redisHost when it has none (6379 if neither gives one).',
-  }),
-  redisUsername: field.string({ description: 'ACL user name (Redis 6+).' }),
-  redisPassword: field.string({ secret: true, description: 'Password (ACL or requirepass).' }),
-  redisDB: field.int({ default: 0, min: 0, description: 'Database index.' }),
-  redisType: field.enum({
-    values: ['node', 'cluster'],
-    default: 'node',
-    description: "'node' only; 'cluster' is rejected (not supported yet).",
-  }),
-  failover: field.bool({ default: false, description: 'Sentinel mode; true is rejected (not supported yet).' }),
-  enableTLS: field.bool({ default: false, description: 'Connect over TLS.' }),
-  insecureSkipTLSVerify: field.bool({
-    default: false,
-    description: 'Skip server certificate verification (TLS only).',
-  }),
-  clientCert: field.string({ description: 'PEM client certificate for mutual TLS (needs clientKey).' }),
-  clientKey: field.string({ secret: true, description: 'PEM private key for mutual TLS (needs clientCert).' }),
-  redisMaxRetries: field.int({
-    default: 3,
-    min: -1,
-    aliases: ['maxRetries'],
-    description: 'Reconnect attempts a pending command waits for before failing; -1 disables retries.',
-  }),
-  redisMinRetryInterval: field.duration({
-    bareUnit: ms,
-    description: 'Minimum reconnect backoff (default 2s, the state-store default in contrib).',
-  }),
-  redisMaxRetryInterval: field.duration({
-    default: 512,
-    bareUnit: ms,
-    description: 'Maximum reconnect backoff (caps the exponential backoff, as in go-redis).',
-  }),
-  maxRetryBackoff: field.int({
-    min: 0,
-    description: 'Legacy: redisMinRetryInterval in integer nanoseconds (redisMinRetryInterval wins).',
-  }),
-  dialTimeout: field.duration({
-    default: 5000,
-    bareUnit: ms,
-    min: 1,
-    description: 'Connect timeout; also bounds init (connect + PING).',
-  }),
-  readTimeout: field.duration({ default: 3000, bareUnit: ms, description: 'Reply timeout; -1 disables.' }),
-  writeTimeout: field.duration({
-    bareUnit: ms,
-    description:
-      'Request timeout; defaults to readTimeout. ioredis has one per-command timeout = readTimeout + writeTimeout.',
-  }),
-  poolSize: field.int({
-    min: 1,
-    description: 'Accepted for compatibility; ioredis multiplexes one pipelined connection, so it has no effect.',
-  }),
+/** The state store's own fields; connection fields come from @daprkit/redis-common. */
+const stateFields = {
   ttlInSeconds: field.int({
     min: -1,
     max: 2 ** 31 - 1,
@@ -77,89 +20,26 @@ export const redisStateStoreMetadataSchema = {
   }),
 };
 
-export interface RedisSettings {
-  host: string;
-  port: number;
-  username: string | undefined;
-  password: string | undefined;
-  db: number;
-  tls: { rejectUnauthorized: boolean; cert?: string; key?: string } | undefined;
-  /** ioredis `maxRetriesPerRequest`. */
-  maxRetries: number;
-  minRetryIntervalMs: number;
-  maxRetryIntervalMs: number;
-  dialTimeoutMs: number;
-  /** Whole-command timeout, or undefined for none. */
-  commandTimeoutMs: number | undefined;
+/**
+ * Component metadata (YAML `spec.metadata`), names and defaults as contrib's `state.redis`.
+ * Unknown keys are ignored: daprd passes its own (`keyPrefix`, `actorStateStore`, ...).
+ */
+export const redisStateStoreMetadataSchema = { ...redisConnectionMetadataSchema, ...stateFields };
+
+export interface RedisSettings extends RedisConnectionSettings {
   /** Component default TTL in seconds, or undefined. */
   defaultTtlSeconds: number | undefined;
-  /** Given but ignored settings, reported once at init. */
-  ignored: string[];
 }
 
-/** Validates component metadata into connection settings. Every error names the offending field. */
+/** Validates component metadata into connection settings plus the store's own. Errors name the field. */
 export function parseRedisSettings(properties: Metadata): RedisSettings {
-  const m = parseMetadata(properties, redisStateStoreMetadataSchema);
-  if (m.redisType === 'cluster') {
-    throw new InvalidMetadataError('redisType', "'cluster' is not supported yet; only 'node' (a single Redis server)");
-  }
-  if (m.failover)
-    throw new InvalidMetadataError(
-      'failover',
-      'Sentinel failover is not supported yet; connect to the master directly',
-    );
-  if ((m.clientCert === undefined) !== (m.clientKey === undefined)) {
-    throw new InvalidMetadataError(
-      m.clientCert === undefined ? 'clientCert' : 'clientKey',
-      'clientCert and clientKey must be given together',
-    );
-  }
-  if (m.clientCert !== undefined && !m.enableTLS)
-    throw new InvalidMetadataError('clientCert', 'requires enableTLS: true');
-
-  // Required and defaulted fields are always set; parseMetadata's type does not carry defaults through yet.
-  const { host, port } = parseHost(m.redisHost!, m.redisPort);
-  const readTimeoutMs = m.readTimeout! > 0 ? m.readTimeout! : undefined;
-  const writeTimeoutMs = m.writeTimeout ?? m.readTimeout!;
-  const legacyMinRetryIntervalMs = m.maxRetryBackoff === undefined ? undefined : m.maxRetryBackoff / 1e6;
+  const connection = parseRedisConnectionMetadata(properties, {
+    defaultMinRetryIntervalMs: STATE_MIN_RETRY_INTERVAL_MS,
+  });
+  const m = parseMetadata(properties, stateFields);
   return {
-    host,
-    port,
-    username: m.redisUsername,
-    password: m.redisPassword,
-    db: m.redisDB!,
-    tls: m.enableTLS
-      ? { rejectUnauthorized: !m.insecureSkipTLSVerify, cert: m.clientCert, key: m.clientKey }
-      : undefined,
-    maxRetries: Math.max(0, m.redisMaxRetries!),
-    minRetryIntervalMs: m.redisMinRetryInterval ?? legacyMinRetryIntervalMs ?? DEFAULT_MIN_RETRY_INTERVAL_MS,
-    maxRetryIntervalMs: m.redisMaxRetryInterval!,
-    dialTimeoutMs: m.dialTimeout!,
-    commandTimeoutMs: readTimeoutMs === undefined ? undefined : readTimeoutMs + Math.max(0, writeTimeoutMs),
+    ...connection,
     defaultTtlSeconds: m.ttlInSeconds,
-    ignored: [m.poolSize !== undefined && 'poolSize', m.queryIndexes !== undefined && 'queryIndexes'].filter(
-      (f) => f !== false,
-    ),
+    ignored: [...connection.ignored, ...(m.queryIndexes === undefined ? [] : ['queryIndexes'])],
   };
-}
-
-/** `host`, `host:port`, `[v6]:port`; `redisPort` fills a missing port and must not contradict a given one. */
-function parseHost(text: string, redisPort: number | undefined): { host: string; port: number } {
-  const value = text.trim();
-  if (value.includes(',')) {
-    throw new InvalidMetadataError(
-      'redisHost',
-      "several hosts need redisType 'cluster' or failover, which are not supported yet",
-    );
-  }
-  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(value);
-  if (match === null) throw new InvalidMetadataError('redisHost', "expected 'host' or 'host:port'");
-  const host = (match[1] ?? match[2])!;
-  const givenPort = match[3] === undefined ? undefined : Number(match[3]);
-  if (givenPort !== undefined && (givenPort < 1 || givenPort > 65535))
-    throw new InvalidMetadataError('redisHost', 'port must be 1-65535');
-  if (givenPort !== undefined && redisPort !== undefined && givenPort !== redisPort) {
-    throw new InvalidMetadataError('redisPort', 'conflicts with the port already given in redisHost');
-  }
-  return { host, port: givenPort ?? redisPort ?? 6379 };
 }

@@ -13,10 +13,10 @@ import {
   type TransactionalStore,
   type TransactionRequest,
 } from '@daprkit/component-sdk';
-import { connect } from './connect.js';
+import { connectRedis } from '@daprkit/redis-common';
 import { parseRedisSettings } from './metadata.js';
 import { asBuffer, effectiveTtl, expectedVersion, firstWriteFlag, readItem, toStoreError } from './operations.js';
-import { type ScriptedRedis, WRITE_ARGS_PER_OP } from './scripts.js';
+import { registerScripts, type ScriptedRedis, WRITE_ARGS_PER_OP } from './scripts.js';
 
 export interface RedisStateStoreOptions {
   logger?: Logger;
@@ -48,7 +48,7 @@ export class RedisStateStore implements StateStore, TransactionalStore {
       this.#logger.info('metadata accepted for compatibility but without effect', { fields: settings.ignored });
     }
     this.#defaultTtlSeconds = settings.defaultTtlSeconds;
-    this.#client = await connect(settings, this.#logger);
+    this.#client = registerScripts(await connectRedis(settings, this.#logger));
   }
 
   features(): readonly StateFeature[] {

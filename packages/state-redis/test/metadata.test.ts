@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ETagInvalidError, InvalidArgumentError, InvalidMetadataError, isETagError } from '@daprkit/component-sdk';
+import { redisConnectionMetadataSchema } from '@daprkit/redis-common';
 import { describe, expect, it } from 'vitest';
-import { toClientOptions } from '../src/connect.js';
 import { definitions, redisStateStoreMetadataSchema, VERSION } from '../src/index.js';
 import { parseRedisSettings } from '../src/metadata.js';
 import { effectiveTtl, expectedVersion } from '../src/operations.js';
@@ -19,97 +19,17 @@ function metadataError(properties: Record<string, string>): InvalidMetadataError
 }
 
 describe('metadata', () => {
-  it('requires redisHost', () => {
-    expect(metadataError({}).message).toBe("metadata 'redisHost': is required");
-  });
-
-  it('names redisDB when it is not a non-negative integer', () => {
-    expect(metadataError({ ...base, redisDB: 'one' }).field).toBe('redisDB');
-    expect(metadataError({ ...base, redisDB: '-1' }).field).toBe('redisDB');
-  });
-
-  it("rejects redisType 'cluster' and failover as not supported yet", () => {
-    const cluster = metadataError({ ...base, redisType: 'cluster' });
-    expect(cluster.field).toBe('redisType');
-    expect(cluster.message).toMatch(/not supported yet/);
-    const failover = metadataError({ ...base, failover: 'true' });
-    expect(failover.field).toBe('failover');
-    expect(failover.message).toMatch(/not supported yet/);
-    expect(metadataError({ redisHost: 'a:6379,b:6379' }).field).toBe('redisHost');
-  });
-
-  it('reads host[:port], fills the port from redisPort and rejects a conflicting one', () => {
-    expect(parseRedisSettings(base)).toMatchObject({ host: 'redis.local', port: 6379, db: 0 });
-    expect(parseRedisSettings({ redisHost: 'redis.local:7000' })).toMatchObject({ port: 7000 });
-    expect(parseRedisSettings({ ...base, redisPort: '7001' })).toMatchObject({ port: 7001 });
-    expect(parseRedisSettings({ redisHost: '[::1]:7002' })).toMatchObject({ host: '::1', port: 7002 });
-    expect(metadataError({ redisHost: 'redis.local:7000', redisPort: '7001' }).field).toBe('redisPort');
-    expect(metadataError({ redisHost: 'redis.local:0' }).field).toBe('redisHost');
-  });
-
-  it('matches names case-insensitively and accepts the legacy maxRetries alias', () => {
-    expect(parseRedisSettings({ REDISHOST: 'h', RedisDB: '3', maxRetries: '7' })).toMatchObject({
-      host: 'h',
-      db: 3,
-      maxRetries: 7,
-    });
-  });
-
-  it('treats bare integer durations as milliseconds (Redis family) and keeps Go durations', () => {
-    const s = parseRedisSettings({
-      ...base,
-      dialTimeout: '250',
-      readTimeout: '2s',
-      writeTimeout: '500ms',
-      redisMinRetryInterval: '8',
-    });
-    expect(s).toMatchObject({ dialTimeoutMs: 250, commandTimeoutMs: 2500, minRetryIntervalMs: 8 });
-    expect(metadataError({ ...base, dialTimeout: 'soon' }).field).toBe('dialTimeout');
-  });
-
-  it('uses contrib defaults: 5 s dial, 3 s read + write, 2 s..512 ms backoff, 3 retries', () => {
+  it("takes connection settings from @daprkit/redis-common, with the state store's 2 s minimum backoff", () => {
     expect(parseRedisSettings(base)).toMatchObject({
+      host: 'redis.local',
+      port: 6379,
       dialTimeoutMs: 5000,
       commandTimeoutMs: 6000,
       minRetryIntervalMs: 2000,
       maxRetryIntervalMs: 512,
-      maxRetries: 3,
       defaultTtlSeconds: undefined,
-      tls: undefined,
     });
-  });
-
-  it('disables the command timeout with readTimeout -1 and retries with redisMaxRetries -1', () => {
-    expect(parseRedisSettings({ ...base, readTimeout: '-1', redisMaxRetries: '-1' })).toMatchObject({
-      commandTimeoutMs: undefined,
-      maxRetries: 0,
-    });
-  });
-
-  it('maps the legacy maxRetryBackoff (nanoseconds) unless redisMinRetryInterval is set', () => {
-    expect(parseRedisSettings({ ...base, maxRetryBackoff: '3000000' }).minRetryIntervalMs).toBe(3);
-    expect(
-      parseRedisSettings({ ...base, maxRetryBackoff: '3000000', redisMinRetryInterval: '9' }).minRetryIntervalMs,
-    ).toBe(9);
-  });
-
-  it('builds TLS options and requires clientCert and clientKey together, with enableTLS', () => {
-    const tls = parseRedisSettings({
-      ...base,
-      enableTLS: 'true',
-      insecureSkipTLSVerify: 'yes',
-      clientCert: 'CERT',
-      clientKey: 'KEY',
-    });
-    expect(tls.tls).toEqual({ rejectUnauthorized: false, cert: 'CERT', key: 'KEY' });
-    expect(toClientOptions(tls, () => false).tls).toEqual({
-      servername: 'redis.local',
-      rejectUnauthorized: false,
-      cert: 'CERT',
-      key: 'KEY',
-    });
-    expect(metadataError({ ...base, enableTLS: 'true', clientCert: 'CERT' }).field).toBe('clientKey');
-    expect(metadataError({ ...base, clientCert: 'CERT', clientKey: 'KEY' }).field).toBe('clientCert');
+    expect(metadataError({ ...base, redisType: 'cluster' }).field).toBe('redisType');
   });
 
   it('accepts poolSize and queryIndexes but reports them as without effect', () => {
@@ -125,17 +45,10 @@ describe('metadata', () => {
     expect(metadataError({ ...base, ttlInSeconds: '-2' }).field).toBe('ttlInSeconds');
   });
 
-  it('gives ioredis a bounded connect: no reconnects during init, capped exponential backoff afterwards', () => {
-    const settings = parseRedisSettings({ ...base, redisMinRetryInterval: '100', redisMaxRetryInterval: '1s' });
-    let connected = false;
-    const options = toClientOptions(settings, () => connected);
-    expect(options).toMatchObject({ lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 3, db: 0 });
-    expect(options.retryStrategy?.(1)).toBeNull();
-    connected = true;
-    expect([1, 2, 3, 4, 5].map((n) => options.retryStrategy?.(n))).toEqual([100, 200, 400, 800, 1000]);
-  });
-
-  it('documents every field in the schema', () => {
+  it('documents every field in the schema, connection fields included', () => {
+    expect(Object.keys(redisStateStoreMetadataSchema)).toEqual(
+      expect.arrayContaining([...Object.keys(redisConnectionMetadataSchema), 'ttlInSeconds', 'queryIndexes']),
+    );
     for (const [name, f] of Object.entries(redisStateStoreMetadataSchema))
       expect(f.options.description, name).toBeTruthy();
   });

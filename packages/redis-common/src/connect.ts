@@ -1,10 +1,9 @@
 import { type DaprkitError, InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisSettings } from './metadata.js';
-import { registerScripts, type ScriptedRedis } from './scripts.js';
+import type { RedisConnectionSettings } from './metadata.js';
 
 /** ioredis options for the settings; `connected()` tells the retry strategy whether init is over. */
-export function toClientOptions(settings: RedisSettings, connected: () => boolean): RedisOptions {
+export function toClientOptions(settings: RedisConnectionSettings, connected: () => boolean): RedisOptions {
   return {
     host: settings.host,
     port: settings.port,
@@ -24,12 +23,17 @@ export function toClientOptions(settings: RedisSettings, connected: () => boolea
 
 /**
  * Connects and PINGs within `dialTimeout`, so init fails inside daprd's init timeout. Failures name the
- * metadata field to fix and never echo secrets.
+ * metadata field to fix and never echo secrets. `overrides` adjust the ioredis options of this one
+ * connection (e.g. a longer command timeout for blocking reads).
  */
-export async function connect(settings: RedisSettings, logger: Logger): Promise<ScriptedRedis> {
+export async function connectRedis(
+  settings: RedisConnectionSettings,
+  logger: Logger,
+  overrides: Partial<RedisOptions> = {},
+): Promise<Redis> {
   let connected = false;
   let firstError: Error | undefined;
-  const client = new Redis(toClientOptions(settings, () => connected));
+  const client = new Redis({ ...toClientOptions(settings, () => connected), ...overrides });
   // ioredis reports handshake failures (AUTH, SELECT) only as 'error' events; connect() then just sees a close.
   const captureInitError = (err: Error) => {
     firstError ??= err;
@@ -51,7 +55,7 @@ export async function connect(settings: RedisSettings, logger: Logger): Promise<
   connected = true;
   client.off('error', captureInitError);
   watchConnection(client, logger);
-  return registerScripts(client);
+  return client;
 }
 
 class DialTimeout extends Error {}
@@ -71,7 +75,7 @@ function watchConnection(client: Redis, logger: Logger): void {
   });
 }
 
-function describeConnectError(err: unknown, settings: RedisSettings): DaprkitError {
+function describeConnectError(err: unknown, settings: RedisConnectionSettings): DaprkitError {
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const address = `${settings.host}:${settings.port}`;
@@ -97,4 +101,16 @@ function describeConnectError(err: unknown, settings: RedisSettings): DaprkitErr
   return new UnavailableError(`metadata 'redisHost': cannot connect to ${address} (${code ?? message})`, {
     cause: err,
   });
+}
+
+/**
+ * Server replies that say "try again later" (out of memory, loading a dump, busy script, failover in
+ * progress). Everything that is not a server reply at all (connection lost, timeout) is transient too.
+ */
+const TRANSIENT_REPLY = /^(OOM|LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)\b/;
+
+/** Whether retrying the same command may succeed. */
+export function isTransientRedisError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name !== 'ReplyError' || TRANSIENT_REPLY.test(err.message);
 }
