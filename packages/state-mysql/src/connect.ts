@@ -73,7 +73,7 @@ export async function openPool(settings: MySqlSettings): Promise<Pool> {
   const pool = mysql.createPool({
     ...base,
     database: settings.schemaName,
-    // TIMESTAMP arithmetic and the last-cleanup marker are in the session time zone: pin it to UTC like contrib assumes.
+    // How mysql2 converts dates; the session zone, which TIMESTAMP arithmetic uses, is pinned to UTC below.
     timezone: 'Z',
     // Conditional upserts report "0 rows affected" for an untouched row only without CLIENT_FOUND_ROWS.
     flags: ['-FOUND_ROWS'],

@@ -1,4 +1,4 @@
-/** The Dapr runtime protos (copied from dapr/dapr, Apache-2.0) loaded once per process. */
+/** The Dapr runtime API definitions (names and field numbers as in dapr/dapr) loaded once per process. */
 import { fileURLToPath } from 'node:url';
 import { type GrpcObject, loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
