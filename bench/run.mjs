@@ -1,10 +1,34 @@
-// `pnpm bench [name...]` — runs the benchmark suites (after a build) and prints ops/s side by side with ratios.
+// `pnpm bench [name...]` — runs the benchmark suites (after a build) and prints rates side by side with ratios.
 // Backends come from scripts/services.sh (a suite whose backend is unreachable says so and is skipped).
-import { benchStateMemory } from './state-memory.mjs';
-import { benchStateRedis } from './state-redis.mjs';
+import { loadavg } from 'node:os';
+import { settings } from './harness.mjs';
 
-const suites = { 'state-memory': benchStateMemory, 'state-redis': benchStateRedis };
+const suites = {
+  'state-memory': async () => (await import('./state-memory.mjs')).benchStateMemory(),
+  'state-redis': async () => (await import('./state-redis.mjs')).benchStateRedis(),
+  pubsub: async () => (await import('./pubsub.mjs')).benchPubSub(),
+  sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
+};
 const wanted = process.argv.slice(2);
-for (const [name, run] of Object.entries(suites)) {
-  if (wanted.length === 0 || wanted.includes(name)) await run();
+const unknown = wanted.filter((w) => !(w in suites));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; available: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
 }
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(
+  `daprkit bench — ${new Date().toISOString()}, node ${process.version}, load average ${load()}` +
+    ` (BENCH_DURATION_MS=${settings.durationMs}, BENCH_WARMUP_MS=${settings.warmupMs}, BENCH_CONCURRENCY=${settings.concurrency})`,
+);
+let failed = false;
+for (const [name, run] of Object.entries(suites)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  try {
+    await run();
+  } catch (err) {
+    failed = true;
+    console.log(`\n${name}: FAILED: ${err?.stack ?? err}`);
+  }
+}
+console.log(`\nload average at the end: ${load()}`);
+process.exitCode = failed ? 1 : 0;

@@ -48,11 +48,11 @@ function findRecords(root) {
 /** Certified = the mode ran and no case failed or was skipped (not-claimed / not-on-wire are fine). */
 function modeCell(modeRecord) {
   if (!modeRecord) return '– not run';
-  const bad = modeRecord.cases.filter((c) => c.status === 'failed' || c.status === 'skipped');
-  if (modeRecord.cases.length > 0 && bad.length === 0) return '✅ certified';
-  const failed = bad.filter((c) => c.status === 'failed').length;
-  const skipped = bad.length - failed;
-  return `❌ ${[failed && `${failed} failed`, skipped && `${skipped} skipped`].filter(Boolean).join(', ') || 'no cases'}`;
+  const count = (status) => modeRecord.cases.filter((c) => c.status === status).length;
+  const [passed, failed, skipped] = [count('passed'), count('failed'), count('skipped')];
+  if (passed > 0 && failed + skipped === 0) return `✅ certified (${passed} passed)`;
+  const problems = [failed && `${failed} failed`, skipped && `${skipped} skipped`].filter(Boolean).join(', ');
+  return `❌ ${problems || 'no cases'} (${passed} passed)`;
 }
 
 function countsCell(modeRecord) {

@@ -158,7 +158,7 @@ describe('pnpm certify', () => {
     expect(await certify(root)).toBe(0);
     const matrix = await readFile(join(root, 'CERTIFICATION.md'), 'utf8');
     expect(matrix).toContain(
-      '| @x/secrets-a@0.0.0 | secretStore | `secretstores.conformance-env-secrets` | ✅ certified | ✅ certified | – |',
+      '| @x/secrets-a@0.0.0 | secretStore | `secretstores.conformance-env-secrets` | ✅ certified (6 passed) | ✅ certified (5 passed) | – |',
     );
     expect(matrix.indexOf('@x/secrets-a')).toBeLessThan(matrix.indexOf('@x/secrets-b'));
     expect(matrix).not.toMatch(/2026|durationMs/);
@@ -175,6 +175,8 @@ describe('pnpm certify', () => {
     await writeFile(file, JSON.stringify(record));
     expect(await certify(root, '--check')).toBe(1);
     expect(await certify(root)).toBe(0);
-    expect(await readFile(join(root, 'CERTIFICATION.md'), 'utf8')).toContain('socket `X-GET` failed: boom');
+    const updated = await readFile(join(root, 'CERTIFICATION.md'), 'utf8');
+    expect(updated).toContain('| ✅ certified (6 passed) | ❌ 1 failed (4 passed) |');
+    expect(updated).toContain('socket `X-GET` failed: boom');
   }, 30_000);
 });

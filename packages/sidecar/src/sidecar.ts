@@ -23,6 +23,7 @@ import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
+import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { loadResources } from './resources/load.js';
 import {
   type ConfigurationResource,
@@ -228,18 +229,26 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     }
     await subscriber.startInputBindings();
   };
-  const ready = connectApp().then(
-    () => {
-      runtime.health.runtime = true;
-      logger.info('sidecar ready', {
-        app: options.appPort ? `${runtime.app.channelAddress}:${options.appPort}` : 'none',
-      });
-    },
-    (error: unknown) => {
-      logger.error('could not connect to the app', { error: (error as Error).message });
-      throw error;
-    },
-  );
+  let outboxRelays: OutboxRelays | undefined;
+  // After app subscriptions, as daprd does: a final event must not reach a broker before its subscriber exists.
+  const startOutbox = async () => {
+    if (shutdownAbort.signal.aborted) return;
+    outboxRelays = await startOutboxRelays(runtime, logger);
+  };
+  const ready = connectApp()
+    .then(startOutbox)
+    .then(
+      () => {
+        runtime.health.runtime = true;
+        logger.info('sidecar ready', {
+          app: options.appPort ? `${runtime.app.channelAddress}:${options.appPort}` : 'none',
+        });
+      },
+      (error: unknown) => {
+        logger.error('could not connect to the app', { error: (error as Error).message });
+        throw error;
+      },
+    );
   ready.catch(() => {});
 
   sidecar = {
@@ -253,6 +262,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       closing ??= (async () => {
         shutdownAbort.abort();
         subscriber?.stop();
+        outboxRelays?.stop();
         await Promise.allSettled([closeServer(http.server), grpc?.close()]);
         appChannel?.close();
         await components.closeAll();

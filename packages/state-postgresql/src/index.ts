@@ -1,9 +1,13 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
-import { PostgresStateStore } from './store.js';
+import { PostgresStateStore } from './postgres-state-store.js';
 import { VERSION } from './version.js';
 
 export { type PostgresStateStoreMetadata, postgresStateStoreMetadataSchema } from './metadata.js';
-export { createPostgresStateStore, PostgresStateStore } from './store.js';
+export {
+  createPostgresStateStore,
+  PostgresStateStore,
+  type PostgresStateStoreOptions,
+} from './postgres-state-store.js';
 export { VERSION } from './version.js';
 
 /**

@@ -10,8 +10,8 @@ import {
   UnavailableError,
 } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
-import { describeTarget, parseDsn, toPoolConfig } from '../src/connection.js';
-import { classify } from '../src/errors.js';
+import { classify } from '../src/driver-errors.js';
+import { describeTarget, parseDsn, toPoolConfig } from '../src/dsn.js';
 import { definitions, VERSION } from '../src/index.js';
 import { readSettings } from '../src/metadata.js';
 import { translateQuery } from '../src/query.js';

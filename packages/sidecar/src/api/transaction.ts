@@ -10,6 +10,10 @@ import {
   type SetRequest,
   type TransactionOperation,
 } from '@daprkit/component-sdk';
+import { outboxConfigOf } from '../outbox/config.js';
+import { crashPoint } from '../outbox/crash-points.js';
+import type { ValueEncoding } from '../outbox/event.js';
+import { prepareOutboxTransaction } from '../outbox/write.js';
 import { ApiError, errorInfo, errorText, helpLink, resourceInfo } from './errors.js';
 import { type StateApiContext, stateStore } from './state.js';
 import { prefixedKey } from './state-keys.js';
@@ -19,11 +23,13 @@ export type TransactionInput =
   | { operation: 'delete'; request: DeleteRequest }
   | { operation: string; request: { key: string } };
 
+/** `encoding`: HTTP passes values as their JSON text, gRPC as raw bytes; the outbox shapes events differently. */
 export async function executeTransaction(
   context: StateApiContext,
   storeName: string,
   operations: TransactionInput[],
   metadata: Metadata,
+  encoding: ValueEncoding = 'bytes',
 ): Promise<void> {
   const entry = stateStore(context, storeName);
   const { store } = entry;
@@ -66,8 +72,13 @@ export async function executeTransaction(
       ],
     );
   }
+  const outbox = outboxConfigOf(entry.component.properties, context.appId);
+  const committed = outbox
+    ? await prepareOutboxTransaction(context, { config: outbox, operations: prefixed, encoding })
+    : prefixed;
   try {
-    await store.transact({ operations: prefixed, metadata });
+    await store.transact({ operations: committed, metadata });
+    if (outbox) crashPoint('after-commit');
   } catch (error) {
     throw new ApiError(
       500,

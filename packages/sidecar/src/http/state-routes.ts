@@ -150,10 +150,13 @@ export function registerStateRoutes(router: Router, context: StateApiContext): v
       return { operation: 'delete', request };
     });
     // Body metadata stays transaction-level; only query metadata reaches each operation (daprd).
-    await executeTransaction(context, params.storeName!, operations, {
-      ...metadataField(body, 'metadata', 'body'),
-      ...queryMeta,
-    });
+    await executeTransaction(
+      context,
+      params.storeName!,
+      operations,
+      { ...metadataField(body, 'metadata', 'body'), ...queryMeta },
+      'json-text',
+    );
     sendNoContent(res);
   });
 

@@ -24,7 +24,7 @@ import {
   ttlExpireTimeMetadata,
 } from '@daprkit/component-sdk';
 import pg, { type Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
-import { classify, connectError } from './errors.js';
+import { classify, connectError } from './driver-errors.js';
 import { type PostgresSettings, readSettings } from './metadata.js';
 import { migrate } from './migrations.js';
 import { translateQuery } from './query.js';
@@ -51,6 +51,10 @@ function toResponse(row: StateRow): GetResponse {
   return { data: decodeValue(row.value, row.isbinary), etag: row.etag, ...(metadata ? { metadata } : {}) };
 }
 
+export interface PostgresStateStoreOptions {
+  logger?: Logger;
+}
+
 /** Everything that exists between a successful init and close. */
 interface Connection {
   pool: Pool;
@@ -68,11 +72,11 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
   #connection: Connection | undefined;
   #closed = false;
 
-  constructor(options: { logger?: Logger } = {}) {
+  constructor(options: PostgresStateStoreOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
   }
 
-  features(): StateFeature[] {
+  features(): readonly StateFeature[] {
     return [StateFeature.ETag, StateFeature.TTL];
   }
 
@@ -265,6 +269,6 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
   }
 }
 
-export function createPostgresStateStore(options: { logger?: Logger } = {}): PostgresStateStore {
+export function createPostgresStateStore(options: PostgresStateStoreOptions = {}): PostgresStateStore {
   return new PostgresStateStore(options);
 }

@@ -1,0 +1,132 @@
+/**
+ * Test access to the real Redis (`bash scripts/services.sh up redis`). Without it the Redis suites are
+ * skipped with the reason in their name locally, and fail in CI (`CI=true`), where a skip would hide a gap.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Metadata, PubSubMessage } from '@daprkit/component-sdk';
+import { Redis } from 'ioredis';
+import { describe, it } from 'vitest';
+import { RedisStreamsPubSub } from '../../src/index.js';
+
+export const REDIS_HOST = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
+/** A database of its own (conformance uses 8, the kill test 9), so nothing here touches other suites' keys. */
+export const TEST_DB = 7;
+
+/** Throws when Redis does not answer a PING within a second. */
+export async function probeRedis(host = REDIS_HOST, password?: string): Promise<void> {
+  const client = plainClient(host, 0, password);
+  // connect() rejects with a bare "Connection is closed."; the 'error' event has the cause (ECONNREFUSED, ...).
+  let cause: Error | undefined;
+  client.on('error', (err: Error) => {
+    cause ??= err;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    throw cause ?? err;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function plainClient(host: string, db: number, password?: string): Redis {
+  const [name, port] = host.split(':');
+  return new Redis({
+    host: name,
+    port: Number(port ?? 6379),
+    db,
+    password,
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+}
+
+const unreachable = await probeRedis().then(
+  () => undefined,
+  (err: Error) => err.message || String(err),
+);
+
+/** `describe` that runs when `missing` is undefined; otherwise skipped visibly, or failing in CI. */
+export function describeIfAvailable(missing: string | undefined, name: string, body: () => void): void {
+  if (missing === undefined) {
+    describe(name, body);
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('has its backend', () => {
+        throw new Error(`${missing}; CI must provide it`);
+      });
+    });
+  } else {
+    describe.skip(`${name} [skipped: ${missing}; run bash scripts/services.sh up redis]`, body);
+  }
+}
+
+/** `describe` for suites that need the shared Redis server. */
+export function describeWithRedis(name: string, body: () => void): void {
+  describeIfAvailable(unreachable && `Redis unreachable at ${REDIS_HOST}: ${unreachable}`, name, body);
+}
+
+const topics = new Set<string>();
+
+/** A topic (stream key) unique to this run, so reruns never see each other's entries. */
+export function uniqueTopic(label = 'topic'): string {
+  const topic = `daprkit-pubsub-redis-test-${label}-${randomUUID()}`;
+  topics.add(topic);
+  return topic;
+}
+
+/** Deletes the streams this run created (never FLUSHDB: the database may be shared). */
+export async function deleteTopics(): Promise<void> {
+  if (topics.size === 0) return;
+  const client = rawClient();
+  try {
+    await client.del(...topics);
+    topics.clear();
+  } finally {
+    client.disconnect();
+  }
+}
+
+export function pubsubProperties(extra: Metadata = {}): Metadata {
+  return { redisHost: REDIS_HOST, redisDB: String(TEST_DB), consumerID: `group-${randomUUID()}`, ...extra };
+}
+
+/** Components opened by a test, closed by `closeAll` (call it in afterEach). */
+const opened = new Set<RedisStreamsPubSub>();
+
+export async function openPubSub(extra: Metadata = {}): Promise<RedisStreamsPubSub> {
+  const pubsub = new RedisStreamsPubSub();
+  await pubsub.init(pubsubProperties(extra));
+  opened.add(pubsub);
+  return pubsub;
+}
+
+export async function closeAll(): Promise<void> {
+  await Promise.all([...opened].map((pubsub) => pubsub.close()));
+  opened.clear();
+}
+
+/** A plain client on the test database, to look at and tamper with the stored streams. */
+export function rawClient(db = TEST_DB): Redis {
+  const [name, port] = REDIS_HOST.split(':');
+  return new Redis({ host: name, port: Number(port ?? 6379), db, lazyConnect: true });
+}
+
+export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const encoder = new TextEncoder();
+export const bytes = (text: string): Uint8Array => encoder.encode(text);
+export const text = (message: PubSubMessage): string => Buffer.from(message.data).toString();
+
+export function publishRequest(topic: string, data: string | Uint8Array, metadata: Metadata = {}) {
+  return { pubsubName: 'pubsub', topic, data: typeof data === 'string' ? bytes(data) : data, metadata };
+}
