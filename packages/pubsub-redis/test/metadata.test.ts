@@ -37,9 +37,10 @@ describe('metadata', () => {
       processingTimeoutMs: 2000,
       redeliverIntervalMs: 1000,
     });
-    expect(parseRedisStreamsSettings({ ...base, processingTimeout: '1500', redeliverInterval: '250' })).toMatchObject(
-      { processingTimeoutMs: 1500, redeliverIntervalMs: 250 },
-    );
+    expect(parseRedisStreamsSettings({ ...base, processingTimeout: '1500', redeliverInterval: '250' })).toMatchObject({
+      processingTimeoutMs: 1500,
+      redeliverIntervalMs: 250,
+    });
     expect(parseRedisStreamsSettings({ ...base, processingTimeout: '0', redeliverInterval: '0s' })).toMatchObject({
       processingTimeoutMs: 0,
       redeliverIntervalMs: 0,

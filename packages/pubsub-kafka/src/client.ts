@@ -1,0 +1,110 @@
+/** Building and connecting the kafkajs client, bounded so init fits inside daprd's 5 s init timeout. */
+import {
+  DaprkitError,
+  ErrorCode,
+  InvalidMetadataError,
+  type Logger,
+  UnavailableError,
+} from '@daprkit/component-sdk';
+import kafkajs, { type Admin, type Kafka, type logCreator, type Producer } from 'kafkajs';
+import type { KafkaSettings } from './metadata.js';
+import { saramaHashPartitioner } from './records.js';
+
+const { CompressionCodecs, CompressionTypes, logLevel } = kafkajs;
+
+/** Below daprd's 5 s init deadline, so our own, more helpful error is the one reported. */
+export const INIT_TIMEOUT_MS = 4500;
+
+export const COMPRESSION = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+} as const;
+
+/** kafkajs ships only gzip; the others need a codec package registered in its `CompressionCodecs`. */
+export function checkCompression(compression: KafkaSettings['producer']['compression']): void {
+  const type = COMPRESSION[compression];
+  if (type !== CompressionTypes.None && CompressionCodecs[type] === undefined) {
+    throw new InvalidMetadataError(
+      'compression',
+      `'${compression}' needs its codec registered in kafkajs's CompressionCodecs (e.g. the kafkajs-${compression} package); built in: none, gzip`,
+    );
+  }
+}
+
+/** kafkajs's console logger is replaced: everything it says goes to our logger at debug (it never logs credentials). */
+function bridge(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, label, log }) =>
+      logger.debug(`kafkajs ${namespace}: ${log.message}`, { level: label });
+}
+
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  return new kafkajs.Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.auth.ssl ?? false,
+    ...(settings.auth.sasl !== undefined && { sasl: settings.auth.sasl }),
+    connectionTimeout: settings.connectionTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    logLevel: logLevel.INFO,
+    logCreator: bridge(logger),
+  });
+}
+
+export function createProducer(kafka: Kafka, settings: KafkaSettings): Producer {
+  return kafka.producer({
+    createPartitioner: saramaHashPartitioner,
+    retry: { retries: settings.producer.retries },
+    metadataMaxAge: settings.metadataMaxAgeMs,
+    allowAutoTopicCreation: true,
+  });
+}
+
+/** Connects the producer and an admin client and asks the cluster to describe itself, within INIT_TIMEOUT_MS. */
+export async function connectClients(kafka: Kafka, settings: KafkaSettings): Promise<{ producer: Producer; admin: Admin }> {
+  const producer = createProducer(kafka, settings);
+  const admin = kafka.admin();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InitTimeout()), INIT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([Promise.all([producer.connect(), admin.connect().then(() => admin.describeCluster())]), deadline]);
+    return { producer, admin };
+  } catch (err) {
+    // Stops kafkajs's connect retries too, so nothing lingers after a failed init.
+    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    throw describeConnectError(err, settings);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class InitTimeout extends Error {}
+
+/** Names the field to fix; broker addresses are configuration, not secrets, so they are quoted. */
+export function describeConnectError(err: unknown, settings: KafkaSettings): DaprkitError {
+  const brokers = settings.brokers.join(',');
+  if (err instanceof InitTimeout) {
+    return new UnavailableError(`metadata 'brokers': cannot reach ${brokers} within ${INIT_TIMEOUT_MS} ms`);
+  }
+  const causes: Error[] = [];
+  for (let e: unknown = err; e instanceof Error && causes.length < 8; e = e.cause) causes.push(e);
+  const root = causes[causes.length - 1];
+  const detail = root?.message ?? String(err);
+  if (causes.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
+    return new InvalidMetadataError('saslPassword', `SASL authentication failed for saslUsername (${settings.auth.sasl?.mechanism ?? 'plain'})`, {
+      cause: err,
+    });
+  }
+  if (settings.auth.ssl !== undefined && /certificate|SSL|TLS|handshake|self[- ]signed/i.test(detail)) {
+    return new UnavailableError(`metadata 'caCert': TLS handshake with ${brokers} failed (${detail})`, { cause: err });
+  }
+  if (causes.some((e) => (e as { type?: string }).type?.endsWith('AUTHORIZATION_FAILED'))) {
+    return new DaprkitError(ErrorCode.PermissionDenied, `the brokers refused this client: ${detail}`, { cause: err });
+  }
+  return new UnavailableError(`metadata 'brokers': cannot reach ${brokers} (${detail})`, { cause: err });
+}
