@@ -31,11 +31,10 @@ export interface RedeliveryPolicy {
 
 export function redeliveryPolicyOf(properties: Metadata): RedeliveryPolicy {
   const metadata = parseMetadata(properties, memoryPubSubMetadataSchema);
-  // The schema defaults guarantee values; parseMetadata's type does not carry defaults through yet.
   const policy = {
-    initialDelayMs: metadata.redeliveryDelay!,
-    maxDelayMs: metadata.maxRedeliveryDelay!,
-    maxRedeliveries: metadata.maxRedeliveries!,
+    initialDelayMs: metadata.redeliveryDelay,
+    maxDelayMs: metadata.maxRedeliveryDelay,
+    maxRedeliveries: metadata.maxRedeliveries,
   };
   if (policy.maxDelayMs < policy.initialDelayMs) {
     throw new InvalidMetadataError(

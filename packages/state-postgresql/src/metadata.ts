@@ -76,7 +76,7 @@ function identifier(value: string, name: string): string {
 export function readSettings(properties: Metadata): PostgresSettings {
   const m = parseMetadata(properties, postgresStateStoreMetadataSchema);
   // parseMetadata fills these defaults, but its return type does not carry that through.
-  const timeoutMs = m.timeout!;
+  const timeoutMs = m.timeout;
   for (const name of ['useAzureAD', 'useAWSIAM'] as const) {
     if (m[name]) throw new InvalidMetadataError(name, 'is not supported yet by @daprkit/state-postgresql');
   }
@@ -116,9 +116,9 @@ export function readSettings(properties: Metadata): PostgresSettings {
     },
     target: describeTarget(params),
     password: params.password,
-    tableName: identifier(m.tableName!, 'tableName'),
-    metadataTableName: identifier(m.metadataTableName!, 'metadataTableName'),
-    cleanupIntervalMs: m.cleanupInterval!,
+    tableName: identifier(m.tableName, 'tableName'),
+    metadataTableName: identifier(m.metadataTableName, 'metadataTableName'),
+    cleanupIntervalMs: m.cleanupInterval,
     namedStatements,
   };
 }
