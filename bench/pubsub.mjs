@@ -8,14 +8,17 @@
 // Redis consumer group may need a moment to attach), then a warm-up batch of 500 is delivered in full.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { remotePubSub } from '@daprkit/component-sdk/client';
-import { formatRate, printTable, settings, startPlugin } from './harness.mjs';
+import { goClient, runGoClient } from './go.mjs';
+import { formatLatency, formatRate, measureDetailed, printTable, settings, startPlugin } from './harness.mjs';
 
 const MESSAGES = Number(process.env.BENCH_PUBSUB_MESSAGES ?? 5000);
 const WARMUP_MESSAGES = 500;
 const MESSAGE_BYTES = 200;
 const DELIVERY_TIMEOUT_MS = Number(process.env.BENCH_PUBSUB_TIMEOUT_MS ?? 60_000);
+const PROBE_TIMEOUT_MS = 20_000;
 const redisHost = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
 const kafkaBrokers = process.env.DAPRKIT_KAFKA_BROKERS ?? '127.0.0.1:9092';
 
@@ -28,13 +31,40 @@ const quietLogger = {
 
 const targets = [
   { name: 'pubsub-memory', backend: null, props: () => ({}) },
-  { name: 'pubsub-redis', backend: redisHost, props: () => ({ redisHost }) },
+  { name: 'pubsub-redis', backend: redisHost, props: () => ({ redisHost }), cleanup: deleteRedisStreams },
   {
     name: 'pubsub-kafka',
     backend: kafkaBrokers.split(',')[0],
     props: (consumerID) => ({ brokers: kafkaBrokers, consumerGroup: consumerID, authType: 'none', initialOffset: 'oldest' }),
+    cleanup: deleteKafkaTopics,
   },
 ];
+
+/** Each run uses fresh topics; remove them afterwards so repeated runs do not pile up streams. */
+async function deleteRedisStreams(topics) {
+  const { Redis } = await import('ioredis');
+  const [host, port] = redisHost.split(':');
+  const redis = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await redis.del(...topics);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function deleteKafkaTopics(topics) {
+  // kafkajs is pubsub-kafka's dependency, not the root's: resolve it from that package.
+  const require = createRequire(new URL('../packages/pubsub-kafka/package.json', import.meta.url));
+  const { Kafka, logLevel } = require('kafkajs');
+  const admin = new Kafka({ brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics, timeout: 5000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 /** Resolves to null when host:port accepts a TCP connection, or the reason it does not. */
 function unreachable(hostPort, timeoutMs = 1500) {
@@ -76,8 +106,7 @@ function payload(tag, index) {
  * Subscribes `pubsub` (in-process component or remote client) to a fresh topic and runs probe, warm-up and the
  * measured batch. Returns { msgsPerSec, publishPerSec, duplicates }.
  */
-async function publishDeliver(pubsub) {
-  const topic = `daprkit-bench-${randomUUID().slice(0, 8)}`;
+async function publishDeliver(pubsub, topic) {
   const abort = new AbortController();
   const seen = { P: new Set(), W: new Set(), M: new Set() };
   let duplicates = 0;
@@ -115,9 +144,9 @@ async function publishDeliver(pubsub) {
   try {
     // Probe until the subscription demonstrably receives (consumer groups may attach asynchronously).
     let probes = 0;
-    const probeDeadline = Date.now() + 30_000;
+    const probeDeadline = Date.now() + PROBE_TIMEOUT_MS;
     while (seen.P.size === 0) {
-      if (Date.now() > probeDeadline) throw new Error(`no delivery within 30 s of subscribing (${probes} probes published)`);
+      if (Date.now() > probeDeadline) throw new Error(`no delivery within ${PROBE_TIMEOUT_MS} ms of subscribing (${probes} probes published)`);
       await publish('P', probes++);
       for (let i = 0; i < 20 && seen.P.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
     }
@@ -146,7 +175,7 @@ async function publishDeliver(pubsub) {
   }
 }
 
-async function runTarget(target, row, notes) {
+async function runTarget(target, row, publishRow, notes) {
   const loaded = await loadPackage(target.name);
   if (loaded.skip) {
     notes.push(`${target.name} skipped: ${loaded.skip}`);
@@ -159,6 +188,19 @@ async function runTarget(target, row, notes) {
       return;
     }
   }
+  const topics = [];
+  const freshTopic = () => {
+    topics.push(`daprkit-bench-${randomUUID().slice(0, 8)}`);
+    return topics.at(-1);
+  };
+  try {
+    await inProcessAndSocket(target, loaded, row, publishRow, notes, freshTopic);
+  } finally {
+    await target.cleanup?.(topics).catch((err) => notes.push(`${target.name}: could not delete bench topics ${topics.join(', ')}: ${err.message}`));
+  }
+}
+
+async function inProcessAndSocket(target, loaded, row, publishRow, notes, freshTopic) {
   const describe = (label, r) =>
     `${target.name} ${label}: publish alone ${formatRate(r.publishPerSec)} msgs/s${r.duplicates ? `, ${r.duplicates} duplicate deliveries` : ''}`;
 
@@ -167,7 +209,7 @@ async function runTarget(target, row, notes) {
   const local = loaded.definition.create({ instanceName: 'bench', logger: quietLogger });
   try {
     await local.init({ consumerID, ...target.props(consumerID) });
-    const r = await publishDeliver(local);
+    const r = await publishDeliver(local, freshTopic());
     row['in process'] = r.msgsPerSec;
     notes.push(describe('in process', r));
   } catch (err) {
@@ -184,11 +226,39 @@ async function runTarget(target, row, notes) {
     remote = remotePubSub({ socketPath, instanceName: 'bench', logger: quietLogger });
     const socketConsumer = `bench-${randomUUID().slice(0, 8)}`;
     await remote.init({ consumerID: socketConsumer, ...target.props(socketConsumer) });
-    const r = await publishDeliver(remote);
+    const r = await publishDeliver(remote, freshTopic());
     row.socket = r.msgsPerSec;
     notes.push(describe('socket', r));
   } catch (err) {
     notes.push(`${target.name} socket failed: ${err.message}`);
+  }
+  // Publish only (no subscriber), same plugin process: Node client vs Go daprd-like client, 64 in flight.
+  try {
+    if (remote) {
+      const topic = freshTopic();
+      const data = payload('X', 0);
+      const node = await measureDetailed(() => remote.publish({ data, pubsubName: 'pubsub', topic, metadata: {} }));
+      publishRow['socket Node'] = node.opsPerSec;
+      publishRow.latency = `${target.name} publish latency p50/p99 µs: socket Node ${formatLatency(node)}`;
+      const go = await goClient();
+      if (go.path) {
+        const consumerID = `bench-${randomUUID().slice(0, 8)}`;
+        const result = await runGoClient(go.path, {
+          socket: plugin.socketPath(loaded.definition.socketName),
+          op: 'publish',
+          instance: 'bench-go',
+          props: { consumerID, ...target.props(consumerID) },
+          valueBytes: MESSAGE_BYTES,
+          extra: ['-pubsub-name', 'pubsub', '-topic', freshTopic()],
+        });
+        publishRow['socket Go'] = result.opsPerSec;
+        publishRow.latency += `, socket Go ${formatLatency(result)}`;
+      } else {
+        publishRow.skip = go.skip;
+      }
+    }
+  } catch (err) {
+    notes.push(`${target.name} publish-only failed: ${err.message}`);
   } finally {
     await remote?.close().catch(() => {});
     await plugin.stop();
@@ -197,16 +267,25 @@ async function runTarget(target, row, notes) {
 
 export async function benchPubSub() {
   const rows = [];
+  const publishRows = [];
   const notes = [];
   for (const target of targets) {
     const row = { scenario: target.name };
+    const publishRow = { scenario: target.name };
     rows.push(row);
-    await runTarget(target, row, notes);
+    publishRows.push(publishRow);
+    await runTarget(target, row, publishRow, notes);
   }
   printTable('pubsub publish→deliver', ['in process', 'socket'], rows, {
     unit: 'msgs/s',
     setup: `${MESSAGES} msgs of ${MESSAGE_BYTES} B, up to ${settings.concurrency} publishes in flight, first publish → last delivery; socket acks serially like daprd`,
     notes,
+  });
+  const skips = [...new Set(publishRows.map((r) => r.skip).filter(Boolean))].map((s) => `socket Go skipped: ${s}`);
+  printTable('pubsub publish only over the socket, no subscriber', ['socket Node', 'socket Go'], publishRows, {
+    unit: 'msgs/s',
+    setup: `${MESSAGE_BYTES} B payloads, ${settings.concurrency} in flight, ${settings.durationMs} ms per cell`,
+    notes: [...publishRows.map((r) => r.latency).filter(Boolean), ...skips],
   });
   return rows;
 }

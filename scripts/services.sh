@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Real backends on loopback for daprkit's tests: Redis, PostgreSQL, MariaDB
-# and Kafka (KRaft), each our own instance with data under
+# Real backends on loopback for daprkit's tests: Redis, PostgreSQL, MariaDB,
+# Kafka (KRaft) and a Key Vault-compatible server, each our own instance with data under
 # ${DAPRKIT_SERVICES_DIR:-/tmp/daprkit-services}/<service>. No Docker, no
 # systemd: packages come from Debian apt, Kafka's jars from Maven Central.
 #
@@ -10,7 +10,7 @@
 #   scripts/services.sh env [service...]            export lines: eval "$(scripts/services.sh env)"
 #   scripts/services.sh kafka-class CLASS [args]    run a Kafka CLI class from the cached jars
 #
-# Services: redis postgres mysql kafka (default: all).
+# Services: redis postgres mysql kafka keyvault (default: all).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,8 +24,10 @@ source "$HERE/lib/postgres.sh"
 source "$HERE/lib/mysql.sh"
 # shellcheck source=scripts/lib/kafka.sh
 source "$HERE/lib/kafka.sh"
+# shellcheck source=scripts/lib/keyvault.sh
+source "$HERE/lib/keyvault.sh"
 
-ALL_SERVICES=(redis postgres mysql kafka)
+ALL_SERVICES=(redis postgres mysql kafka keyvault)
 
 usage() {
   sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -42,6 +44,7 @@ parse_services() {
       postgres | postgresql | pg) SERVICES+=(postgres) ;;
       mysql | mariadb) SERVICES+=(mysql) ;;
       kafka) SERVICES+=(kafka) ;;
+      keyvault | azure-keyvault) SERVICES+=(keyvault) ;;
       *) die "unknown service '$s' (known: ${ALL_SERVICES[*]})" ;;
     esac
   done

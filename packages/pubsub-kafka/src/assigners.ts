@@ -7,6 +7,7 @@ import kafkajs, { type Assigner, type GroupMember, type PartitionAssigner } from
 import type { RebalanceStrategy } from './metadata.js';
 
 const { AssignerProtocol } = kafkajs;
+const NO_USER_DATA = Buffer.alloc(0);
 
 /** topic → partitions, per member id. */
 export type Assignment = Map<string, Record<string, number[]>>;
@@ -76,11 +77,11 @@ export function partitionAssigner(strategy: RebalanceStrategy): PartitionAssigne
         // Every member gets an answer, even an empty one.
         return members.map(({ memberId }) => ({
           memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: assignment.get(memberId) ?? {} }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: assignment.get(memberId) ?? {}, userData: NO_USER_DATA }),
         }));
       },
       protocol({ topics }) {
-        return { name: strategy, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics }) };
+        return { name: strategy, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: NO_USER_DATA }) };
       },
     };
     return assigner;

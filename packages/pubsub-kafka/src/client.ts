@@ -6,7 +6,7 @@ import {
   type Logger,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import kafkajs, { type Admin, type Kafka, type logCreator, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
 import type { KafkaSettings } from './metadata.js';
 import { saramaHashPartitioner } from './records.js';
 
@@ -41,7 +41,8 @@ function bridge(logger: Logger): logCreator {
       logger.debug(`kafkajs ${namespace}: ${log.message}`, { level: label });
 }
 
-export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+/** `retry` overrides kafkajs's connection retries (5, from 300 ms), e.g. to fail fast. */
+export function createKafka(settings: KafkaSettings, logger: Logger, retry?: RetryOptions): Kafka {
   return new kafkajs.Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -51,6 +52,7 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
     requestTimeout: settings.requestTimeoutMs,
     logLevel: logLevel.INFO,
     logCreator: bridge(logger),
+    ...(retry !== undefined && { retry }),
   });
 }
 
@@ -63,16 +65,29 @@ export function createProducer(kafka: Kafka, settings: KafkaSettings): Producer 
   });
 }
 
-/** Connects the producer and an admin client and asks the cluster to describe itself, within INIT_TIMEOUT_MS. */
-export async function connectClients(kafka: Kafka, settings: KafkaSettings): Promise<{ producer: Producer; admin: Admin }> {
+/**
+ * Connects an admin client, asks the cluster to describe itself, then connects the producer, all within
+ * INIT_TIMEOUT_MS. The admin retries little (like sarama's metadata retries), so an unreachable broker fails
+ * init in well under a second with its cause; admin calls later (ping, offsets) want the same fast answer.
+ */
+export async function connectClients(
+  kafka: Kafka,
+  settings: KafkaSettings,
+  logger: Logger,
+): Promise<{ producer: Producer; admin: Admin }> {
   const producer = createProducer(kafka, settings);
-  const admin = kafka.admin();
+  const admin = createKafka(settings, logger, { retries: 2, initialRetryTime: 100 }).admin();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new InitTimeout()), INIT_TIMEOUT_MS);
   });
   try {
-    await Promise.race([Promise.all([producer.connect(), admin.connect().then(() => admin.describeCluster())]), deadline]);
+    const connect = async () => {
+      await admin.connect();
+      await admin.describeCluster();
+      await producer.connect();
+    };
+    await Promise.race([connect(), deadline]);
     return { producer, admin };
   } catch (err) {
     // Stops kafkajs's connect retries too, so nothing lingers after a failed init.

@@ -110,6 +110,10 @@ const ACKS = { all: -1, local: 1, none: 0 } as const;
 /** Validates component metadata. Every error names its field and never echoes secret values. */
 export function parseKafkaSettings(properties: Metadata): KafkaSettings {
   const m = parseMetadata(properties, kafkaPubSubMetadataSchema);
+  // field.enum guarantees one of its values, but its inferred type is only string.
+  const compression = m.compression as KafkaSettings['producer']['compression'];
+  const acks = m.producerRequiredAcks as keyof typeof ACKS;
+  const backOffPolicy = m.backOffPolicy as RetryPolicy['policy'];
   if (m.schemaRegistryURL !== undefined) {
     throw new InvalidMetadataError('schemaRegistryURL', 'Avro and the schema registry are not supported yet');
   }
@@ -123,9 +127,9 @@ export function parseKafkaSettings(properties: Metadata): KafkaSettings {
     auth: resolveAuth(m),
     fromBeginning: m.initialOffset === 'oldest',
     producer: {
-      acks: ACKS[m.producerRequiredAcks],
+      acks: ACKS[acks],
       retries: m.producerRetryMax,
-      compression: m.compression,
+      compression,
       maxMessageBytes: m.maxMessageBytes,
     },
     consumer: {
@@ -140,7 +144,7 @@ export function parseKafkaSettings(properties: Metadata): KafkaSettings {
     requestTimeoutMs: Math.max(m.readTimeout, m.writeTimeout),
     metadataMaxAgeMs: m.clientConnectionTopicMetadataRefreshInterval,
     redelivery: {
-      policy: m.backOffPolicy,
+      policy: backOffPolicy,
       durationMs: m.backOffDuration,
       initialIntervalMs: m.backOffInitialInterval,
       randomizationFactor: m.backOffRandomizationFactor,

@@ -36,10 +36,14 @@ function asBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
-/** Entries of an `XREADGROUP` reply for one stream (`[[key, [[id, fields], ...]]]` or null on timeout). */
+/**
+ * Entries of an `XREADGROUP` reply for one stream, or none on a timeout (null). RESP2 answers
+ * `[[key, entries]]`; over RESP3 the reply is a map, which ioredis flattens to `[key, entries]`.
+ */
 export function entriesOfRead(reply: unknown): StreamEntry[] {
   if (!Array.isArray(reply) || reply.length === 0) return [];
-  return entriesOf((reply[0] as [unknown, unknown])[1]);
+  const stream = Array.isArray(reply[0]) ? reply[0] : reply;
+  return entriesOf((stream as [unknown, unknown])[1]);
 }
 
 /** Entries of an `XAUTOCLAIM` reply (`[cursor, entries, deletedIds]`; deletedIds since Redis 7). */

@@ -250,7 +250,7 @@ export class StreamSubscription {
       if (!this.stopped) this.#retryLater(entry, err);
       return;
     }
-    await this.#ack(entry.id);
+    void this.#ack(entry.id); // the worker moves on; the ack needs no round trip of its own before the next delivery
   }
 
   async #ack(id: string): Promise<void> {

@@ -4,7 +4,7 @@ import { redisConnectionMetadataSchema } from '@daprkit/redis-common';
 import { describe, expect, it } from 'vitest';
 import { definitions, redisStreamsPubSubMetadataSchema, VERSION } from '../src/index.js';
 import { parseRedisStreamsSettings } from '../src/metadata.js';
-import { toMessage, xaddArguments } from '../src/stream-entries.js';
+import { entriesOfRead, toMessage, xaddArguments } from '../src/stream-entries.js';
 import { nackRetryDelayMs } from '../src/subscription.js';
 
 const base = { redisHost: 'redis.local', consumerID: 'app' };
@@ -115,6 +115,14 @@ describe('stream layout', () => {
       'data',
       Buffer.from(data),
     ]);
+  });
+
+  it('reads XREADGROUP replies in both RESP2 and flattened RESP3 shape, and a timeout as nothing', () => {
+    const entries = [[Buffer.from('1-0'), [Buffer.from('data'), Buffer.from('x')]]];
+    const expected = [{ id: '1-0', fields: [Buffer.from('data'), Buffer.from('x')] }];
+    expect(entriesOfRead([[Buffer.from('t'), entries]])).toEqual(expected);
+    expect(entriesOfRead([Buffer.from('t'), entries])).toEqual(expected);
+    expect(entriesOfRead(null)).toEqual([]);
   });
 
   it('reads data and metadata back, and delivers the payload even when the metadata is not JSON', () => {

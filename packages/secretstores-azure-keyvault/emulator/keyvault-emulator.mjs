@@ -17,7 +17,7 @@
  * _CLIENT_SECRET, and optionally _CLIENT_CERT (PEM certificate accepted for certificate assertions).
  * Prints one line `keyvault emulator listening on https://HOST:PORT` once ready.
  */
-import { createHash, createPublicKey, randomBytes, randomUUID, verify, X509Certificate } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID, verify, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 
@@ -238,6 +238,9 @@ const server = createServer(
 server.listen(config.port, config.host, () => {
   console.log(`keyvault emulator listening on https://${config.host}:${server.address().port}`);
 });
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
-// A client certificate's thumbprint, for logs that must identify it without printing it.
-if (config.clientCert) console.log(`client certificate x5t#S256 ${createHash('sha256').update(config.clientCert.raw).digest('base64url')}`);
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}

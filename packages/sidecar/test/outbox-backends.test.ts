@@ -30,13 +30,17 @@ function reachable(hostPort: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: host!, port: Number(port) });
     socket.setTimeout(1000);
-    socket.once('connect', () => resolve(true));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => resolve(false));
-  }).finally(() => undefined) as Promise<boolean>;
+    const settle = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+    socket.once('timeout', () => settle(false));
+  });
 }
 
-const backends = [
+const backends: { store: string; address: string; metadata: Record<string, string> }[] = [
   { store: 'state.redis', address: REDIS, metadata: { redisHost: REDIS } },
   {
     store: 'state.postgresql',

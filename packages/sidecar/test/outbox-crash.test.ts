@@ -25,7 +25,7 @@ const REDIS = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
 const PG_URL = process.env.DAPRKIT_PG_URL ?? 'postgres://daprkit:daprkit@127.0.0.1:5432/daprkit';
 const TRANSACTIONS = 500;
 const STEPS = ['after-internal-publish', 'after-commit', 'after-relay-publish', 'after-marker-delete'];
-const CRASH_PLAN = STEPS.map((step) => `${step}:0.01`).join(',');
+const CRASH_PLAN = STEPS.map((step) => `${step}:0.02`).join(',');
 
 function reachable(hostPort: string): Promise<boolean> {
   const [host, port] = hostPort.split(':');
@@ -110,6 +110,8 @@ spec:
     const started = Date.now();
     const key = (i: number) => `order-${run}-${i}`;
     let acknowledged = 0;
+    let interrupted = 0;
+    const failures: string[] = [];
     await restart(CRASH_PLAN);
     for (let i = 0; i < TRANSACTIONS; i++) {
       if (!alive()) await restart(CRASH_PLAN);
@@ -129,8 +131,11 @@ spec:
           signal: AbortSignal.timeout(10_000),
         });
         if (response.status === 204) acknowledged++;
-      } catch {
-        // Killed mid-request: whether it committed is read back from the store below.
+        else failures.push(`${response.status} ${await response.text()}`);
+      } catch (error) {
+        // Refused at connect: the sidecar was already dead, so the transaction never ran; send it again.
+        if (String((error as Error).cause).includes('ECONNREFUSED')) i--;
+        else interrupted++; // killed mid-request: whether it committed is read back from the store below
       }
     }
     // Recovery: one last start without crashes must drain everything the crashes left behind.
@@ -185,20 +190,24 @@ spec:
       lost: lost.length,
       phantom: phantom.length,
       duplicates: events.length - unique.size,
+      interrupted,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     console.log(`OUTBOX CRASH REPORT ${JSON.stringify(report)}`);
 
     expect(crashes).toBeGreaterThan(0);
+    expect(failures).toEqual([]); // every answered request succeeded: the fence never failed a live transaction
     expect(lost).toEqual([]);
     expect(phantom).toEqual([]);
     // A duplicate is a re-publish of the same transaction's event: same id, so subscribers can de-duplicate.
     for (const ids of unique.values()) expect(ids.size).toBe(1);
     // Every transaction the client saw succeed is committed.
     expect(committed.size).toBeGreaterThanOrEqual(acknowledged);
-    // Every committed transaction's marker is gone.
+    // No committed marker is left behind: each is deleted, or (relayed, then killed before the ack) fenced.
     const byOrder = new Map(events.map((e) => [e.orderId, e.id]));
-    for (const i of committed)
-      expect((await http(port, 'GET', `/v1.0/state/statestore/${byOrder.get(i)}`)).status).toBe(204);
+    for (const i of committed) {
+      const marker = await http(port, 'GET', `/v1.0/state/statestore/${byOrder.get(i)}`);
+      expect(marker.status === 204 || marker.text === '"outbox-discarded"').toBe(true);
+    }
   });
 });

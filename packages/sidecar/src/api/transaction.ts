@@ -73,11 +73,11 @@ export async function executeTransaction(
     );
   }
   const outbox = outboxConfigOf(entry.component.properties, context.appId);
-  const committed = outbox
+  const toCommit = outbox
     ? await prepareOutboxTransaction(context, { config: outbox, operations: prefixed, encoding })
     : prefixed;
   try {
-    await store.transact({ operations: committed, metadata });
+    await store.transact({ operations: toCommit, metadata });
     if (outbox) crashPoint('after-commit');
   } catch (error) {
     throw new ApiError(

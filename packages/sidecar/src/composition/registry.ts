@@ -16,6 +16,9 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'state.postgresql': '@daprkit/state-postgresql',
   'state.postgres': '@daprkit/state-postgresql',
   'state.mysql': '@daprkit/state-mysql',
+  'secretstores.local.env': '@daprkit/secretstores-local-env',
+  'secretstores.local.file': '@daprkit/secretstores-local-file',
+  'secretstores.azure.keyvault': '@daprkit/secretstores-azure-keyvault',
 };
 
 export class MissingPackageError extends Error {

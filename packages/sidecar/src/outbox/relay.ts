@@ -203,5 +203,11 @@ export async function startOutboxRelays(
     await pubsub.pubsub.subscribe({ topic: config.internalTopic, metadata: {} }, (m) => relay.handle(m), abort.signal);
     logger.info('outbox: relaying', where);
   }
-  return { stats, stop: () => abort.abort() };
+  return {
+    stats,
+    stop: () => {
+      abort.abort();
+      if (subscribed.size > 0) logger.info('outbox: relay stopped', { ...stats });
+    },
+  };
 }
