@@ -128,7 +128,7 @@ export class ConsumerSession {
       eachMessage: (payload) => this.onMessage(payload),
     });
     if (!this.joined) throw new Error(`could not join consumer group '${this.owner.groupId}'`);
-    void anchors;
+    await this.anchor(anchors);
     this.heartbeatTimer = setInterval(() => this.keepAlive(), this.owner.settings.consumer.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
   }
@@ -261,8 +261,6 @@ export class ConsumerSession {
       return;
     }
     this.logger.warn('kafka message rejected; redelivering it after a backoff', { ...fields, delayMs });
-    this.rewind(topic, partition, offset);
-    this.pausePartition(topic, partition);
     const redelivery = r;
     redelivery.timer = setTimeout(() => {
       redelivery.timer = undefined;

@@ -71,6 +71,12 @@ function instanceKinds(category: string, instance: Component): ComponentKind[] {
   return kinds;
 }
 
+/** daprd always hands pub/subs a `consumerID`, the app id when the YAML leaves it unset or blank. */
+function defaultConsumerId(properties: Metadata, appId: string): void {
+  const key = Object.keys(properties).find((k) => k.toLowerCase() === 'consumerid');
+  if (key === undefined || properties[key] === '') properties[key ?? 'consumerID'] = appId;
+}
+
 /** `direction` metadata limits a binding to input and/or output; absent means both. */
 function bindingDirections(properties: Metadata): { input: boolean; output: boolean; explicitInput: boolean } {
   const raw = Object.entries(properties).find(([k]) => k.toLowerCase() === 'direction')?.[1];
@@ -159,6 +165,7 @@ export async function composeComponents(
       logger,
       secretStores: table.secretStores,
     });
+    if (d.type.startsWith('pubsub.')) defaultConsumerId(properties, options.appId);
     const directions = bindingDirections(properties);
     const instances = new Set<Component>();
     for (const [kind, instance] of Object.entries(implementation.instances)) {

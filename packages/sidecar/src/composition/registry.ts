@@ -16,6 +16,8 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'state.postgresql': '@daprkit/state-postgresql',
   'state.postgres': '@daprkit/state-postgresql',
   'state.mysql': '@daprkit/state-mysql',
+  'pubsub.redis': '@daprkit/pubsub-redis',
+  'pubsub.kafka': '@daprkit/pubsub-kafka',
   'secretstores.local.env': '@daprkit/secretstores-local-env',
   'secretstores.local.file': '@daprkit/secretstores-local-file',
   'secretstores.azure.keyvault': '@daprkit/secretstores-azure-keyvault',
