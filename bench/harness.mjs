@@ -5,12 +5,30 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export const settings = {
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
   durationMs: Number(process.env.BENCH_DURATION_MS ?? 3000),
   warmupMs: Number(process.env.BENCH_WARMUP_MS ?? 500),
 };
+
+// A full GC before each cell, so one cell's garbage (an in-process cell makes millions of objects) is not
+// collected on the next cell's time. Best effort: exposes `gc` at run time without a node flag.
+setFlagsFromString('--expose-gc');
+const collect = (() => {
+  try {
+    return runInNewContext('gc');
+  } catch {
+    return () => {};
+  }
+})();
+
+/** Collects garbage now (a no-op if gc cannot be exposed). */
+export function fullGc() {
+  collect();
+}
 
 /**
  * Runs `op(i)` with `concurrency` calls in flight for `durationMs` (after a warm-up); returns
@@ -28,6 +46,7 @@ export async function measureDetailed(op, { concurrency = settings.concurrency, 
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
   };
+  collect();
   await run(Date.now() + warmupMs, null);
   const latencies = [];
   const start = process.hrtime.bigint();

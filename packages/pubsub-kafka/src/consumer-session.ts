@@ -261,6 +261,8 @@ export class ConsumerSession {
       return;
     }
     this.logger.warn('kafka message rejected; redelivering it after a backoff', { ...fields, delayMs });
+    this.rewind(topic, partition, offset);
+    this.pausePartition(topic, partition);
     const redelivery = r;
     redelivery.timer = setTimeout(() => {
       redelivery.timer = undefined;

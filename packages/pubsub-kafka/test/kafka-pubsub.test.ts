@@ -112,18 +112,24 @@ describeWithKafka('KafkaPubSub against a real broker', () => {
     const payloads = range(1, 10).map((n) => `m${n}`);
     await publishAll(first, topic, payloads);
     const acked: string[] = [];
-    let stuck = false;
-    const controller = await subscribe(first, topic, async (message) => {
-      if (text(message) === 'm6') {
-        stuck = true;
-        await new Promise(() => {}); // never acknowledged
-      }
-      acked.push(text(message));
-    });
-    await vi.waitFor(() => expect(stuck).toBe(true), { timeout: 20_000 });
+    let closing: Promise<void> | undefined;
+    const controller = new AbortController();
+    await first.subscribe(
+      { topic, metadata: {} },
+      async (message) => {
+        if (text(message) === 'm6') {
+          // Leave while m6 is in flight and the commits of m1..m5 may still be queued.
+          controller.abort();
+          closing = first.close();
+          await new Promise(() => {}); // never acknowledged
+        }
+        acked.push(text(message));
+      },
+      controller.signal,
+    );
+    await vi.waitFor(() => expect(closing).toBeDefined(), { timeout: 20_000 });
+    await closing;
     expect(acked).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
-    controller.abort();
-    await first.close();
 
     const second = await open({ consumerGroup: group });
     const sub = recorder();

@@ -35,7 +35,7 @@ describeWithRedis('kill -9 and restart of the plugin process', () => {
   const subscriptions: AbortController[] = [];
 
   beforeAll(async () => {
-    await ensureBuilt();
+    ensureBuilt();
     raw = rawClient(KILL_DB);
     await raw.connect();
   }, 180_000);

@@ -28,7 +28,9 @@ const config = {
   tenantId: env.KEYVAULT_EMULATOR_TENANT_ID || 'daprkit-tenant',
   clientId: env.KEYVAULT_EMULATOR_CLIENT_ID || 'daprkit-client',
   clientSecret: env.KEYVAULT_EMULATOR_CLIENT_SECRET || 'daprkit-client-secret',
-  clientCert: env.KEYVAULT_EMULATOR_CLIENT_CERT ? new X509Certificate(readFileSync(env.KEYVAULT_EMULATOR_CLIENT_CERT)) : undefined,
+  clientCert: env.KEYVAULT_EMULATOR_CLIENT_CERT
+    ? new X509Certificate(readFileSync(env.KEYVAULT_EMULATOR_CLIENT_CERT))
+    : undefined,
 };
 const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
 const PAGE_SIZE = 25;
@@ -42,7 +44,11 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function send(res, status, body, headers = {}) {
   const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -96,18 +102,34 @@ async function token(req, res, tenant) {
   const form = new URLSearchParams(await readBody(req));
   const fail = (status, error, description) => send(res, status, { error, error_description: description });
   if (tenant !== config.tenantId) return fail(400, 'invalid_request', `AADSTS90002: Tenant '${tenant}' not found.`);
-  if (form.get('grant_type') !== 'client_credentials') return fail(400, 'unsupported_grant_type', 'only client_credentials');
+  if (form.get('grant_type') !== 'client_credentials')
+    return fail(400, 'unsupported_grant_type', 'only client_credentials');
   if (form.get('client_id') !== config.clientId) {
-    return fail(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`);
+    return fail(
+      400,
+      'unauthorized_client',
+      `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`,
+    );
   }
   const assertion = form.get('client_assertion');
   const authenticated = assertion ? assertionValid(assertion) : form.get('client_secret') === config.clientSecret;
   if (!authenticated) {
-    return fail(401, 'invalid_client', assertion ? 'AADSTS700027: Client assertion failed signature validation.' : 'AADSTS7000215: Invalid client secret provided.');
+    return fail(
+      401,
+      'invalid_client',
+      assertion
+        ? 'AADSTS700027: Client assertion failed signature validation.'
+        : 'AADSTS7000215: Invalid client secret provided.',
+    );
   }
   const accessToken = randomBytes(24).toString('base64url');
   tokens.set(accessToken, Date.now() + TOKEN_LIFETIME_S * 1000);
-  send(res, 200, { token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S, ext_expires_in: TOKEN_LIFETIME_S, access_token: accessToken });
+  send(res, 200, {
+    token_type: 'Bearer',
+    expires_in: TOKEN_LIFETIME_S,
+    ext_expires_in: TOKEN_LIFETIME_S,
+    access_token: accessToken,
+  });
 }
 
 // ---- Key Vault ----
@@ -156,7 +178,9 @@ function listPage(res, origin, path, items, url) {
   const skip = Number(url.searchParams.get('$skiptoken') || 0);
   const page = items.slice(skip, skip + size);
   const next = skip + size < items.length;
-  const nextLink = next ? `${origin}${path}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + size}&maxresults=${size}` : null;
+  const nextLink = next
+    ? `${origin}${path}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + size}&maxresults=${size}`
+    : null;
   send(res, 200, { value: page, nextLink });
 }
 
@@ -174,7 +198,7 @@ async function vault(req, res, url, origin) {
     return listPage(res, origin, '/secrets', items, url);
   }
   if (!/^[0-9a-zA-Z-]{1,127}$/.test(name)) {
-    return vaultError(res, 400, 'BadParameter', 'The request URI contains an invalid name: ' + name);
+    return vaultError(res, 400, 'BadParameter', `The request URI contains an invalid name: ${name}`);
   }
 
   if (req.method === 'PUT' && version === undefined) {
@@ -205,7 +229,8 @@ async function vault(req, res, url, origin) {
   const entry = findVersion(name, version);
   if (!entry) return notFound(res, version ? `${name}/${version}` : name);
   if (req.method === 'GET') {
-    if (!entry.enabled) return vaultError(res, 403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+    if (!entry.enabled)
+      return vaultError(res, 403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
     return send(res, 200, bundleOf(origin, name, entry));
   }
   if (req.method === 'PATCH') {

@@ -40,7 +40,10 @@ async function pemOf(source: CertificateSource): Promise<string> {
  * Client secret or certificate when given (contrib's service-principal profile); otherwise the ambient chain
  * of DefaultAzureCredential (environment, workload identity, managed identity, Azure CLI, ...).
  */
-export async function createCredential(settings: KeyVaultSettings, clientOptions: AzureClientOptions): Promise<TokenCredential> {
+export async function createCredential(
+  settings: KeyVaultSettings,
+  clientOptions: AzureClientOptions,
+): Promise<TokenCredential> {
   const options = {
     ...clientOptions,
     authorityHost: settings.authorityHost,

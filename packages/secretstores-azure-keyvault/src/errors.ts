@@ -43,9 +43,12 @@ export function azureErrorSummary(error: unknown): string {
 export function keyVaultError(error: unknown, subject: string): DaprkitError {
   if (DaprkitError.isInstance(error)) return error;
   const e = (error ?? {}) as AzureErrorShape;
-  if (e.name === 'AbortError') return new UnavailableError(`${subject}: request aborted (${azureErrorSummary(e)})`, { cause: error });
+  if (e.name === 'AbortError')
+    return new UnavailableError(`${subject}: request aborted (${azureErrorSummary(e)})`, { cause: error });
   if (isAuthenticationFailure(error)) {
-    return new DaprkitError(ErrorCode.Unauthenticated, `${subject}: authentication failed: ${azureErrorSummary(e)}`, { cause: error });
+    return new DaprkitError(ErrorCode.Unauthenticated, `${subject}: authentication failed: ${azureErrorSummary(e)}`, {
+      cause: error,
+    });
   }
   switch (e.statusCode) {
     case 404:
@@ -55,9 +58,13 @@ export function keyVaultError(error: unknown, subject: string): DaprkitError {
     case 401:
       return new DaprkitError(ErrorCode.Unauthenticated, `${subject}: ${azureErrorSummary(e)}`, { cause: error });
     case 403:
-      return new DaprkitError(ErrorCode.PermissionDenied, `${subject}: access denied by Key Vault: ${azureErrorSummary(e)}`, {
-        cause: error,
-      });
+      return new DaprkitError(
+        ErrorCode.PermissionDenied,
+        `${subject}: access denied by Key Vault: ${azureErrorSummary(e)}`,
+        {
+          cause: error,
+        },
+      );
   }
   // No status (connection, DNS, TLS), throttling and server errors may pass: retryable.
   if (e.statusCode === undefined || e.statusCode === 429 || e.statusCode >= 500) {

@@ -34,6 +34,10 @@ export interface KeyVaultSecretStoreOptions {
   extraCaCertificates?: string;
 }
 
+/**
+ * Azure Key Vault secrets through @azure/keyvault-secrets: one secret = `{name: value}` (no multi-valued
+ * secrets), latest version unless `version_id` asks for another. Nothing is cached: every call reads the vault.
+ */
 export class KeyVaultSecretStore implements SecretStore {
   private client: SecretClient | undefined;
   private closed = false;
@@ -60,10 +64,15 @@ export class KeyVaultSecretStore implements SecretStore {
       disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
     };
     // The probe does not retry, so a refused connection or bad certificate fails at once with its cause.
-    const probe = new SecretClient(settings.vaultUrl, credential, { ...clientOptions, retryOptions: { maxRetries: 0 } });
+    const probe = new SecretClient(settings.vaultUrl, credential, {
+      ...clientOptions,
+      retryOptions: { maxRetries: 0 },
+    });
     try {
       // A name no one uses: 404 means the vault answered and accepted our token.
-      await probe.getSecret(`daprkit-init-probe-${randomUUID()}`, { abortSignal: AbortSignal.timeout(INIT_TIMEOUT_MS) });
+      await probe.getSecret(`daprkit-init-probe-${randomUUID()}`, {
+        abortSignal: AbortSignal.timeout(INIT_TIMEOUT_MS),
+      });
     } catch (error) {
       this.checkProbeFailure(error, settings);
     }
@@ -98,7 +107,8 @@ export class KeyVaultSecretStore implements SecretStore {
     const { version_id: version } = parseMetadata(metadata, keyVaultRequestMetadataSchema);
     const subject = `secret ${name}${version === undefined ? '' : ` version ${version}`}`;
     // Such a name cannot exist in Key Vault; refusing it here also keeps '/' out of the request path.
-    if (!SECRET_NAME.test(name)) throw new NotFoundError(`${subject} not found: Key Vault names are letters, digits and '-'`);
+    if (!SECRET_NAME.test(name))
+      throw new NotFoundError(`${subject} not found: Key Vault names are letters, digits and '-'`);
     try {
       const secret = await client.getSecret(name, version === undefined ? {} : { version });
       return { [name]: secret.value ?? '' };

@@ -7,7 +7,11 @@ const CLOUDS = {
   AzureUSGovernmentCloud: { vaultSuffix: 'vault.usgovcloudapi.net', authorityHost: 'https://login.microsoftonline.us' },
 } as const;
 type CloudName = keyof typeof CLOUDS;
-const CLOUD_NAMES = ['AzurePublicCloud', 'AzureChinaCloud', 'AzureUSGovernmentCloud'] as const satisfies readonly CloudName[];
+const CLOUD_NAMES = [
+  'AzurePublicCloud',
+  'AzureChinaCloud',
+  'AzureUSGovernmentCloud',
+] as const satisfies readonly CloudName[];
 
 /**
  * Component metadata (YAML `spec.metadata`): contrib's names and aliases (Azure auth profile), plus three
@@ -28,10 +32,14 @@ export const keyVaultSecretStoreMetadataSchema = {
     aliases: ['azureCloud'],
     description: 'Cloud: Key Vault DNS suffix and Entra ID authority host.',
   }),
-  azureTenantId: field.string({ aliases: ['spnTenantId', 'tenantId'], description: 'Entra ID tenant of the service principal.' }),
+  azureTenantId: field.string({
+    aliases: ['spnTenantId', 'tenantId'],
+    description: 'Entra ID tenant of the service principal.',
+  }),
   azureClientId: field.string({
     aliases: ['spnClientId', 'clientId'],
-    description: 'Application (client) id; with neither secret nor certificate, the managed/workload identity client id.',
+    description:
+      'Application (client) id; with neither secret nor certificate, the managed/workload identity client id.',
   }),
   azureClientSecret: field.string({
     aliases: ['spnClientSecret', 'clientSecret'],
@@ -53,7 +61,7 @@ export const keyVaultSecretStoreMetadataSchema = {
     description: 'Passphrase of an encrypted PEM private key.',
   }),
   azureAuthorityHost: field.string({
-    description: 'Entra ID authority host (`https://...`) instead of the cloud\'s; also turns off instance discovery.',
+    description: "Entra ID authority host (`https://...`) instead of the cloud's; also turns off instance discovery.",
   }),
   disableChallengeResourceVerification: field.bool({
     default: false,
@@ -72,7 +80,9 @@ export type ServicePrincipal =
   | { kind: 'certificate'; tenantId: string; clientId: string; certificate: CertificateSource; password?: string }
   | { kind: 'ambient'; tenantId?: string; clientId?: string };
 
-export type CertificateSource = { field: 'azureCertificate'; pem: string } | { field: 'azureCertificateFile'; path: string };
+export type CertificateSource =
+  | { field: 'azureCertificate'; pem: string }
+  | { field: 'azureCertificateFile'; path: string };
 
 export interface KeyVaultSettings {
   vaultUrl: string;
@@ -97,7 +107,10 @@ function httpsUrl(raw: string, name: string): URL {
 
 /** contrib accepts a bare name or the vault's host name; a known suffix also picks the cloud. */
 function vaultFromName(raw: string, configured: CloudName): { url: string; cloud: CloudName } {
-  const host = raw.replace(/^https:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+  const host = raw
+    .replace(/^https:\/\//i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
   let name = host;
   let cloud = configured;
   for (const [candidate, { vaultSuffix }] of Object.entries(CLOUDS) as [CloudName, (typeof CLOUDS)[CloudName]][]) {
@@ -112,7 +125,9 @@ function vaultFromName(raw: string, configured: CloudName): { url: string; cloud
   return { url: `https://${name}.${CLOUDS[cloud].vaultSuffix}`, cloud };
 }
 
-function servicePrincipalOf(m: ReturnType<typeof parseMetadata<typeof keyVaultSecretStoreMetadataSchema>>): ServicePrincipal {
+function servicePrincipalOf(
+  m: ReturnType<typeof parseMetadata<typeof keyVaultSecretStoreMetadataSchema>>,
+): ServicePrincipal {
   const certificate: CertificateSource | undefined =
     m.azureCertificate !== undefined
       ? { field: 'azureCertificate', pem: m.azureCertificate }
@@ -123,8 +138,10 @@ function servicePrincipalOf(m: ReturnType<typeof parseMetadata<typeof keyVaultSe
     return { kind: 'ambient', tenantId: m.azureTenantId, clientId: m.azureClientId };
   }
   const credentialField = m.azureClientSecret !== undefined ? 'azureClientSecret' : certificate!.field;
-  if (m.azureTenantId === undefined) throw new InvalidMetadataError('azureTenantId', `is required with ${credentialField}`);
-  if (m.azureClientId === undefined) throw new InvalidMetadataError('azureClientId', `is required with ${credentialField}`);
+  if (m.azureTenantId === undefined)
+    throw new InvalidMetadataError('azureTenantId', `is required with ${credentialField}`);
+  if (m.azureClientId === undefined)
+    throw new InvalidMetadataError('azureClientId', `is required with ${credentialField}`);
   const identity = { tenantId: m.azureTenantId, clientId: m.azureClientId };
   if (m.azureClientSecret !== undefined) return { kind: 'secret', ...identity, clientSecret: m.azureClientSecret };
   return {

@@ -29,7 +29,8 @@ const run = 'kvtest';
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const record = (message: string, fields?: Record<string, unknown>) => void lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  const record = (message: string, fields?: Record<string, unknown>) =>
+    void lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
   return { lines, debug: record, info: record, warn: record, error: record };
 }
 
@@ -64,7 +65,9 @@ describeWithKeyVault('KeyVaultSecretStore against the Key Vault server', () => {
     expect(await store.getSecret({ name: `${run}-db`, metadata: { version_id: firstVersion } })).toEqual({
       [`${run}-db`]: 'v1',
     });
-    const error = await store.getSecret({ name: `${run}-db`, metadata: { version_id: 'f'.repeat(32) } }).catch((e: Error) => e);
+    const error = await store
+      .getSecret({ name: `${run}-db`, metadata: { version_id: 'f'.repeat(32) } })
+      .catch((e: Error) => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as Error).message).toBe(`secret ${run}-db version ${'f'.repeat(32)} not found`);
   });
@@ -116,7 +119,9 @@ describeWithKeyVault('KeyVaultSecretStore against the Key Vault server', () => {
   it('fails init on wrong credentials, naming the fields and never echoing the secret', async () => {
     const error = await initError(keyVaultProperties({ azureClientSecret: 'not-the-secret-42' }));
     expect(error).toBeInstanceOf(InvalidMetadataError);
-    expect(error.message).toMatch(/^metadata 'azureTenantId\/azureClientId\/azureClientSecret': authentication failed: .*AADSTS7000215/);
+    expect(error.message).toMatch(
+      /^metadata 'azureTenantId\/azureClientId\/azureClientSecret': authentication failed: .*AADSTS7000215/,
+    );
     expect(error.message).not.toContain('not-the-secret-42');
     const unknownClient = await initError(keyVaultProperties({ azureClientId: 'someone-else' }));
     expect(unknownClient.message).toMatch(/AADSTS700016/);
@@ -137,7 +142,9 @@ describeWithKeyVault('KeyVaultSecretStore against the Key Vault server', () => {
     const closing = await openStore();
     await closing.close();
     await closing.close();
-    await expect(closing.getSecret({ name: `${run}-db`, metadata: {} })).rejects.toBeInstanceOf(FailedPreconditionError);
+    await expect(closing.getSecret({ name: `${run}-db`, metadata: {} })).rejects.toBeInstanceOf(
+      FailedPreconditionError,
+    );
   });
 });
 
@@ -172,14 +179,20 @@ describe('KeyVaultSecretStore init without a vault', () => {
   });
 
   it('rejects a PKCS#12 certificate before any I/O, naming the field', async () => {
-    const error = await initError({ ...certificateProperties({ spnCertificateFile: '' }), azureCertificate: 'MIIKpQIBAzCCCm8G' });
+    const error = await initError({
+      ...certificateProperties({ spnCertificateFile: '' }),
+      azureCertificate: 'MIIKpQIBAzCCCm8G',
+    });
     expect(error.message).toMatch(/^metadata 'azureCertificate': must be PEM/);
     expect(error.message).not.toContain('MIIKpQIBAzCCCm8G');
   });
 
   it('declares no features, the upstream type, and keeps VERSION in step with package.json', () => {
     expect(new KeyVaultSecretStore().features()).toEqual([]);
-    expect(definitions[0]).toMatchObject({ socketName: 'daprkit-azure-keyvault', types: ['secretstores.azure.keyvault'] });
+    expect(definitions[0]).toMatchObject({
+      socketName: 'daprkit-azure-keyvault',
+      types: ['secretstores.azure.keyvault'],
+    });
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     expect(VERSION).toBe(pkg.version);
   });

@@ -13,7 +13,11 @@ describe('parseKeyVaultSettings', () => {
       ['gov.vault.usgovcloudapi.net', 'https://gov.vault.usgovcloudapi.net', 'https://login.microsoftonline.us'],
     ];
     for (const [vaultName, vaultUrl, authorityHost] of cases) {
-      expect(parseKeyVaultSettings({ vaultName, ...principal }), vaultName).toMatchObject({ vaultUrl, authorityHost, vaultField: 'vaultName' });
+      expect(parseKeyVaultSettings({ vaultName, ...principal }), vaultName).toMatchObject({
+        vaultUrl,
+        authorityHost,
+        vaultField: 'vaultName',
+      });
     }
   });
 
@@ -21,7 +25,9 @@ describe('parseKeyVaultSettings', () => {
     expect(parseKeyVaultSettings({ vaultName: 'v', azureCloud: 'azurechinacloud', ...principal }).vaultUrl).toBe(
       'https://v.vault.azure.cn',
     );
-    expect(() => parseKeyVaultSettings({ vaultName: 'v', azureEnvironment: 'Mars' })).toThrow(/metadata 'azureEnvironment'/);
+    expect(() => parseKeyVaultSettings({ vaultName: 'v', azureEnvironment: 'Mars' })).toThrow(
+      /metadata 'azureEnvironment'/,
+    );
   });
 
   it('takes vaultUri and azureAuthorityHost as given, https only', () => {
@@ -38,30 +44,49 @@ describe('parseKeyVaultSettings', () => {
       customAuthorityHost: true,
       disableChallengeResourceVerification: false,
     });
-    expect(() => parseKeyVaultSettings({ vaultUri: 'http://127.0.0.1:8443' })).toThrow("metadata 'vaultUri': must use https://");
-    expect(() => parseKeyVaultSettings({ vaultName: 'v', azureAuthorityHost: 'nope' })).toThrow(/metadata 'azureAuthorityHost'/);
+    expect(() => parseKeyVaultSettings({ vaultUri: 'http://127.0.0.1:8443' })).toThrow(
+      "metadata 'vaultUri': must use https://",
+    );
+    expect(() => parseKeyVaultSettings({ vaultName: 'v', azureAuthorityHost: 'nope' })).toThrow(
+      /metadata 'azureAuthorityHost'/,
+    );
   });
 
   it('requires a vault and rejects names Key Vault cannot have', () => {
     expect(() => parseKeyVaultSettings({})).toThrow("metadata 'vaultName': is required (or give vaultUri)");
-    expect(() => parseKeyVaultSettings({ vaultName: 'my_vault' })).toThrow(/metadata 'vaultName': 'my_vault' is not a Key Vault name/);
+    expect(() => parseKeyVaultSettings({ vaultName: 'my_vault' })).toThrow(
+      /metadata 'vaultName': 'my_vault' is not a Key Vault name/,
+    );
   });
 
   it('reads the service principal through contrib aliases and names what is missing', () => {
-    expect(parseKeyVaultSettings({ vaultName: 'v', spnTenantId: 't', clientId: 'c', spnClientSecret: 'x' }).principal).toEqual({
+    expect(
+      parseKeyVaultSettings({ vaultName: 'v', spnTenantId: 't', clientId: 'c', spnClientSecret: 'x' }).principal,
+    ).toEqual({
       kind: 'secret',
       tenantId: 't',
       clientId: 'c',
       clientSecret: 'x',
     });
-    expect(parseKeyVaultSettings({ vaultName: 'v', tenantId: 't', spnClientId: 'c', spnCertificateFile: '/c.pem', spnCertificatePassword: 'pw' }).principal).toEqual({
+    expect(
+      parseKeyVaultSettings({
+        vaultName: 'v',
+        tenantId: 't',
+        spnClientId: 'c',
+        spnCertificateFile: '/c.pem',
+        spnCertificatePassword: 'pw',
+      }).principal,
+    ).toEqual({
       kind: 'certificate',
       tenantId: 't',
       clientId: 'c',
       certificate: { field: 'azureCertificateFile', path: '/c.pem' },
       password: 'pw',
     });
-    expect(parseKeyVaultSettings({ vaultName: 'v', azureClientId: 'mi' }).principal).toEqual({ kind: 'ambient', clientId: 'mi' });
+    expect(parseKeyVaultSettings({ vaultName: 'v', azureClientId: 'mi' }).principal).toEqual({
+      kind: 'ambient',
+      clientId: 'mi',
+    });
     const missing = (() => {
       try {
         parseKeyVaultSettings({ vaultName: 'v', azureClientId: 'c', azureClientSecret: 's3cr3t' });

@@ -46,7 +46,8 @@ export class EnvSecretStore implements SecretStore {
       throw new NotFoundError(`secret ${name} not found: DAPR_* and APP_API_TOKEN variables are never exposed`);
     }
     const value = process.env[variable];
-    if (value === undefined) throw new NotFoundError(`secret ${name} not found (environment variable ${variable} is not set)`);
+    if (value === undefined)
+      throw new NotFoundError(`secret ${name} not found (environment variable ${variable} is not set)`);
     return { [name]: value };
   }
 

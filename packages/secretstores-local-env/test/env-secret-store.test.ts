@@ -54,7 +54,12 @@ describe('EnvSecretStore', () => {
   });
 
   it('never exposes DAPR_* or APP_API_TOKEN, whatever their case', async () => {
-    setEnv({ DAPR_API_TOKEN: 'sidecar-token', APP_API_TOKEN: 'app-token', dapr_http_port: '3500', DK_ENV_TEST_OK: 'ok' });
+    setEnv({
+      DAPR_API_TOKEN: 'sidecar-token',
+      APP_API_TOKEN: 'app-token',
+      dapr_http_port: '3500',
+      DK_ENV_TEST_OK: 'ok',
+    });
     const store = await openStore();
     for (const name of ['DAPR_API_TOKEN', 'APP_API_TOKEN', 'app_api_token', 'dapr_http_port']) {
       const error = await store.getSecret({ name, metadata: {} }).catch((e: unknown) => e);

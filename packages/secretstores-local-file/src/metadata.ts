@@ -4,7 +4,8 @@ import { field, type Metadata, parseMetadata } from '@daprkit/component-sdk';
 export const fileSecretStoreMetadataSchema = {
   secretsFile: field.string({
     required: true,
-    description: 'Path of the JSON file holding the secrets (relative paths resolve against the working directory); read once, at init.',
+    description:
+      'Path of the JSON file holding the secrets (relative paths resolve against the working directory); read once, at init.',
   }),
   nestedSeparator: field.string({
     default: ':',
@@ -12,7 +13,7 @@ export const fileSecretStoreMetadataSchema = {
   }),
   multiValued: field.bool({
     default: false,
-    description: 'Each top-level key is one secret; a nested object becomes that secret\'s key/value pairs.',
+    description: "Each top-level key is one secret; a nested object becomes that secret's key/value pairs.",
   }),
 };
 

@@ -125,15 +125,19 @@ describe('FileSecretStore init errors name the field and never echo file content
   });
 
   it('rejects a malformed multiValued flag', async () => {
-    await expect(
-      createFileSecretStore().init({ secretsFile: secretsFile({}), multiValued: 'maybe' }),
-    ).rejects.toThrow(/metadata 'multiValued'/);
+    await expect(createFileSecretStore().init({ secretsFile: secretsFile({}), multiValued: 'maybe' })).rejects.toThrow(
+      /metadata 'multiValued'/,
+    );
   });
 });
 
 describe('package', () => {
   it('declares the upstream type and keeps VERSION in step with package.json', () => {
-    expect(definitions[0]).toMatchObject({ kind: 'secretStore', socketName: 'daprkit-local-file', types: ['secretstores.local.file'] });
+    expect(definitions[0]).toMatchObject({
+      kind: 'secretStore',
+      socketName: 'daprkit-local-file',
+      types: ['secretstores.local.file'],
+    });
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     expect(VERSION).toBe(pkg.version);
   });

@@ -11,11 +11,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminClient,
-  KEYVAULT,
-  keyVaultUnreachable,
-} from '../../secretstores-azure-keyvault/test/support/keyvault.js';
+import { adminClient, KEYVAULT, keyVaultUnreachable } from '../../secretstores-azure-keyvault/test/support/keyvault.js';
 import { PrivateRedis, redisServerMissing } from '../../state-redis/test/support/private-server.js';
 import { ensureSidecarBuilt, http, type SidecarProcess, startSidecarProcess, stopAllProcesses } from './support.js';
 
@@ -87,7 +83,10 @@ describeIf('secretKeyRef with the catalog secret stores', () => {
     }
     const dir = await mkdtemp(join(tmpdir(), 'dk-secret-refs-'));
     const secretsFile = join(dir, 'secrets.json');
-    await writeFile(secretsFile, JSON.stringify({ redis: { password: PASSWORD }, wrong: WRONG_PASSWORD, app: { token: 't0k3n' } }));
+    await writeFile(
+      secretsFile,
+      JSON.stringify({ redis: { password: PASSWORD }, wrong: WRONG_PASSWORD, app: { token: 't0k3n' } }),
+    );
     const documents = [
       `apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -146,9 +145,15 @@ spec:
 
   const roundTrip = async (store: string) => {
     const key = `k-${store}`;
-    const saved = await http(sidecar.httpPort, 'POST', `/v1.0/state/${store}`, JSON.stringify([{ key, value: { store } }]), {
-      'content-type': 'application/json',
-    });
+    const saved = await http(
+      sidecar.httpPort,
+      'POST',
+      `/v1.0/state/${store}`,
+      JSON.stringify([{ key, value: { store } }]),
+      {
+        'content-type': 'application/json',
+      },
+    );
     expect(saved.status, saved.text).toBe(204);
     const read = await http(sidecar.httpPort, 'GET', `/v1.0/state/${store}/${key}`);
     expect(read.status).toBe(200);
@@ -158,10 +163,12 @@ spec:
   it('takes redisPassword from the file store: save and get work against the password-protected server', () =>
     roundTrip('from-file'));
 
-  it('takes redisPassword from the env store (the variable is set on the sidecar process)', () => roundTrip('from-env'));
+  it('takes redisPassword from the env store (the variable is set on the sidecar process)', () =>
+    roundTrip('from-env'));
 
-  it.skipIf(!withVault)(`takes redisPassword from Key Vault${withVault ? '' : ` [skipped: ${keyVaultUnreachable}]`}`, () =>
-    roundTrip('from-vault'),
+  it.skipIf(!withVault)(
+    `takes redisPassword from Key Vault${withVault ? '' : ` [skipped: ${keyVaultUnreachable}]`}`,
+    () => roundTrip('from-vault'),
   );
 
   it('fails only the component whose secret is wrong, naming component and field', async () => {
@@ -208,19 +215,22 @@ spec:
     expect(bulk.json).toEqual({});
   });
 
-  it.skipIf(!withVault)('serves Key Vault secrets, with metadata.version_id, when no scope restricts the store', async () => {
-    const latest = await http(sidecar.httpPort, 'GET', '/v1.0/secrets/vault/sidecar-redis-password');
-    expect(latest.json).toEqual({ 'sidecar-redis-password': PASSWORD });
-    const older = await http(
-      sidecar.httpPort,
-      'GET',
-      `/v1.0/secrets/vault/sidecar-redis-password?metadata.version_id=${firstVaultVersion}`,
-    );
-    expect(older.json).toEqual({ 'sidecar-redis-password': 'an-older-value' });
-    const missing = await http(sidecar.httpPort, 'GET', '/v1.0/secrets/vault/no-such-secret');
-    expect(missing.status).toBe(500);
-    expect(missing.json.message).toBe(
-      'failed getting secret with key no-such-secret from secret store vault: secret no-such-secret not found',
-    );
-  });
+  it.skipIf(!withVault)(
+    'serves Key Vault secrets, with metadata.version_id, when no scope restricts the store',
+    async () => {
+      const latest = await http(sidecar.httpPort, 'GET', '/v1.0/secrets/vault/sidecar-redis-password');
+      expect(latest.json).toEqual({ 'sidecar-redis-password': PASSWORD });
+      const older = await http(
+        sidecar.httpPort,
+        'GET',
+        `/v1.0/secrets/vault/sidecar-redis-password?metadata.version_id=${firstVaultVersion}`,
+      );
+      expect(older.json).toEqual({ 'sidecar-redis-password': 'an-older-value' });
+      const missing = await http(sidecar.httpPort, 'GET', '/v1.0/secrets/vault/no-such-secret');
+      expect(missing.status).toBe(500);
+      expect(missing.json.message).toBe(
+        'failed getting secret with key no-such-secret from secret store vault: secret no-such-secret not found',
+      );
+    },
+  );
 });

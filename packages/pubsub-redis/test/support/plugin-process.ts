@@ -1,56 +1,23 @@
 /**
- * The `daprkit-pubsub-redis` bin as a real child process. The bin runs `dist/`, so it is built first when
- * missing or older than the sources it is made of (this package, redis-common, component-sdk).
+ * The `daprkit-pubsub-redis` bin as a real child process. The bin runs `dist/`, so `tsc -b` brings it (and
+ * the redis-common and component-sdk builds it imports) up to date first: a no-op when nothing changed.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const PACKAGES_DIR = join(PACKAGE_DIR, '..');
-const REPO_ROOT = join(PACKAGES_DIR, '..');
+const REPO_ROOT = join(PACKAGE_DIR, '..', '..');
 const BIN = join(PACKAGE_DIR, 'bin', 'daprkit-pubsub-redis.js');
-const BUILT_FROM = ['pubsub-redis', 'redis-common', 'component-sdk'];
 
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** `tsc -b packages/pubsub-redis` when needed; one build at a time (test files run in parallel). */
-export async function ensureBuilt(): Promise<void> {
-  const lock = join(PACKAGE_DIR, '.test-build.lock');
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no test run is active`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+/** `tsc -b packages/pubsub-redis` (only the kill test spawns the bin, so no cross-file build lock is needed). */
+export function ensureBuilt(): void {
   try {
-    const stale = await Promise.all(
-      BUILT_FROM.map(async (name) => {
-        const built = join(PACKAGES_DIR, name, 'dist', 'index.js');
-        return !existsSync(built) || statSync(built).mtimeMs < (await newestMtime(join(PACKAGES_DIR, name, 'src')));
-      }),
-    );
-    if (!stale.includes(true)) return;
-    try {
-      execFileSync('npx', ['tsc', '-b', 'packages/pubsub-redis'], { cwd: REPO_ROOT, stdio: 'pipe' });
-    } catch (error) {
-      const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
-      throw new Error(`building packages/pubsub-redis failed (run \`npx tsc -b packages/pubsub-redis\`):\n${output}`);
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
+    execFileSync('npx', ['tsc', '-b', 'packages/pubsub-redis'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  } catch (error) {
+    const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
+    throw new Error(`building packages/pubsub-redis failed (run \`npx tsc -b packages/pubsub-redis\`):\n${output}`);
   }
 }
 

@@ -80,15 +80,17 @@ export async function provisionFixture(fixture: Record<string, string>): Promise
 }
 
 /** Why the server cannot be used, or undefined when it answered an authenticated request. */
-export const keyVaultUnreachable: string | undefined = await provisionFixture({}).then(
-  async () => {
+export const keyVaultUnreachable: string | undefined = await provisionFixture({})
+  .then(async () => {
     // An authenticated round trip, not just TCP: a wrong CA or credential also counts as unavailable.
-    await adminClient().getSecret('daprkit-probe').catch((e: { statusCode?: number }) => {
-      if (e.statusCode !== 404) throw e;
-    });
+    await adminClient()
+      .getSecret('daprkit-probe')
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
     return undefined;
-  },
-).catch((err: Error) => err.message || String(err));
+  })
+  .catch((err: Error) => err.message || String(err));
 
 /** `describe` for suites that need the Key Vault server. */
 export function describeWithKeyVault(name: string, body: () => void): void {
@@ -100,6 +102,9 @@ export function describeWithKeyVault(name: string, body: () => void): void {
       });
     });
   } else {
-    describe.skip(`${name} [skipped: Key Vault unreachable at ${KEYVAULT.uri}: ${keyVaultUnreachable}; run bash scripts/services.sh up keyvault]`, body);
+    describe.skip(
+      `${name} [skipped: Key Vault unreachable at ${KEYVAULT.uri}: ${keyVaultUnreachable}; run bash scripts/services.sh up keyvault]`,
+      body,
+    );
   }
 }
