@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { settings } from './harness.mjs';
+import { fullGc, settings } from './harness.mjs';
 
 const moduleDir = fileURLToPath(new URL('./go-client/', import.meta.url));
 const binary = join(moduleDir, 'bin', 'go-client');
@@ -55,16 +55,27 @@ function run(command, args, options) {
  */
 export async function runGoClient(path, { socket, op, instance = 'bench', props = {}, valueBytes = 64, extra = [] }) {
   const args = [
-    '-socket', socket,
-    '-instance', instance,
-    '-op', op,
-    '-concurrency', String(settings.concurrency),
-    '-duration', `${settings.durationMs}ms`,
-    '-warmup', `${settings.warmupMs}ms`,
-    '-value-bytes', String(valueBytes),
-    '-props', Object.entries(props).map(([k, v]) => `${k}=${v}`).join(','),
+    '-socket',
+    socket,
+    '-instance',
+    instance,
+    '-op',
+    op,
+    '-concurrency',
+    String(settings.concurrency),
+    '-duration',
+    `${settings.durationMs}ms`,
+    '-warmup',
+    `${settings.warmupMs}ms`,
+    '-value-bytes',
+    String(valueBytes),
+    '-props',
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
     ...extra,
   ];
+  fullGc();
   const result = await run(path, args, {});
   const line = result.stdout.trim().split('\n').pop() ?? '';
   if (result.code !== 0 || !line.startsWith('{')) {
@@ -72,7 +83,9 @@ export async function runGoClient(path, { socket, op, instance = 'bench', props 
   }
   const parsed = JSON.parse(line);
   if (parsed.errors > 0) {
-    console.log(`  note: go-client ${op}: ${parsed.errors} of ${parsed.ops} calls failed (first: ${parsed.firstError})`);
+    console.log(
+      `  note: go-client ${op}: ${parsed.errors} of ${parsed.ops} calls failed (first: ${parsed.firstError})`,
+    );
   }
   return parsed;
 }

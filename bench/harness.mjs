@@ -2,8 +2,8 @@
 // Figures are for comparison side by side on the same machine, never asserted anywhere.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -12,6 +12,8 @@ export const settings = {
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
   durationMs: Number(process.env.BENCH_DURATION_MS ?? 3000),
   warmupMs: Number(process.env.BENCH_WARMUP_MS ?? 500),
+  /** One-time warm-up of a freshly started process (plugin, sidecar) before its first measured cell: JIT. */
+  processWarmupMs: Number(process.env.BENCH_PROCESS_WARMUP_MS ?? 2000),
 };
 
 // A full GC before each cell, so one cell's garbage (an in-process cell makes millions of objects) is not
@@ -34,7 +36,10 @@ export function fullGc() {
  * Runs `op(i)` with `concurrency` calls in flight for `durationMs` (after a warm-up); returns
  * `{ opsPerSec, p50us, p99us }` (latency of each call as seen by the caller, queueing included).
  */
-export async function measureDetailed(op, { concurrency = settings.concurrency, durationMs = settings.durationMs, warmupMs = settings.warmupMs } = {}) {
+export async function measureDetailed(
+  op,
+  { concurrency = settings.concurrency, durationMs = settings.durationMs, warmupMs = settings.warmupMs } = {},
+) {
   let counter = 0;
   const run = async (until, latencies) => {
     const worker = async () => {
@@ -78,7 +83,8 @@ export async function startPlugin(binPath, extraArgs = []) {
     socketPath,
     async ready(name) {
       while (!existsSync(socketPath(name))) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`plugin ${binPath} did not start: ${stderr}`);
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`plugin ${binPath} did not start: ${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       return socketPath(name);
@@ -112,7 +118,11 @@ export function printTable(title, columns, rows, { unit = 'ops/s', setup, ratios
     ...pairs.map(([a, b]) => ratio(r[a], r[b])),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const fmt = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log(fmt(head));
   for (const l of lines) console.log(fmt(l));
   for (const n of notes) console.log(`  ${n}`);

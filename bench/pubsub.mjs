@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { remotePubSub } from '@daprkit/component-sdk/client';
 import { goClient, runGoClient } from './go.mjs';
-import { formatLatency, formatRate, measureDetailed, printTable, settings, startPlugin } from './harness.mjs';
+import { formatLatency, formatRate, fullGc, measureDetailed, printTable, settings, startPlugin } from './harness.mjs';
 
 const MESSAGES = Number(process.env.BENCH_PUBSUB_MESSAGES ?? 5000);
 const WARMUP_MESSAGES = 500;
@@ -35,7 +35,12 @@ const targets = [
   {
     name: 'pubsub-kafka',
     backend: kafkaBrokers.split(',')[0],
-    props: (consumerID) => ({ brokers: kafkaBrokers, consumerGroup: consumerID, authType: 'none', initialOffset: 'oldest' }),
+    props: (consumerID) => ({
+      brokers: kafkaBrokers,
+      consumerGroup: consumerID,
+      authType: 'none',
+      initialOffset: 'oldest',
+    }),
     cleanup: deleteKafkaTopics,
   },
 ];
@@ -85,7 +90,8 @@ function unreachable(hostPort, timeoutMs = 1500) {
 async function loadPackage(name) {
   const dist = new URL(`../packages/${name}/dist/index.js`, import.meta.url);
   const bin = new URL(`../packages/${name}/bin/daprkit-${name}.js`, import.meta.url).pathname;
-  if (!existsSync(dist)) return { skip: `not built (packages/${name}/dist/index.js missing: npx tsc -b packages/${name})` };
+  if (!existsSync(dist))
+    return { skip: `not built (packages/${name}/dist/index.js missing: npx tsc -b packages/${name})` };
   try {
     const mod = await import(dist.href);
     const definition = mod.definitions?.find((d) => d.kind === 'pubsub');
@@ -126,7 +132,8 @@ async function publishDeliver(pubsub, topic) {
     },
     abort.signal,
   );
-  const publish = (tag, index) => pubsub.publish({ data: payload(tag, index), pubsubName: 'pubsub', topic, metadata: {} });
+  const publish = (tag, index) =>
+    pubsub.publish({ data: payload(tag, index), pubsubName: 'pubsub', topic, metadata: {} });
   const waitUntil = async (predicate, timeoutMs, what) => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
@@ -146,7 +153,8 @@ async function publishDeliver(pubsub, topic) {
     let probes = 0;
     const probeDeadline = Date.now() + PROBE_TIMEOUT_MS;
     while (seen.P.size === 0) {
-      if (Date.now() > probeDeadline) throw new Error(`no delivery within ${PROBE_TIMEOUT_MS} ms of subscribing (${probes} probes published)`);
+      if (Date.now() > probeDeadline)
+        throw new Error(`no delivery within ${PROBE_TIMEOUT_MS} ms of subscribing (${probes} probes published)`);
       await publish('P', probes++);
       for (let i = 0; i < 20 && seen.P.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
     }
@@ -157,6 +165,7 @@ async function publishDeliver(pubsub, topic) {
       () => `warm-up: only ${seen.W.size}/${WARMUP_MESSAGES} delivered within ${DELIVERY_TIMEOUT_MS} ms`,
     );
     duplicates = 0;
+    fullGc();
     const start = process.hrtime.bigint();
     await publishAll('M', MESSAGES);
     const published = process.hrtime.bigint();
@@ -196,7 +205,9 @@ async function runTarget(target, row, publishRow, notes) {
   try {
     await inProcessAndSocket(target, loaded, row, publishRow, notes, freshTopic);
   } finally {
-    await target.cleanup?.(topics).catch((err) => notes.push(`${target.name}: could not delete bench topics ${topics.join(', ')}: ${err.message}`));
+    await target
+      .cleanup?.(topics)
+      .catch((err) => notes.push(`${target.name}: could not delete bench topics ${topics.join(', ')}: ${err.message}`));
   }
 }
 

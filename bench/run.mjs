@@ -15,7 +15,10 @@ if (unknown.length > 0) {
   console.error(`unknown suite(s): ${unknown.join(', ')}; available: ${Object.keys(suites).join(', ')}`);
   process.exit(2);
 }
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 console.log(
   `daprkit bench — ${new Date().toISOString()}, node ${process.version}, load average ${load()}` +
     ` (BENCH_DURATION_MS=${settings.durationMs}, BENCH_WARMUP_MS=${settings.warmupMs}, BENCH_CONCURRENCY=${settings.concurrency})`,

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { remoteStateStore } from '@daprkit/component-sdk/client';
 import { definitions } from '@daprkit/state-memory';
 import { goClient, runGoClient } from './go.mjs';
-import { formatLatency, measureDetailed, printTable, startPlugin } from './harness.mjs';
+import { formatLatency, measureDetailed, printTable, settings, startPlugin } from './harness.mjs';
 
 const value = randomBytes(64);
 const keys = Array.from({ length: 1000 }, (_, i) => `bench||key-${i}`);
@@ -32,20 +32,37 @@ export async function stateRows({ local, pluginBin, socketName, properties }) {
     const socketPath = await plugin.ready(socketName);
     const remote = remoteStateStore({ socketPath, instanceName: 'bench' });
     await remote.init(properties);
+    // The plugin process is fresh: warm it (and the client) up once, or the first measured cell pays for its JIT.
+    for (const make of [setOp, getOp]) {
+      await measureDetailed(make(remote), { warmupMs: 0, durationMs: settings.processWarmupMs / 2 });
+    }
     const rows = [];
     const latency = [];
-    for (const [scenario, make, op] of [['Set', setOp, 'set'], ['Get', getOp, 'get']]) {
+    for (const [scenario, make, op] of [
+      ['Set', setOp, 'set'],
+      ['Get', getOp, 'get'],
+    ]) {
       const inProcess = await measureDetailed(make(local));
       const node = await measureDetailed(make(remote));
       let goResult;
       if (go.path) {
         try {
-          goResult = await runGoClient(go.path, { socket: socketPath, op, props: properties, valueBytes: value.length });
+          goResult = await runGoClient(go.path, {
+            socket: socketPath,
+            op,
+            props: properties,
+            valueBytes: value.length,
+          });
         } catch (err) {
           notes.push(`socket Go ${scenario} failed: ${err.message}`);
         }
       }
-      rows.push({ scenario, 'in process': inProcess.opsPerSec, 'socket Node': node.opsPerSec, 'socket Go': goResult?.opsPerSec });
+      rows.push({
+        scenario,
+        'in process': inProcess.opsPerSec,
+        'socket Node': node.opsPerSec,
+        'socket Go': goResult?.opsPerSec,
+      });
       latency.push(
         `${scenario} latency p50/p99 µs: in process ${formatLatency(inProcess)}, socket Node ${formatLatency(node)}, socket Go ${formatLatency(goResult)}`,
       );

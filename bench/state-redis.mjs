@@ -19,7 +19,9 @@ export async function benchStateRedis() {
   try {
     await raw.connect();
   } catch (err) {
-    console.log(`\nstate-redis: skipped (Redis at ${redisHost} unreachable: ${err.message}; run bash scripts/services.sh up redis)`);
+    console.log(
+      `\nstate-redis: skipped (Redis at ${redisHost} unreachable: ${err.message}; run bash scripts/services.sh up redis)`,
+    );
     raw.disconnect();
     return [];
   }
@@ -39,7 +41,9 @@ export async function benchStateRedis() {
       properties,
     });
     for (const row of rows) row['raw ioredis'] = rawResults[row.scenario].opsPerSec;
-    const latency = rows.map((r) => `${r.scenario} raw ioredis latency p50/p99 µs: ${formatLatency(rawResults[r.scenario])}`);
+    const latency = rows.map(
+      (r) => `${r.scenario} raw ioredis latency p50/p99 µs: ${formatLatency(rawResults[r.scenario])}`,
+    );
     printTable('state-redis', ['raw ioredis', ...COLUMNS], rows, {
       ratios: [
         ['in process', 'raw ioredis'],

@@ -19,18 +19,30 @@ export interface Member {
 
 function membersOf(group: GroupMember[]): Member[] {
   return group
-    .map((m) => ({ id: m.memberId, topics: new Set(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) }))
+    .map((m) => ({
+      id: m.memberId,
+      topics: new Set(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []),
+    }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function give(assignment: Assignment, memberId: string, topic: string, partition: number): void {
   let topics = assignment.get(memberId);
-  if (topics === undefined) assignment.set(memberId, (topics = {}));
-  (topics[topic] ??= []).push(partition);
+  if (topics === undefined) {
+    topics = {};
+    assignment.set(memberId, topics);
+  }
+  const partitions = topics[topic];
+  if (partitions === undefined) topics[topic] = [partition];
+  else partitions.push(partition);
 }
 
 /** Per topic, contiguous ranges over the subscribed members; the first members get one extra when uneven. */
-export function rangeAssignment(members: Member[], partitionsOf: (topic: string) => number[], topics: string[]): Assignment {
+export function rangeAssignment(
+  members: Member[],
+  partitionsOf: (topic: string) => number[],
+  topics: string[],
+): Assignment {
   const assignment: Assignment = new Map();
   for (const topic of topics) {
     const consumers = members.filter((m) => m.topics.has(topic));
@@ -49,7 +61,11 @@ export function rangeAssignment(members: Member[], partitionsOf: (topic: string)
 }
 
 /** All topic-partitions in order, dealt to the members in turn, skipping members not subscribed to the topic. */
-export function roundRobinAssignment(members: Member[], partitionsOf: (topic: string) => number[], topics: string[]): Assignment {
+export function roundRobinAssignment(
+  members: Member[],
+  partitionsOf: (topic: string) => number[],
+  topics: string[],
+): Assignment {
   const assignment: Assignment = new Map();
   let turn = 0;
   for (const topic of [...topics].sort()) {
@@ -77,11 +93,18 @@ export function partitionAssigner(strategy: RebalanceStrategy): PartitionAssigne
         // Every member gets an answer, even an empty one.
         return members.map(({ memberId }) => ({
           memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: assignment.get(memberId) ?? {}, userData: NO_USER_DATA }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: 0,
+            assignment: assignment.get(memberId) ?? {},
+            userData: NO_USER_DATA,
+          }),
         }));
       },
       protocol({ topics }) {
-        return { name: strategy, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: NO_USER_DATA }) };
+        return {
+          name: strategy,
+          metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: NO_USER_DATA }),
+        };
       },
     };
     return assigner;

@@ -24,7 +24,12 @@ export interface AuthMetadata {
   skipVerify: boolean;
 }
 
-const SCRAM = { 'SHA-256': 'scram-sha-256', 'SCRAM-SHA-256': 'scram-sha-256', 'SHA-512': 'scram-sha-512', 'SCRAM-SHA-512': 'scram-sha-512' } as const;
+const SCRAM = {
+  'SHA-256': 'scram-sha-256',
+  'SCRAM-SHA-256': 'scram-sha-256',
+  'SHA-512': 'scram-sha-512',
+  'SCRAM-SHA-512': 'scram-sha-512',
+} as const;
 
 /**
  * contrib's rules: `authType` wins; without it the legacy `authRequired` decides (true → password when a
@@ -36,8 +41,10 @@ export function resolveAuth(m: AuthMetadata): KafkaAuth {
     case 'none':
       return { authType, ssl: undefined, sasl: undefined };
     case 'password': {
-      if (m.saslUsername === undefined) throw new InvalidMetadataError('saslUsername', "is required for authType 'password'");
-      if (m.saslPassword === undefined) throw new InvalidMetadataError('saslPassword', "is required for authType 'password'");
+      if (m.saslUsername === undefined)
+        throw new InvalidMetadataError('saslUsername', "is required for authType 'password'");
+      if (m.saslPassword === undefined)
+        throw new InvalidMetadataError('saslPassword', "is required for authType 'password'");
       const scram = SCRAM[m.saslMechanism as keyof typeof SCRAM];
       const sasl: SASLOptions =
         scram === undefined
@@ -48,7 +55,10 @@ export function resolveAuth(m: AuthMetadata): KafkaAuth {
     case 'mtls': {
       if (m.disableTls) throw new InvalidMetadataError('disableTls', "cannot be true with authType 'mtls'");
       if ((m.clientCert === undefined) !== (m.clientKey === undefined)) {
-        throw new InvalidMetadataError(m.clientCert === undefined ? 'clientCert' : 'clientKey', 'clientCert and clientKey go together');
+        throw new InvalidMetadataError(
+          m.clientCert === undefined ? 'clientCert' : 'clientKey',
+          'clientCert and clientKey go together',
+        );
       }
       const ssl = tlsOptions(m) ?? {};
       if (m.clientCert !== undefined && m.clientKey !== undefined) {
@@ -63,7 +73,10 @@ export function resolveAuth(m: AuthMetadata): KafkaAuth {
     case 'oidc':
     case 'oidc_private_key_jwt':
     case 'awsiam':
-      throw new InvalidMetadataError('authType', `'${authType}' is not supported yet (use none, password, mtls or certificate)`);
+      throw new InvalidMetadataError(
+        'authType',
+        `'${authType}' is not supported yet (use none, password, mtls or certificate)`,
+      );
     default:
       throw new InvalidMetadataError('authType', `unknown auth type '${authType}'`);
   }

@@ -1,11 +1,5 @@
 /** Building and connecting the kafkajs client, bounded so init fits inside daprd's 5 s init timeout. */
-import {
-  DaprkitError,
-  ErrorCode,
-  InvalidMetadataError,
-  type Logger,
-  UnavailableError,
-} from '@daprkit/component-sdk';
+import { DaprkitError, ErrorCode, InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
 import kafkajs, { type Admin, type Kafka, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
 import type { KafkaSettings } from './metadata.js';
 import { saramaHashPartitioner } from './records.js';
@@ -111,9 +105,13 @@ export function describeConnectError(err: unknown, settings: KafkaSettings): Dap
   const root = causes[causes.length - 1];
   const detail = root?.message ?? String(err);
   if (causes.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
-    return new InvalidMetadataError('saslPassword', `SASL authentication failed for saslUsername (${settings.auth.sasl?.mechanism ?? 'plain'})`, {
-      cause: err,
-    });
+    return new InvalidMetadataError(
+      'saslPassword',
+      `SASL authentication failed for saslUsername (${settings.auth.sasl?.mechanism ?? 'plain'})`,
+      {
+        cause: err,
+      },
+    );
   }
   if (settings.auth.ssl !== undefined && /certificate|SSL|TLS|handshake|self[- ]signed/i.test(detail)) {
     return new UnavailableError(`metadata 'caCert': TLS handshake with ${brokers} failed (${detail})`, { cause: err });

@@ -115,7 +115,9 @@ export class ConsumerSession {
         this.logger.warn('kafka consumer crashed; kafkajs restarts it', { error: errorText(payload.error) });
         return;
       }
-      this.logger.warn('kafka consumer stopped after an error; starting a new session', { error: errorText(payload.error) });
+      this.logger.warn('kafka consumer stopped after an error; starting a new session', {
+        error: errorText(payload.error),
+      });
       this.hasFailed = true;
       this.owner.failed(this);
     });
@@ -190,7 +192,12 @@ export class ConsumerSession {
       }
     } catch (err) {
       // Never throw into kafkajs (it would restart the consumer); keep the message for a later delivery.
-      this.logger.error('unexpected failure while delivering a kafka message', { topic, partition, offset: message.offset, error: errorText(err) });
+      this.logger.error('unexpected failure while delivering a kafka message', {
+        topic,
+        partition,
+        offset: message.offset,
+        error: errorText(err),
+      });
       this.rewind(topic, partition, message.offset);
     }
   }
@@ -266,7 +273,8 @@ export class ConsumerSession {
     const redelivery = r;
     redelivery.timer = setTimeout(() => {
       redelivery.timer = undefined;
-      if (!this.draining && !this.owner.isPaused()) this.safely(() => this.consumer.resume([{ topic, partitions: [partition] }]));
+      if (!this.draining && !this.owner.isPaused())
+        this.safely(() => this.consumer.resume([{ topic, partitions: [partition] }]));
     }, delayMs);
     redelivery.timer.unref();
   }
@@ -277,9 +285,9 @@ export class ConsumerSession {
   }
 
   private park(topic: string, partition: number): void {
-    let partitions = this.parked.get(topic);
-    if (partitions === undefined) this.parked.set(topic, (partitions = new Set()));
-    partitions.add(partition);
+    const partitions = this.parked.get(topic);
+    if (partitions === undefined) this.parked.set(topic, new Set([partition]));
+    else partitions.add(partition);
     this.pausePartition(topic, partition);
   }
 
@@ -289,7 +297,10 @@ export class ConsumerSession {
 
   /** kafkajs heartbeats only between messages; a slow handler would otherwise cost the group membership. */
   private keepAlive(): void {
-    if (this.inFlight > 0) this.heartbeat?.().catch((err: unknown) => this.logger.debug('kafka heartbeat failed', { error: errorText(err) }));
+    if (this.inFlight > 0)
+      this.heartbeat?.().catch((err: unknown) =>
+        this.logger.debug('kafka heartbeat failed', { error: errorText(err) }),
+      );
   }
 
   /** kafkajs throws from pause/seek/resume while it is not running (stopping, or restarting after a crash). */
@@ -355,6 +366,8 @@ export class ConsumerSession {
   private async shutdown(drainTimeoutMs: number): Promise<void> {
     this.draining = true;
     for (const r of this.redeliveries.values()) clearTimeout(r.timer);
+    // No more fetches while the handlers in flight finish; otherwise every fetched batch is rewound in a loop.
+    if (this.joined) this.safely(() => this.consumer.pause(this.topics.map((topic) => ({ topic }))));
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, drainTimeoutMs);

@@ -2,12 +2,7 @@
  * kafkajs failures → typed SDK errors. Transient trouble becomes UnavailableError, which daprd's resiliency
  * policies match as retriable; requests that can never succeed become InvalidArgumentError and the like.
  */
-import {
-  DaprkitError,
-  ErrorCode,
-  InvalidArgumentError,
-  UnavailableError,
-} from '@daprkit/component-sdk';
+import { DaprkitError, ErrorCode, InvalidArgumentError, UnavailableError } from '@daprkit/component-sdk';
 import { PartitionOutOfRangeError } from './records.js';
 
 interface KafkaJSErrorLike extends Error {
@@ -40,15 +35,23 @@ export function toPublishError(err: unknown): DaprkitError {
   const errors = chain(err);
   const root = errors[errors.length - 1];
   const message = root?.message ?? String(err);
-  if (errors.some((e) => e instanceof PartitionOutOfRangeError)) return new InvalidArgumentError(message, { cause: err });
+  if (errors.some((e) => e instanceof PartitionOutOfRangeError))
+    return new InvalidArgumentError(message, { cause: err });
   const type = errors.find((e) => e.type !== undefined)?.type;
-  if (type !== undefined && INVALID_REQUEST.has(type)) return new InvalidArgumentError(`publish rejected by the broker: ${message}`, { cause: err });
-  if (type !== undefined && DENIED.has(type)) return new DaprkitError(ErrorCode.PermissionDenied, message, { cause: err });
+  if (type !== undefined && INVALID_REQUEST.has(type))
+    return new InvalidArgumentError(`publish rejected by the broker: ${message}`, { cause: err });
+  if (type !== undefined && DENIED.has(type))
+    return new DaprkitError(ErrorCode.PermissionDenied, message, { cause: err });
   if (errors.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
     return new DaprkitError(ErrorCode.Unauthenticated, message, { cause: err });
   }
   // Connection, timeout, leadership and "retries exhausted" errors: the cluster may recover.
-  if (errors.some((e) => e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name.startsWith('KafkaJSConnection'))) {
+  if (
+    errors.some(
+      (e) =>
+        e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name.startsWith('KafkaJSConnection'),
+    )
+  ) {
     return new UnavailableError(`kafka unavailable: ${message}`, { cause: err });
   }
   return new DaprkitError(ErrorCode.Unknown, message, { cause: err });

@@ -15,7 +15,7 @@ import {
   UnavailableError,
 } from '@daprkit/component-sdk';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { checkCompression, COMPRESSION, connectClients, createKafka } from './client.js';
+import { COMPRESSION, checkCompression, connectClients, createKafka } from './client.js';
 import { ConsumerSession, type Route } from './consumer-session.js';
 import { toPublishError } from './errors.js';
 import { type KafkaSettings, parseKafkaSettings } from './metadata.js';
@@ -77,7 +77,8 @@ export class KafkaPubSub implements PubSub {
     if (this.connected !== undefined) throw new FailedPreconditionError('component is already initialised');
     const settings = parseKafkaSettings(properties);
     checkCompression(settings.producer.compression);
-    if (settings.ignored.length > 0) this.logger.info('kafka metadata accepted but ignored', { fields: settings.ignored });
+    if (settings.ignored.length > 0)
+      this.logger.info('kafka metadata accepted but ignored', { fields: settings.ignored });
     const kafka = createKafka(settings, this.logger);
     const { producer, admin } = await connectClients(kafka, settings, this.logger);
     this.connected = { settings, kafka, producer, admin };
@@ -177,6 +178,7 @@ export class KafkaPubSub implements PubSub {
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      this.routes.clear();
       clearTimeout(this.restartTimer);
       this.closing = this.reconcile().then(async () => {
         const c = this.connected;
@@ -210,7 +212,9 @@ export class KafkaPubSub implements PubSub {
       }
     }
     if (partition >= count) {
-      throw new InvalidArgumentError(`metadata 'partitionNumber': partition ${partition} is out of range, topic '${topic}' has ${count} partitions`);
+      throw new InvalidArgumentError(
+        `metadata 'partitionNumber': partition ${partition} is out of range, topic '${topic}' has ${count} partitions`,
+      );
     }
   }
 
@@ -285,7 +289,11 @@ export class KafkaPubSub implements PubSub {
       this.session = undefined;
       await session.stop(0);
       const delayMs = Math.min(c.settings.consumer.restartDelayMs * 2 ** this.failedStarts++, MAX_RESTART_DELAY_MS);
-      this.logger.warn('cannot start the kafka consumer group session; retrying', { topics: wanted, error: errorText(err), delayMs });
+      this.logger.warn('cannot start the kafka consumer group session; retrying', {
+        topics: wanted,
+        error: errorText(err),
+        delayMs,
+      });
       this.scheduleRestart(delayMs);
     }
   }
@@ -303,7 +311,8 @@ export class KafkaPubSub implements PubSub {
 
   private require(): Connected {
     this.assertOpen();
-    if (this.connected === undefined) throw new FailedPreconditionError('component is not initialised: call init first');
+    if (this.connected === undefined)
+      throw new FailedPreconditionError('component is not initialised: call init first');
     return this.connected;
   }
 

@@ -10,14 +10,19 @@ const timeout = (description: string) => field.duration({ default: 30_000, min: 
  */
 export const kafkaPubSubMetadataSchema = {
   brokers: field.list({ required: true, description: 'Comma-separated `host:port` list of bootstrap brokers.' }),
-  consumerGroup: field.string({ description: 'Consumer group; defaults to `consumerID`, which daprd sets to the app ID.' }),
+  consumerGroup: field.string({
+    description: 'Consumer group; defaults to `consumerID`, which daprd sets to the app ID.',
+  }),
   consumerID: field.string({ description: 'Set by daprd; the consumer group when `consumerGroup` is absent.' }),
   clientId: field.string({ default: 'daprkit', description: 'Client id the brokers see in logs and quotas.' }),
   authType: field.enum({
     values: ['none', 'password', 'mtls', 'certificate', 'oidc', 'oidc_private_key_jwt', 'awsiam'],
-    description: '`none`, `password` (SASL), `mtls` or `certificate` (TLS with a CA); OIDC and AWS IAM are not supported yet.',
+    description:
+      '`none`, `password` (SASL), `mtls` or `certificate` (TLS with a CA); OIDC and AWS IAM are not supported yet.',
   }),
-  authRequired: field.bool({ description: 'Legacy: derives `authType` when it is absent (false → none; true → password or mtls).' }),
+  authRequired: field.bool({
+    description: 'Legacy: derives `authType` when it is absent (false → none; true → password or mtls).',
+  }),
   saslUsername: field.string({ description: 'SASL user for `authType: password`.' }),
   saslPassword: field.string({ secret: true, description: 'SASL password for `authType: password`.' }),
   saslMechanism: field.enum({
@@ -35,7 +40,9 @@ export const kafkaPubSubMetadataSchema = {
     default: 'newest',
     description: 'Where a consumer group without a committed offset starts.',
   }),
-  maxMessageBytes: field.byteSize({ description: 'Largest record (value + key + headers) publish accepts; unset = the broker decides.' }),
+  maxMessageBytes: field.byteSize({
+    description: 'Largest record (value + key + headers) publish accepts; unset = the broker decides.',
+  }),
   compression: field.enum({ values: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], default: 'none' }),
   producerRequiredAcks: field.enum({ values: ['all', 'local', 'none'], default: 'all' }),
   producerRetryMax: field.int({ default: 5, min: 0, description: 'Retries of a failed produce request.' }),
@@ -52,8 +59,13 @@ export const kafkaPubSubMetadataSchema = {
   readTimeout: timeout('Request timeout (kafkajs `requestTimeout`, the larger of read/write).'),
   writeTimeout: timeout('Request timeout (kafkajs `requestTimeout`, the larger of read/write).'),
   clientConnectionTopicMetadataRefreshInterval: field.duration({ default: 480_000, min: 1 }),
-  version: field.string({ description: 'Accepted and ignored: kafkajs negotiates protocol versions with each broker.' }),
-  consumeRetryEnabled: field.bool({ default: true, description: 'Redeliver rejected messages in order (else skip them).' }),
+  version: field.string({
+    description: 'Accepted and ignored: kafkajs negotiates protocol versions with each broker.',
+  }),
+  consumeRetryEnabled: field.bool({
+    default: true,
+    description: 'Redeliver rejected messages in order (else skip them).',
+  }),
   consumeRetryInterval: field.duration({
     default: 100,
     bareUnit: 'milliseconds',
@@ -61,16 +73,35 @@ export const kafkaPubSubMetadataSchema = {
     description: 'Wait before restarting a consumer group session that failed.',
   }),
   backOffPolicy: field.enum({ values: ['constant', 'exponential'], default: 'constant' }),
-  backOffDuration: field.duration({ default: 5000, min: 0, description: 'Constant policy: wait between redeliveries.' }),
+  backOffDuration: field.duration({
+    default: 5000,
+    min: 0,
+    description: 'Constant policy: wait between redeliveries.',
+  }),
   backOffInitialInterval: field.duration({ default: 500, min: 0 }),
   backOffRandomizationFactor: field.number({ default: 0.5 }),
   backOffMultiplier: field.number({ default: 1.5 }),
   backOffMaxInterval: field.duration({ default: 60_000, min: 0 }),
-  backOffMaxElapsedTime: field.duration({ default: 900_000, min: 0, description: 'Exponential policy: give up after this long (0 = never).' }),
-  backOffMaxRetries: field.int({ default: -1, min: -1, description: 'Redeliveries of one message before it is skipped; -1 = forever.' }),
-  escapeHeaders: field.bool({ default: false, description: 'URL-escape received header values (and `__key`) into metadata.' }),
-  excludeHeaderMetaRegex: field.string({ description: 'Metadata keys matching are not written as headers, nor read back.' }),
-  schemaRegistryURL: field.string({ description: 'Not supported yet: set it and init fails rather than publish raw bytes.' }),
+  backOffMaxElapsedTime: field.duration({
+    default: 900_000,
+    min: 0,
+    description: 'Exponential policy: give up after this long (0 = never).',
+  }),
+  backOffMaxRetries: field.int({
+    default: -1,
+    min: -1,
+    description: 'Redeliveries of one message before it is skipped; -1 = forever.',
+  }),
+  escapeHeaders: field.bool({
+    default: false,
+    description: 'URL-escape received header values (and `__key`) into metadata.',
+  }),
+  excludeHeaderMetaRegex: field.string({
+    description: 'Metadata keys matching are not written as headers, nor read back.',
+  }),
+  schemaRegistryURL: field.string({
+    description: 'Not supported yet: set it and init fails rather than publish raw bytes.',
+  }),
 };
 
 export type RebalanceStrategy = 'range' | 'roundrobin';
@@ -164,6 +195,9 @@ function compileExclude(pattern: string | undefined): RegExp | undefined {
   try {
     return new RegExp(pattern);
   } catch (err) {
-    throw new InvalidMetadataError('excludeHeaderMetaRegex', `not a valid regular expression: ${(err as Error).message}`);
+    throw new InvalidMetadataError(
+      'excludeHeaderMetaRegex',
+      `not a valid regular expression: ${(err as Error).message}`,
+    );
   }
 }

@@ -20,9 +20,10 @@ export class OffsetCommitter {
 
   /** Records that the message at `offset` was handled; the partition resumes after it. */
   acknowledged(topic: string, partition: number, offset: string): void {
-    let partitions = this.pending.get(topic);
-    if (partitions === undefined) this.pending.set(topic, (partitions = new Map()));
-    partitions.set(partition, (BigInt(offset) + 1n).toString());
+    const next = (BigInt(offset) + 1n).toString();
+    const partitions = this.pending.get(topic);
+    if (partitions === undefined) this.pending.set(topic, new Map([[partition, next]]));
+    else partitions.set(partition, next);
     this.running ??= this.run();
   }
 

@@ -28,7 +28,9 @@ export function recordOf(data: Uint8Array, metadata: Metadata, exclude: RegExp |
 
 function parsePartitionNumber(text: string): number {
   if (!/^\d+$/.test(text)) {
-    throw new InvalidArgumentError(`metadata '${PARTITION_NUMBER_METADATA}' must be a non-negative integer, got '${text}'`);
+    throw new InvalidArgumentError(
+      `metadata '${PARTITION_NUMBER_METADATA}' must be a non-negative integer, got '${text}'`,
+    );
   }
   return Number(text);
 }
@@ -40,8 +42,11 @@ function asBuffer(data: Uint8Array): Buffer {
 
 /** Roughly what the broker counts against its size limit: value, key and headers. */
 export function recordSize(record: Message): number {
-  let size = (record.value as Buffer).byteLength + (record.key === undefined || record.key === null ? 0 : Buffer.byteLength(record.key));
-  for (const name in record.headers) size += Buffer.byteLength(name) + Buffer.byteLength(record.headers[name] as string);
+  let size =
+    (record.value as Buffer).byteLength +
+    (record.key === undefined || record.key === null ? 0 : Buffer.byteLength(record.key));
+  for (const name in record.headers)
+    size += Buffer.byteLength(name) + Buffer.byteLength(record.headers[name] as string);
   return size;
 }
 
@@ -59,7 +64,8 @@ export function metadataOf(topic: string, partition: number, message: KafkaMessa
     if (value === undefined) continue;
     metadata[name] = received(value.toString(), options.escape);
   }
-  if (message.key !== null && message.key !== undefined) metadata[KEY_METADATA] = received(message.key.toString(), options.escape);
+  if (message.key !== null && message.key !== undefined)
+    metadata[KEY_METADATA] = received(message.key.toString(), options.escape);
   metadata.__offset = message.offset;
   metadata.__topic = topic;
   metadata.__timestamp = message.timestamp;
@@ -67,7 +73,7 @@ export function metadataOf(topic: string, partition: number, message: KafkaMessa
   return metadata;
 }
 
-const received = (text: string, escape: boolean) => (escape ? queryEscape(text) : text);
+const received = (text: string, escaped: boolean) => (escaped ? queryEscape(text) : text);
 
 /** Go's `url.QueryEscape`, which contrib applies: only `A-Za-z0-9-_.~` stay, space becomes `+`. */
 export function queryEscape(text: string): string {
@@ -96,7 +102,10 @@ export const saramaHashPartitioner: ICustomPartitioner = () => {
       return message.partition;
     }
     if (message.key === undefined || message.key === null) return keyless(args);
-    return hashPartition(typeof message.key === 'string' ? Buffer.from(message.key) : message.key, partitionMetadata.length);
+    return hashPartition(
+      typeof message.key === 'string' ? Buffer.from(message.key) : message.key,
+      partitionMetadata.length,
+    );
   };
 };
 

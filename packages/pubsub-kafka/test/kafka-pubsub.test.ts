@@ -1,7 +1,21 @@
-import { FailedPreconditionError, InvalidArgumentError, type PubSubMessage, UnavailableError } from '@daprkit/component-sdk';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  type PubSubMessage,
+  UnavailableError,
+} from '@daprkit/component-sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKafkaPubSub, type KafkaPubSub } from '../src/index.js';
-import { bytes, createTopic, describeWithKafka, openPubSub, publishRequest, recorder, text, unique } from './support/kafka.js';
+import {
+  bytes,
+  createTopic,
+  describeWithKafka,
+  openPubSub,
+  publishRequest,
+  recorder,
+  text,
+  unique,
+} from './support/kafka.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -46,7 +60,9 @@ describeWithKafka('KafkaPubSub against a real broker', () => {
     const pubsub = await open();
     await pubsub.ping();
     await pubsub.close();
-    await expect(pubsub.publish(publishRequest(unique('closed'), 'x'))).rejects.toThrow(new FailedPreconditionError('component is closed'));
+    await expect(pubsub.publish(publishRequest(unique('closed'), 'x'))).rejects.toThrow(
+      new FailedPreconditionError('component is closed'),
+    );
   });
 
   it('round-trips data, key and headers, and adds the broker’s metadata', async () => {
@@ -164,10 +180,14 @@ describeWithKafka('KafkaPubSub against a real broker', () => {
     const topic = unique('isolation');
     await createTopic(topic, 2);
     await pubsub.publish(publishRequest(topic, 'a1', { partitionNumber: '0' }));
-    for (const payload of ['b1', 'b2', 'b3']) await pubsub.publish(publishRequest(topic, payload, { partitionNumber: '1' }));
+    for (const payload of ['b1', 'b2', 'b3'])
+      await pubsub.publish(publishRequest(topic, payload, { partitionNumber: '1' }));
     const sub = recorder((payload, attempt) => payload === 'a1' && attempt === 1);
     await subscribe(pubsub, topic, sub.handler);
-    await vi.waitFor(() => expect(sub.payloads()).toEqual(expect.arrayContaining(['b1', 'b2', 'b3'])), { timeout: 2500, interval: 20 });
+    await vi.waitFor(() => expect(sub.payloads()).toEqual(expect.arrayContaining(['b1', 'b2', 'b3'])), {
+      timeout: 2500,
+      interval: 20,
+    });
     expect(sub.attempts.get('a1')).toBe(1);
     await sub.waitForAcks(4);
     expect(sub.payloads().filter((p) => p.startsWith('b'))).toEqual(['b1', 'b2', 'b3']);
@@ -185,7 +205,12 @@ describeWithKafka('KafkaPubSub against a real broker', () => {
         { entryId: 'e1', event: bytes('one'), metadata: { partitionNumber: '1' } },
         { entryId: 'e2', event: bytes('bad partition'), metadata: { partitionNumber: '5' } },
         { entryId: 'e3', event: new Uint8Array(2048), metadata: {} },
-        { entryId: 'e4', event: bytes('four'), contentType: 'text/plain', metadata: { traceid: 'entry', partitionNumber: '1' } },
+        {
+          entryId: 'e4',
+          event: bytes('four'),
+          contentType: 'text/plain',
+          metadata: { traceid: 'entry', partitionNumber: '1' },
+        },
       ],
     });
     expect(response.failedEntries.map((f) => f.entryId)).toEqual(['e2', 'e3']);

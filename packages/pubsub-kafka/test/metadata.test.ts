@@ -44,7 +44,9 @@ describe('required fields and enums', () => {
   it('names the other enums and numbers', () => {
     expect(metadataError({ ...base, compression: 'brotli' }).field).toBe('compression');
     expect(metadataError({ ...base, producerRequiredAcks: '2' }).field).toBe('producerRequiredAcks');
-    expect(metadataError({ ...base, consumerGroupRebalanceStrategy: 'cooperative' }).field).toBe('consumerGroupRebalanceStrategy');
+    expect(metadataError({ ...base, consumerGroupRebalanceStrategy: 'cooperative' }).field).toBe(
+      'consumerGroupRebalanceStrategy',
+    );
     expect(metadataError({ ...base, producerRetryMax: '-1' }).field).toBe('producerRetryMax');
     expect(metadataError({ ...base, excludeHeaderMetaRegex: '(' }).field).toBe('excludeHeaderMetaRegex');
     expect(metadataError({ ...base, heartbeatInterval: '10s', sessionTimeout: '10s' }).field).toBe('heartbeatInterval');
@@ -60,7 +62,12 @@ describe('defaults and mapping', () => {
       clientId: 'daprkit',
       consumerGroup: 'app1',
       producer: { acks: -1, retries: 5, compression: 'none', maxMessageBytes: undefined },
-      consumer: { heartbeatIntervalMs: 3000, sessionTimeoutMs: 10_000, rebalanceStrategy: 'range', restartDelayMs: 100 },
+      consumer: {
+        heartbeatIntervalMs: 3000,
+        sessionTimeoutMs: 10_000,
+        rebalanceStrategy: 'range',
+        restartDelayMs: 100,
+      },
       connectionTimeoutMs: 30_000,
       requestTimeoutMs: 30_000,
       redelivery: { policy: 'constant', durationMs: 5000, maxRetries: -1 },
@@ -70,7 +77,10 @@ describe('defaults and mapping', () => {
   });
 
   it('prefers consumerGroup over consumerID and splits broker lists', () => {
-    expect(settings({ consumerGroup: 'orders', brokers: 'a:1, b:2' })).toMatchObject({ consumerGroup: 'orders', brokers: ['a:1', 'b:2'] });
+    expect(settings({ consumerGroup: 'orders', brokers: 'a:1, b:2' })).toMatchObject({
+      consumerGroup: 'orders',
+      brokers: ['a:1', 'b:2'],
+    });
   });
 
   it('maps acks, timeouts, sticky and bare-millisecond consumeRetryInterval', () => {
@@ -130,9 +140,10 @@ describe('auth', () => {
     const err = metadataError({ ...base, authType: 'password', saslPassword: 'hunter2' });
     expect(err.field).toBe('saslUsername');
     expect(err.message).not.toContain('hunter2');
-    expect(metadataError({ ...base, authType: 'password', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'SHA256' }).field).toBe(
-      'saslMechanism',
-    );
+    expect(
+      metadataError({ ...base, authType: 'password', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'SHA256' })
+        .field,
+    ).toBe('saslMechanism');
   });
 
   it('validates PEM material and never echoes a private key', () => {
@@ -146,7 +157,9 @@ describe('auth', () => {
     const badKey = metadataError({ ...base, authType: 'mtls', clientCert: certificate, clientKey: 'secret-material' });
     expect(badKey.field).toBe('clientKey');
     expect(badKey.message).not.toContain('secret-material');
-    expect(settings({ authType: 'mtls', clientCert: certificate, clientKey: keyPem, caCert: certificate }).auth.ssl).toMatchObject({
+    expect(
+      settings({ authType: 'mtls', clientCert: certificate, clientKey: keyPem, caCert: certificate }).auth.ssl,
+    ).toMatchObject({
       cert: certificate,
       key: keyPem,
       ca: certificate,

@@ -6,8 +6,15 @@ import { type Member, rangeAssignment, roundRobinAssignment } from '../src/assig
 import { toPublishError } from '../src/errors.js';
 import { definitions, KafkaPubSub, VERSION } from '../src/index.js';
 import { OffsetCommitter } from '../src/offset-committer.js';
-import { hashPartition, metadataOf, PartitionOutOfRangeError, queryEscape, recordOf, saramaHashPartitioner } from '../src/records.js';
-import { redeliveryDelayMs, type RetryPolicy } from '../src/retry-policy.js';
+import {
+  hashPartition,
+  metadataOf,
+  PartitionOutOfRangeError,
+  queryEscape,
+  recordOf,
+  saramaHashPartitioner,
+} from '../src/records.js';
+import { type RetryPolicy, redeliveryDelayMs } from '../src/retry-policy.js';
 
 const policy: RetryPolicy = {
   policy: 'constant',
@@ -65,8 +72,16 @@ describe('partition assignors', () => {
 
 describe('records', () => {
   it('writes every metadata entry as a header, except excluded ones, and takes key and partition', () => {
-    const record = recordOf(new TextEncoder().encode('x'), { partitionKey: 'k1', __key: 'k2', partitionNumber: '3', secret: 's' }, /^secret$/);
-    expect(record).toMatchObject({ key: 'k1', partition: 3, headers: { partitionKey: 'k1', __key: 'k2', partitionNumber: '3' } });
+    const record = recordOf(
+      new TextEncoder().encode('x'),
+      { partitionKey: 'k1', __key: 'k2', partitionNumber: '3', secret: 's' },
+      /^secret$/,
+    );
+    expect(record).toMatchObject({
+      key: 'k1',
+      partition: 3,
+      headers: { partitionKey: 'k1', __key: 'k2', partitionNumber: '3' },
+    });
     expect(record.headers).not.toHaveProperty('secret');
     expect(recordOf(new Uint8Array(), { __key: 'k2' }, undefined).key).toBe('k2');
     expect(() => recordOf(new Uint8Array(), { partitionNumber: '-1' }, undefined)).toThrow(InvalidArgumentError);
@@ -85,7 +100,12 @@ describe('records', () => {
       value: Buffer.from('v'),
       offset: '41',
       timestamp: '1700000000000',
-      headers: { traceid: Buffer.from('t 1/2'), __offset: Buffer.from('7'), internal: Buffer.from('x'), twice: [Buffer.from('a'), Buffer.from('b')] },
+      headers: {
+        traceid: Buffer.from('t 1/2'),
+        __offset: Buffer.from('7'),
+        internal: Buffer.from('x'),
+        twice: [Buffer.from('a'), Buffer.from('b')],
+      },
     } as unknown as KafkaMessage;
     expect(metadataOf('orders', 2, message, { escape: false, exclude: /^internal$/ })).toEqual({
       traceid: 't 1/2',
@@ -96,7 +116,10 @@ describe('records', () => {
       __timestamp: '1700000000000',
       __partition: '2',
     });
-    expect(metadataOf('orders', 2, message, { escape: true, exclude: undefined })).toMatchObject({ traceid: 't+1%2F2', __key: 'a+key' });
+    expect(metadataOf('orders', 2, message, { escape: true, exclude: undefined })).toMatchObject({
+      traceid: 't+1%2F2',
+      __key: 'a+key',
+    });
   });
 
   it("escapes like Go's url.QueryEscape", () => {
@@ -108,10 +131,18 @@ describe('records', () => {
     expect([1, 3, 5, 7, 10].map((n) => hashPartition(Buffer.from('a'), n))).toEqual([0, 0, 1, 6, 6]);
     expect([1, 3, 5, 7, 10].map((n) => hashPartition(Buffer.from('foobar'), n))).toEqual([0, 0, 1, 4, 6]);
     const partitioner = saramaHashPartitioner();
-    const partitionMetadata = [0, 1, 2, 3, 4, 5, 6].map((partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+    const partitionMetadata = [0, 1, 2, 3, 4, 5, 6].map((partitionId) => ({
+      partitionId,
+      leader: 1,
+      partitionErrorCode: 0,
+      replicas: [1],
+      isr: [1],
+    }));
     expect(partitioner({ topic: 't', partitionMetadata, message: { key: 'foobar', value: null } })).toBe(4);
     expect(partitioner({ topic: 't', partitionMetadata, message: { value: null, partition: 6 } })).toBe(6);
-    expect(() => partitioner({ topic: 't', partitionMetadata, message: { value: null, partition: 7 } })).toThrow(PartitionOutOfRangeError);
+    expect(() => partitioner({ topic: 't', partitionMetadata, message: { value: null, partition: 7 } })).toThrow(
+      PartitionOutOfRangeError,
+    );
   });
 });
 
@@ -121,13 +152,20 @@ describe('publish error mapping', () => {
 
   it('makes transient trouble retriable for daprd and bad requests terminal', () => {
     expect(toPublishError(new kafkajs.KafkaJSConnectionError('connect ECONNREFUSED'))).toBeInstanceOf(UnavailableError);
-    expect(toPublishError(new kafkajs.KafkaJSNumberOfRetriesExceeded(protocolError('NOT_LEADER_FOR_PARTITION', true), { retryCount: 5, retryTime: 1 }))).toBeInstanceOf(
-      UnavailableError,
-    );
+    expect(
+      toPublishError(
+        new kafkajs.KafkaJSNumberOfRetriesExceeded(protocolError('NOT_LEADER_FOR_PARTITION', true), {
+          retryCount: 5,
+          retryTime: 1,
+        }),
+      ),
+    ).toBeInstanceOf(UnavailableError);
     expect(toPublishError(protocolError('MESSAGE_TOO_LARGE', false))).toBeInstanceOf(InvalidArgumentError);
     // What kafkajs's retrier makes of an error thrown by the partitioner: a bail wrapping it as the cause.
     const outOfRange = new PartitionOutOfRangeError('partition 9 out of range');
-    expect(toPublishError(new kafkajs.KafkaJSNonRetriableError(outOfRange, { cause: outOfRange }))).toMatchObject({
+    expect(
+      toPublishError(Object.assign(new kafkajs.KafkaJSNonRetriableError(outOfRange), { cause: outOfRange })),
+    ).toMatchObject({
       code: ErrorCode.InvalidArgument,
       message: 'partition 9 out of range',
     });
@@ -139,12 +177,15 @@ describe('offset committer', () => {
   it('sends one request at a time with the latest acknowledged offset per partition', async () => {
     const sent: string[][] = [];
     let release: () => void = () => {};
-    const committer = new OffsetCommitter(async (offsets) => {
-      sent.push(offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`));
-      await new Promise<void>((resolve) => {
-        release = resolve;
-      });
-    }, { debug() {}, info() {}, warn() {}, error() {} });
+    const committer = new OffsetCommitter(
+      async (offsets) => {
+        sent.push(offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`));
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+      { debug() {}, info() {}, warn() {}, error() {} },
+    );
     committer.acknowledged('t', 0, '4');
     committer.acknowledged('t', 0, '5');
     committer.acknowledged('t', 1, '9');
@@ -164,8 +205,15 @@ describe('package', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(VERSION).toBe(pkg.version);
     expect(definitions).toHaveLength(1);
-    expect(definitions[0]).toMatchObject({ kind: 'pubsub', socketName: 'daprkit-kafka', types: ['pubsub.kafka'], packageName: '@daprkit/pubsub-kafka' });
-    expect(definitions[0]!.create({ instanceName: 'k', logger: { debug() {}, info() {}, warn() {}, error() {} } })).toBeInstanceOf(KafkaPubSub);
+    expect(definitions[0]).toMatchObject({
+      kind: 'pubsub',
+      socketName: 'daprkit-kafka',
+      types: ['pubsub.kafka'],
+      packageName: '@daprkit/pubsub-kafka',
+    });
+    expect(
+      definitions[0]!.create({ instanceName: 'k', logger: { debug() {}, info() {}, warn() {}, error() {} } }),
+    ).toBeInstanceOf(KafkaPubSub);
   });
 
   it('refuses to work before init and after close', async () => {

@@ -61,6 +61,8 @@ export async function createGroup(client: Redis, topic: string, group: string): 
  * Stopping drops what is buffered; everything not acknowledged stays pending in Redis for later reclaiming.
  */
 export class StreamSubscription {
+  readonly #handler: MessageHandler;
+  readonly #signal: AbortSignal;
   readonly #options: StreamSubscriptionOptions;
   readonly #lifetime = new AbortController();
   readonly #whenStopped: Promise<void>;
@@ -74,10 +76,12 @@ export class StreamSubscription {
 
   constructor(
     readonly topic: string,
-    private readonly handler: MessageHandler,
-    private readonly signal: AbortSignal,
+    handler: MessageHandler,
+    signal: AbortSignal,
     options: StreamSubscriptionOptions,
   ) {
+    this.#handler = handler;
+    this.#signal = signal;
     this.#options = options;
     this.#whenStopped = new Promise((resolve) => {
       this.#lifetime.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -99,7 +103,7 @@ export class StreamSubscription {
   /** Idempotent. Buffered and retrying entries stay pending in Redis. */
   readonly stop = (): void => {
     if (this.stopped) return;
-    this.signal.removeEventListener('abort', this.stop);
+    this.#signal.removeEventListener('abort', this.stop);
     this.#lifetime.abort();
     this.#options.reader.disconnect(); // ends a blocking read at once
     for (const timer of this.#retryTimers) clearTimeout(timer);
@@ -244,7 +248,7 @@ export class StreamSubscription {
 
   async #deliver(entry: StreamEntry): Promise<void> {
     try {
-      await this.handler(toMessage(entry, this.topic, this.#options.logger));
+      await this.#handler(toMessage(entry, this.topic, this.#options.logger));
     } catch (err) {
       // Stopped: no retry here; the entry stays pending for the next reader of this consumer or a reclaim.
       if (!this.stopped) this.#retryLater(entry, err);
@@ -258,8 +262,12 @@ export class StreamSubscription {
     try {
       await client.xack(this.topic, group, id);
     } catch (err) {
-      // Still pending: it will be redelivered (a duplicate, never a loss).
-      logger.warn('pubsub.redis: acknowledging a message failed', { topic: this.topic, id, error: text(err) });
+      // Still pending: it will be redelivered (a duplicate, never a loss). After a close this is expected.
+      logger[this.stopped ? 'debug' : 'warn']('pubsub.redis: acknowledging a message failed', {
+        topic: this.topic,
+        id,
+        error: text(err),
+      });
     }
     this.#release(id);
   }

@@ -161,14 +161,15 @@ describeWithRedis('RedisStreamsPubSub against Redis', () => {
 
   it('reclaims a message a dead consumer of the group never acknowledged, after processingTimeout', async () => {
     const consumerID = `group-${crypto.randomUUID()}`;
-    const pubsub = await openPubSub({ consumerID, processingTimeout: '1500ms', redeliverInterval: '100' });
     const topic = uniqueTopic('reclaim');
-    const { texts } = await record(pubsub, topic); // creates the group; reads nothing yet
     // Another consumer of the group (say a sidecar that crashed) takes the message and never acks it.
+    await raw.xgroup('CREATE', topic, consumerID, '0', 'MKSTREAM');
     await raw.xadd(topic, '*', 'data', 'orphan');
     const claimed = await raw.xreadgroup('GROUP', consumerID, 'dead-sidecar', 'COUNT', 1, 'STREAMS', topic, '>');
     const handedOut = Date.now();
     expect(claimed).not.toBeNull();
+    const pubsub = await openPubSub({ consumerID, processingTimeout: '1500ms', redeliverInterval: '100' });
+    const { texts } = await record(pubsub, topic);
     await waitUntil(() => texts().length === 1, 5000);
     const waitedMs = Date.now() - handedOut;
     expect(texts()).toEqual(['orphan']);

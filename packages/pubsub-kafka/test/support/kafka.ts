@@ -46,7 +46,10 @@ export function describeWithKafka(name: string, body: () => void): void {
       });
     });
   } else {
-    describe.skip(`${name} [skipped: Kafka unreachable at ${BROKERS}: ${unreachable}; run bash scripts/services.sh up kafka]`, body);
+    describe.skip(
+      `${name} [skipped: Kafka unreachable at ${BROKERS}: ${unreachable}; run bash scripts/services.sh up kafka]`,
+      body,
+    );
   }
 }
 
