@@ -20,7 +20,11 @@ export const COMPRESSION = {
 /** kafkajs ships only gzip; the others need a codec package registered in its `CompressionCodecs`. */
 export function checkCompression(compression: KafkaSettings['producer']['compression']): void {
   const type = COMPRESSION[compression];
-  if (type !== CompressionTypes.None && CompressionCodecs[type] === undefined) {
+  if (type === CompressionTypes.None) return;
+  try {
+    // Unregistered codecs are placeholders that throw "not implemented" when looked up.
+    CompressionCodecs[type]();
+  } catch {
     throw new InvalidMetadataError(
       'compression',
       `'${compression}' needs its codec registered in kafkajs's CompressionCodecs (e.g. the kafkajs-${compression} package); built in: none, gzip`,

@@ -193,8 +193,9 @@ export class KafkaPubSub implements PubSub {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('message data must be bytes');
     const record = recordOf(data, metadata, c.settings.headers.exclude);
     const limit = c.settings.producer.maxMessageBytes;
-    if (limit !== undefined && recordSize(record) > limit) {
-      throw new InvalidArgumentError(`message of ${recordSize(record)} bytes exceeds maxMessageBytes (${limit})`);
+    if (limit !== undefined) {
+      const size = recordSize(record);
+      if (size > limit) throw new InvalidArgumentError(`message of ${size} bytes exceeds maxMessageBytes (${limit})`);
     }
     if (record.partition !== undefined) await this.checkPartition(c, topic, record.partition);
     return record;

@@ -194,7 +194,7 @@ describeWithKafka('KafkaPubSub against a real broker', () => {
   });
 
   it('bulk-publishes in one call and reports exactly the entries that cannot be published', async () => {
-    const pubsub = await open({ maxMessageBytes: '1k' });
+    const pubsub = await open({ maxMessageBytes: '1k', compression: 'gzip' });
     const topic = unique('bulk');
     await createTopic(topic, 2);
     const response = await pubsub.bulkPublish({

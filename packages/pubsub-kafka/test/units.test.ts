@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ErrorCode, FailedPreconditionError, InvalidArgumentError, UnavailableError } from '@daprkit/component-sdk';
+import {
+  ErrorCode,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  InvalidMetadataError,
+  UnavailableError,
+} from '@daprkit/component-sdk';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { type Member, rangeAssignment, roundRobinAssignment } from '../src/assigners.js';
@@ -224,5 +230,11 @@ describe('package', () => {
     await pubsub.close();
     await expect(pubsub.publish(request)).rejects.toThrow(new FailedPreconditionError('component is closed'));
     await expect(pubsub.init({ brokers: 'x:1', authType: 'none' })).rejects.toBeInstanceOf(FailedPreconditionError);
+  });
+
+  it('fails init on a compression kafkajs has no codec for, before connecting', async () => {
+    const init = new KafkaPubSub().init({ brokers: '127.0.0.1:1', authType: 'none', compression: 'snappy' });
+    await expect(init).rejects.toBeInstanceOf(InvalidMetadataError);
+    await expect(init).rejects.toMatchObject({ field: 'compression' });
   });
 });

@@ -144,14 +144,15 @@ export class StreamSubscription {
             ? await reader.callBuffer('XREADGROUP', ...args, 'BLOCK', blockMs, 'STREAMS', this.topic, '>')
             : await reader.callBuffer('XREADGROUP', ...args, 'STREAMS', this.topic, position);
         entries = entriesOfRead(reply);
-      } catch (err) {
+      } catch (readError) {
         if (this.stopped) return;
+        let err = readError;
         if (isNoGroup(err)) {
           logger.warn('pubsub.redis: consumer group vanished; recreating it at the start of the stream', {
             topic: this.topic,
           });
-          await createGroup(this.#options.client, this.topic, group).catch(() => {});
-          continue;
+          err = await createGroup(this.#options.client, this.topic, group).catch((createError: unknown) => createError);
+          if (err === undefined) continue;
         }
         if (!failing) logger.warn('pubsub.redis: reading failed; retrying', { topic: this.topic, error: text(err) });
         failing = true;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt, type PluginProcess, startPlugin } from './support/plugin-process.js';
 import { describeWithRedis, REDIS_HOST, rawClient, waitUntil } from './support/redis.js';
 
-const KILL_DB = 9;
+const KILL_DB = 10;
 const MESSAGES = 5000;
 const KILL_AFTER_ACKS = 1500;
 

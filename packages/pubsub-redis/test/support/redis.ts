@@ -9,7 +9,7 @@ import { describe, it } from 'vitest';
 import { RedisStreamsPubSub } from '../../src/index.js';
 
 export const REDIS_HOST = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
-/** A database of its own (conformance uses 8, the kill test 9), so nothing here touches other suites' keys. */
+/** A database of its own (conformance uses 8, the kill test 10; the bench uses 9), so nothing here touches other suites' keys. */
 export const TEST_DB = 7;
 
 /** Throws when Redis does not answer a PING within a second. */
