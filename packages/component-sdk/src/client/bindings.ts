@@ -35,7 +35,7 @@ const OUTPUT = ServiceName.OutputBinding;
 
 class RemoteInputBindingClient extends RemoteComponent implements RemoteInputBinding {
   async init(properties: Metadata): Promise<void> {
-    await this.call(INPUT, 'Init', this.initRequest(properties));
+    await this.initInstance(INPUT, properties);
   }
 
   /**
@@ -44,15 +44,15 @@ class RemoteInputBindingClient extends RemoteComponent implements RemoteInputBin
    */
   async read(handler: BindingEventHandler, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const call: ReadStream = this.channel.bidi(INPUT, 'Read');
-    const cancel = () => call.cancel();
-    signal.addEventListener('abort', cancel, { once: true });
-    call.on('error', (err: Error) => {
-      signal.removeEventListener('abort', cancel);
-      if (!signal.aborted) this.logger.warn('Read stream failed', { error: err.message });
-    });
-    call.on('end', () => signal.removeEventListener('abort', cancel));
-    call.on('data', (event: WireReadResponse) => void this.reply(call, event, handler));
+    await this.superviseStream(
+      'Read',
+      () => {
+        const call: ReadStream = this.channel.bidi(INPUT, 'Read');
+        call.on('data', (event: WireReadResponse) => void this.reply(call, event, handler));
+        return { stream: call };
+      },
+      signal,
+    );
   }
 
   async ping(): Promise<void> {
@@ -80,7 +80,7 @@ class RemoteOutputBindingClient extends RemoteComponent implements RemoteOutputB
 
   /** Init, then ListOperations: the cached allow-list daprd checks before every Invoke. */
   async init(properties: Metadata): Promise<void> {
-    await this.call(OUTPUT, 'Init', this.initRequest(properties));
+    await this.initInstance(OUTPUT, properties);
     const { operations } = await this.call<object, WireListOperationsResponse>(OUTPUT, 'ListOperations', {});
     this.cachedOperations = operations;
   }

@@ -27,6 +27,10 @@ export function createClient(socketPath: string): Client {
     'grpc.max_send_message_length': -1,
     // grpc-js shares connections between clients by default; daprd holds one connection per instance.
     'grpc.use_local_subchannel_pool': 1,
+    // A local socket whose plugin restarted is back within moments: reconnect quickly instead of grpc's
+    // default backoff, which grows to two minutes.
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 2000,
   });
 }
 

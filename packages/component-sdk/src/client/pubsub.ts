@@ -33,7 +33,7 @@ class RemotePubSubClient extends RemoteComponent implements RemotePubSub {
 
   /** Init, then Features (cached); `bulkPublish` exists iff BULK_PUBSUB was declared (daprd's gate). */
   async init(properties: Metadata): Promise<void> {
-    await this.call(PUBSUB, 'Init', this.initRequest(properties));
+    await this.initInstance(PUBSUB, properties);
     const { features } = await this.call<object, WireFeaturesResponse>(PUBSUB, 'Features', {});
     this.cachedFeatures = features as PubSubFeature[];
     delete this.bulkPublish;
@@ -60,27 +60,26 @@ class RemotePubSubClient extends RemoteComponent implements RemotePubSub {
   /**
    * Opens PullMessages and sends the topic; returns once that first message is written (daprd does not wait
    * for a reply). Messages are then handled strictly one at a time, as daprd does: await the handler, ack
-   * by id (`ack_error` on rejection), then read the next. No ack is sent once `signal` has aborted.
+   * by id (`ack_error` on rejection), then read the next. No ack is sent once `signal` has aborted. A stream the
+   * plugin ends (e.g. it restarted) is reopened; unacked messages are the backend's to redeliver.
    */
   async subscribe(request: SubscribeRequest, handler: MessageHandler, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const call: PullStream = this.channel.bidi(PUBSUB, 'PullMessages');
-    const cancel = () => call.cancel();
-    signal.addEventListener('abort', cancel, { once: true });
-    call.on('error', (err: Error & { code?: number }) => {
-      signal.removeEventListener('abort', cancel);
-      if (!signal.aborted) this.logger.warn('PullMessages stream failed', { topic: request.topic, error: err.message });
-    });
-    call.on('end', () => signal.removeEventListener('abort', cancel));
-    call.on('data', (message: WirePullMessagesResponse) => {
-      call.pause();
-      void this.handle(call, message, handler, signal).finally(() => call.resume());
-    });
-    await new Promise<void>((resolve, reject) =>
-      call.write(
-        { topic: { name: request.topic, metadata: request.metadata ?? {} } },
-        (err: Error | null | undefined) => (err ? reject(err) : resolve()),
-      ),
+    const topic = { topic: { name: request.topic, metadata: request.metadata ?? {} } };
+    await this.superviseStream(
+      `PullMessages(${request.topic})`,
+      () => {
+        const call: PullStream = this.channel.bidi(PUBSUB, 'PullMessages');
+        call.on('data', (message: WirePullMessagesResponse) => {
+          call.pause();
+          void this.handle(call, message, handler, signal).finally(() => call.resume());
+        });
+        const ready = new Promise<void>((resolve, reject) =>
+          call.write(topic, (err: Error | null | undefined) => (err ? reject(err) : resolve())),
+        );
+        return { stream: call, ready };
+      },
+      signal,
     );
   }
 

@@ -1,5 +1,5 @@
-import type { ServiceError } from '@grpc/grpc-js';
-import type { DaprkitError } from '../errors.js';
+import type { ClientDuplexStream, ServiceError, StatusObject } from '@grpc/grpc-js';
+import { type DaprkitError, ErrorCode } from '../errors.js';
 import type { ServiceName } from '../server/proto.js';
 import type { Logger, Metadata } from '../v1/common.js';
 import { silentLogger } from '../v1/common.js';
@@ -29,25 +29,137 @@ export const Decode = {
   stateBulkDelete: decoderFor(STATE_BULK_DELETE),
 } as const;
 
-/** Shared plumbing of the remote components: one channel per object, closed by `close()`. */
+/**
+ * The plugin answered "this instance was never initialised": it restarted since our Init (daprkit servers say
+ * "instance '<name>' is not initialised … (call Init first)"). Nothing ran, so Init and a retry are safe.
+ */
+function isInstanceLost(error: { code?: number; message?: string; details?: string }): boolean {
+  return (
+    error.code === ErrorCode.FailedPrecondition &&
+    /not initiali[sz]ed|call Init first/i.test(error.details ?? error.message ?? '')
+  );
+}
+
+const STREAM_RETRY_FIRST_MS = 100;
+const STREAM_RETRY_MAX_MS = 2000;
+
+/**
+ * Shared plumbing of the remote components: one channel per object, closed by `close()`. Survives a restart of the
+ * plugin process: a call refused because the instance is unknown re-sends Init (once for all callers) and is
+ * retried; streams are reopened with backoff. daprd does neither; without it a restarted plugin would leave the
+ * component failing until the sidecar restarts.
+ */
 export abstract class RemoteComponent {
   protected readonly channel: RemoteChannel;
   protected readonly logger: Logger;
+  private initialised: { service: ServiceName; properties: Metadata } | undefined;
+  /** Bumped by every successful Init: a call that failed on an older generation just retries. */
+  private generation = 0;
+  private restoring: Promise<void> | undefined;
+  private closed = false;
 
   constructor(protected readonly options: RemoteOptions) {
     this.channel = new RemoteChannel(options.socketPath, options.instanceName, options.timeoutMs);
     this.logger = options.logger ?? silentLogger;
   }
 
-  protected call<Req, Res>(service: ServiceName, method: string, request: Req, decode = Decode.raw): Promise<Res> {
-    return this.channel.unary<Req, Res>(service, method, request, decode);
+  /** Sends Init and remembers it, so the instance can be restored on a restarted plugin. */
+  protected async initInstance(service: ServiceName, properties: Metadata): Promise<void> {
+    await this.channel.unary(service, 'Init', { metadata: { properties } }, Decode.raw);
+    this.initialised = { service, properties };
+    this.generation++;
   }
 
-  protected initRequest(properties: Metadata): { metadata: { properties: Metadata } } {
-    return { metadata: { properties } };
+  protected async call<Req, Res>(service: ServiceName, method: string, request: Req, decode = Decode.raw): Promise<Res> {
+    const generation = this.generation;
+    try {
+      return await this.channel.unary<Req, Res>(service, method, request, decode);
+    } catch (error) {
+      if (this.initialised === undefined || !isInstanceLost(error as DaprkitError)) throw error;
+      await this.restoreInstance(generation);
+      return this.channel.unary<Req, Res>(service, method, request, decode);
+    }
+  }
+
+  private restoreInstance(failedGeneration: number): Promise<void> {
+    if (this.generation !== failedGeneration) return Promise.resolve();
+    this.restoring ??= (async () => {
+      const { service, properties } = this.initialised!;
+      try {
+        await this.channel.unary(service, 'Init', { metadata: { properties } }, Decode.raw);
+        this.generation++;
+        this.logger.warn('component plugin lost this instance (restarted?); re-initialised it', {
+          socket: this.options.socketPath,
+          instance: this.options.instanceName,
+        });
+      } finally {
+        this.restoring = undefined;
+      }
+    })();
+    return this.restoring;
+  }
+
+  /**
+   * Keeps a server stream open until `signal` aborts: `open()` starts one (wiring its handlers); when it ends for
+   * any other reason it is reopened with backoff, after restoring the instance if the plugin lost it. Resolves
+   * with the first stream's `ready` (e.g. its first write); if that fails the supervision stops and it rejects.
+   */
+  protected superviseStream<S extends ClientDuplexStream<never, unknown>>(
+    what: string,
+    open: () => { stream: S; ready?: Promise<void> },
+    signal: AbortSignal,
+  ): Promise<void> {
+    let delay = STREAM_RETRY_FIRST_MS;
+    let current: S | undefined;
+    const cancel = () => current?.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    const stopped = () => signal.aborted || this.closed;
+    const start = (): Promise<void> | undefined => {
+      const generation = this.generation;
+      const { stream, ready } = open();
+      current = stream;
+      stream.on('error', () => {}); // the outcome is read from 'status', which always follows
+      stream.on('data', () => {
+        delay = STREAM_RETRY_FIRST_MS;
+      });
+      stream.on('status', (status: StatusObject) => {
+        if (stopped()) return signal.removeEventListener('abort', cancel);
+        this.logger.warn(`${what} stream ended; reopening`, { code: status.code, error: status.details });
+        void this.reopenAfter(status, generation, delay, start, stopped);
+        delay = Math.min(delay * 2, STREAM_RETRY_MAX_MS);
+      });
+      return ready;
+    };
+    const ready = start();
+    return (ready ?? Promise.resolve()).catch((err: unknown) => {
+      signal.removeEventListener('abort', cancel);
+      current?.cancel();
+      throw err;
+    });
+  }
+
+  private async reopenAfter(
+    status: StatusObject,
+    generation: number,
+    delayMs: number,
+    start: () => Promise<void> | undefined,
+    stopped: () => boolean,
+  ): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, delayMs * (0.8 + Math.random() * 0.4)).unref());
+    if (stopped()) return;
+    if (isInstanceLost(status)) {
+      try {
+        await this.restoreInstance(generation);
+      } catch (err) {
+        this.logger.warn('re-initialising the instance failed; will retry', { error: (err as Error).message });
+      }
+    }
+    // A failed first write surfaces as the stream's status and lands here again.
+    start()?.catch(() => {});
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.channel.close();
   }
 }

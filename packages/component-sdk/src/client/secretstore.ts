@@ -15,7 +15,7 @@ class RemoteSecretStoreClient extends RemoteComponent implements RemoteSecretSto
   private cachedFeatures: readonly SecretStoreFeature[] = [];
 
   async init(properties: Metadata): Promise<void> {
-    await this.call(SECRETS, 'Init', this.initRequest(properties));
+    await this.initInstance(SECRETS, properties);
     const { features } = await this.call<object, WireFeaturesResponse>(SECRETS, 'Features', {});
     this.cachedFeatures = features as SecretStoreFeature[];
   }

@@ -58,7 +58,7 @@ class RemoteStateStoreClient extends RemoteComponent implements RemoteStateStore
 
   /** Init, then Features (cached); for a transactional store also MultiMaxSize (cached, -1 on failure). */
   async init(properties: Metadata): Promise<void> {
-    await this.call(STATE, 'Init', this.initRequest(properties));
+    await this.initInstance(STATE, properties);
     const { features } = await this.call<object, WireFeaturesResponse>(STATE, 'Features', {});
     this.cachedFeatures = features as StateFeature[];
     delete this.transact;
