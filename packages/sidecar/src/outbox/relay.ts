@@ -136,6 +136,7 @@ class StoreRelay {
     if (state !== 'committed') {
       this.stats.discarded++;
       this.logger.info('outbox: transaction did not commit (or was already relayed); event discarded', {
+        store: this.storeName,
         id: markerKey,
       });
       return;
