@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Second README command: provision every backend the tests need (on loopback, data under a temp folder),
-# build, run every test (unit, integration, conformance in process and over sockets), check CERTIFICATION.md.
+# build, type-check the test files (tsconfig.test.json), lint (biome), run every test (unit, integration,
+# conformance in process and over sockets), check CERTIFICATION.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+pnpm -s typecheck:tests
+pnpm -s lint
 bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 pnpm -s exec vitest run "$@"

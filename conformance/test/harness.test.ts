@@ -7,9 +7,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { ComponentDefinition } from '@daprkit/component-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildRecord, type CertificationRecord, runSecretStoreConformance } from '../src/index.js';
+import {
+  buildRecord,
+  type CertificationRecord,
+  describeStateConformance,
+  runPubSubConformance,
+  runSecretStoreConformance,
+  runStateConformance,
+} from '../src/index.js';
+import { MapPubSub, pubsubDefinition } from './fixtures/map-pubsub.js';
 import { EnvSecretStore, secretStoreDefinition } from './fixtures/simple-components.js';
+import { expectCertified } from './helpers.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,6 +49,39 @@ describe('missing backend policy', () => {
     const results = await withCi('true', () => runSecretStoreConformance({ definition, backend: unreachable }));
     expect(new Set(results.map((r) => r.status))).toEqual(new Set(['failed']));
     expect(results).toHaveLength(2 * 6);
+  });
+});
+
+describe('definition kind', () => {
+  // Typed like a package's `definitions[0]!`: the general ComponentDefinition, whatever its kind.
+  const pubsub: ComponentDefinition = pubsubDefinition(() => new MapPubSub());
+
+  it("describe* throws before registering anything when the kind is not the suite's", () => {
+    expect(() => describeStateConformance({ definition: pubsub })).toThrow(
+      new TypeError(
+        "describeStateConformance: definition 'conformance-map-pubsub' (@daprkit/conformance-fixtures) is a pubsub component, expected state",
+      ),
+    );
+  });
+
+  it("run* rejects when the kind is not the suite's", async () => {
+    await expect(runStateConformance({ definition: pubsub })).rejects.toThrow(
+      /^runStateConformance: definition 'conformance-map-pubsub' .* is a pubsub component, expected state$/,
+    );
+  });
+
+  it('run* rejects something that is not a definition at all', async () => {
+    // Untyped callers (plain JS, an empty `definitions` array) can pass anything.
+    const missing = undefined as unknown as ComponentDefinition;
+    await expect(runPubSubConformance({ definition: missing })).rejects.toThrow(
+      'runPubSubConformance: options.definition must be a component definition (defineComponent), got undefined',
+    );
+  });
+
+  it('accepts a general ComponentDefinition of the right kind', async () => {
+    const secrets: ComponentDefinition = secretStoreDefinition(() => new EnvSecretStore());
+    const results = await runSecretStoreConformance({ definition: secrets, modes: ['in-process'] });
+    expectCertified(results, ['in-process']);
   });
 });
 

@@ -1,14 +1,13 @@
 // Every package keeps the same publishable shape, so adding a backend can't silently skip a step.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
-const packageDirs = [
-  ...readdirSync(join(root, 'packages')).map((d) => `packages/${d}`),
-  'conformance',
-].filter((d) => existsSync(join(root, d, 'package.json')));
+const packageDirs = [...readdirSync(join(root, 'packages')).map((d) => `packages/${d}`), 'conformance'].filter((d) =>
+  existsSync(join(root, d, 'package.json')),
+);
 const isComponentPackage = (dir: string) => /^packages\/(state|pubsub|bindings|secretstores)-/.test(dir);
 const solution = JSON.parse(read('tsconfig.json')) as { references: { path: string }[] };
 
@@ -32,21 +31,24 @@ describe.each(packageDirs)('%s', (dir) => {
     expect(solution.references.map((r) => r.path)).toContain(dir);
   });
 
-  it.runIf(isComponentPackage(dir))('ships a plugin bin, definitions that match package.json, and a conformance hookup', async () => {
-    const binName = `daprkit-${short}`;
-    expect(pkg.bin?.[binName]).toBe(`./bin/${binName}.js`);
-    expect(existsSync(join(root, dir, 'bin', `${binName}.js`))).toBe(true);
-    expect(existsSync(join(root, dir, 'test', 'conformance.test.ts'))).toBe(true);
-    const mod = await import(join(root, dir, 'src', 'index.ts'));
-    expect(mod.VERSION).toBe(pkg.version);
-    expect(mod.definitions.length).toBeGreaterThan(0);
-    for (const definition of mod.definitions) {
-      expect(definition.packageName).toBe(pkg.name);
-      expect(definition.version).toBe(pkg.version);
-      expect(definition.socketName).toMatch(/^daprkit-/);
-    }
-    const readme = read(`${dir}/README.md`);
-    expect(readme).toMatch(/metadata/i);
-    expect(readme).toContain(binName);
-  });
+  it.runIf(isComponentPackage(dir))(
+    'ships a plugin bin, definitions that match package.json, and a conformance hookup',
+    async () => {
+      const binName = `daprkit-${short}`;
+      expect(pkg.bin?.[binName]).toBe(`./bin/${binName}.js`);
+      expect(existsSync(join(root, dir, 'bin', `${binName}.js`))).toBe(true);
+      expect(existsSync(join(root, dir, 'test', 'conformance.test.ts'))).toBe(true);
+      const mod = await import(join(root, dir, 'src', 'index.ts'));
+      expect(mod.VERSION).toBe(pkg.version);
+      expect(mod.definitions.length).toBeGreaterThan(0);
+      for (const definition of mod.definitions) {
+        expect(definition.packageName).toBe(pkg.name);
+        expect(definition.version).toBe(pkg.version);
+        expect(definition.socketName).toMatch(/^daprkit-/);
+      }
+      const readme = read(`${dir}/README.md`);
+      expect(readme).toMatch(/metadata/i);
+      expect(readme).toContain(binName);
+    },
+  );
 });

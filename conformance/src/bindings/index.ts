@@ -53,20 +53,24 @@ function inputSpec(options: InputBindingOptions): SuiteSpec<'inputBinding', Inpu
   };
 }
 
+/** Runs the output binding suite in each mode; rejects when `definition` is not an outputBinding component. */
 export function runOutputBindingConformance(options: OutputBindingOptions): Promise<CaseResult[]> {
-  return runSuite(outputSpec(options), options);
+  return runSuite('runOutputBindingConformance', outputSpec(options), options);
 }
 
+/** Registers the output binding suite with vitest; throws when `definition` is not an outputBinding component. */
 export function describeOutputBindingConformance(options: DescribeOutputBindingOptions): void {
-  describeSuite('output binding', outputSpec(options), options);
+  describeSuite('describeOutputBindingConformance', 'output binding', outputSpec(options), options);
 }
 
+/** Runs the input binding suite in each mode; rejects when `definition` is not an inputBinding component. */
 export function runInputBindingConformance(options: InputBindingOptions): Promise<CaseResult[]> {
-  return runSuite(inputSpec(options), options);
+  return runSuite('runInputBindingConformance', inputSpec(options), options);
 }
 
+/** Registers the input binding suite with vitest; throws when `definition` is not an inputBinding component. */
 export function describeInputBindingConformance(options: DescribeInputBindingOptions): void {
-  describeSuite('input binding', inputSpec(options), options);
+  describeSuite('describeInputBindingConformance', 'input binding', inputSpec(options), options);
 }
 
 export type {

@@ -4,12 +4,16 @@ import type { BaseContext } from './case.js';
 import { ModeSession, resolveRun, type SuiteSpec } from './session.js';
 import type { CaseResult, SuiteOptions } from './types.js';
 
-/** Runs a suite in every requested mode, without any test framework; resolves with one result per case and mode. */
+/**
+ * Runs a suite in every requested mode, without any test framework; resolves with one result per case and mode.
+ * Rejects when the definition is not of the suite's kind (`entry` names the public function in that error).
+ */
 export async function runSuite<K extends ComponentKind, C extends BaseContext<K>>(
+  entry: string,
   spec: SuiteSpec<K, C>,
   options: SuiteOptions<K, string, unknown>,
 ): Promise<CaseResult[]> {
-  const run = resolveRun(options);
+  const run = resolveRun(entry, spec.kind, options);
   const unavailable = await checkBackend(options.backend);
   const results: CaseResult[] = [];
   for (const mode of run.modes) {

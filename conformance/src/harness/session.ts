@@ -25,9 +25,53 @@ export interface ResolvedRun<K extends ComponentKind> {
   logger: Logger;
 }
 
-export function resolveRun<K extends ComponentKind>(options: SuiteOptions<K, string, unknown>): ResolvedRun<K> {
+/**
+ * The definition as one of `kind`, or a TypeError naming `entry` (the public function called) and both kinds. Typed
+ * callers pass any `ComponentDefinition`; untyped ones may pass anything, so the shape is checked too.
+ */
+function definitionOfKind<K extends ComponentKind>(
+  entry: string,
+  kind: K,
+  definition: unknown,
+): ComponentDefinition<K> {
+  if (!isDefinition(definition)) {
+    const got = definition === null ? 'null' : typeof definition;
+    throw new TypeError(`${entry}: options.definition must be a component definition (defineComponent), got ${got}`);
+  }
+  if (!hasKind(definition, kind)) {
+    throw new TypeError(
+      `${entry}: definition '${definition.socketName}' (${definition.packageName}) is a ${definition.kind} component, expected ${kind}`,
+    );
+  }
+  return definition;
+}
+
+function isDefinition(value: unknown): value is ComponentDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'kind' in value &&
+    typeof value.kind === 'string' &&
+    'create' in value &&
+    typeof value.create === 'function'
+  );
+}
+
+function hasKind<K extends ComponentKind>(
+  definition: ComponentDefinition,
+  kind: K,
+): definition is ComponentDefinition<K> {
+  return definition.kind === kind;
+}
+
+/** Checks the definition's kind against the suite's (`entry` names the public function for the error). */
+export function resolveRun<K extends ComponentKind>(
+  entry: string,
+  kind: K,
+  options: SuiteOptions<K, string, unknown>,
+): ResolvedRun<K> {
   return {
-    definition: options.definition,
+    definition: definitionOfKind(entry, kind, options.definition),
     modes: options.modes ?? ALL_MODES,
     instanceName: options.instanceName ?? 'conformance',
     logger: options.logger ?? silentLogger,

@@ -31,10 +31,13 @@ export interface BackendOptions {
   probe: () => Promise<void>;
 }
 
-/** What every `run*Conformance` call takes. */
+/** What every `run*Conformance` call takes; `K` is the suite's component kind. */
 export interface SuiteOptions<K extends ComponentKind, Operation extends string, Config> {
-  /** The package's exported definition. */
-  definition: ComponentDefinition<K>;
+  /**
+   * The package's exported definition. Its `kind` must be the suite's `K`; any `ComponentDefinition` type-checks
+   * (a package's `definitions[0]!` is typed with the general kind) and the kind is checked at run time.
+   */
+  definition: ComponentDefinition<K> | ComponentDefinition;
   /** Component metadata handed to `init` (the YAML `spec.metadata`). */
   properties?: Metadata;
   /** Claimed optional capabilities; everything not listed must be absent (claims are checked both ways). */

@@ -14,12 +14,14 @@ import type { CaseResult, DescribeOptions, SuiteOptions } from './types.js';
 /** Headroom so the case's own timeout (with its message) fires before vitest's. */
 const VITEST_TIMEOUT_MARGIN_MS = 5_000;
 
+/** Throws (before registering anything) when the definition is not of the suite's kind; `entry` names the caller. */
 export function describeSuite<K extends ComponentKind, C extends BaseContext<K>>(
+  entry: string,
   label: string,
   spec: SuiteSpec<K, C>,
   options: SuiteOptions<K, string, unknown> & DescribeOptions,
 ): void {
-  const run = resolveRun(options);
+  const run = resolveRun(entry, spec.kind, options);
   describe(`${label} conformance: ${run.definition.packageName}`, async () => {
     const unavailable = await checkBackend(options.backend);
     const results: CaseResult[] = [];

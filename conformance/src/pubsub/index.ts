@@ -68,14 +68,17 @@ function pubsubSpec(options: PubSubOptions): SuiteSpec<'pubsub', PubSubContext> 
   };
 }
 
-/** Runs every pub/sub case in each mode and resolves with the results. */
+/** Runs every pub/sub case in each mode and resolves with the results; rejects when `definition` is not a pubsub. */
 export function runPubSubConformance(options: PubSubOptions): Promise<CaseResult[]> {
-  return runSuite(pubsubSpec(options), options);
+  return runSuite('runPubSubConformance', pubsubSpec(options), options);
 }
 
-/** Registers the pub/sub suite with vitest and writes `<packageDir>/certification/pubsub.{json,md}`. */
+/**
+ * Registers the pub/sub suite with vitest and writes `<packageDir>/certification/pubsub.{json,md}`; throws when
+ * `definition` is not a pubsub component.
+ */
 export function describePubSubConformance(options: DescribePubSubOptions): void {
-  describeSuite('pubsub', pubsubSpec(options), options);
+  describeSuite('describePubSubConformance', 'pubsub', pubsubSpec(options), options);
 }
 
 export type { DescribePubSubOptions, PubSubConfig, PubSubOperation, PubSubOptions } from './options.js';

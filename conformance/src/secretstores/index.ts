@@ -110,10 +110,12 @@ function secretStoreSpec(options: SecretStoreOptions): SuiteSpec<'secretStore', 
   };
 }
 
+/** Runs the secret store suite in each mode; rejects when `definition` is not a secretStore component. */
 export function runSecretStoreConformance(options: SecretStoreOptions): Promise<CaseResult[]> {
-  return runSuite(secretStoreSpec(options), options);
+  return runSuite('runSecretStoreConformance', secretStoreSpec(options), options);
 }
 
+/** Registers the secret store suite with vitest; throws when `definition` is not a secretStore component. */
 export function describeSecretStoreConformance(options: DescribeSecretStoreOptions): void {
-  describeSuite('secret store', secretStoreSpec(options), options);
+  describeSuite('describeSecretStoreConformance', 'secret store', secretStoreSpec(options), options);
 }

@@ -94,14 +94,20 @@ function stateSpec(options: StateOptions): SuiteSpec<'state', StateContext> {
   };
 }
 
-/** Runs every state case in each mode (in process, then over a unix socket) and resolves with the results. */
+/**
+ * Runs every state case in each mode (in process, then over a unix socket) and resolves with the results; rejects
+ * when `definition` is not a state component.
+ */
 export function runStateConformance(options: StateOptions): Promise<CaseResult[]> {
-  return runSuite(stateSpec(options), options);
+  return runSuite('runStateConformance', stateSpec(options), options);
 }
 
-/** Registers the state suite with vitest and writes `<packageDir>/certification/state.{json,md}`. */
+/**
+ * Registers the state suite with vitest and writes `<packageDir>/certification/state.{json,md}`; throws when
+ * `definition` is not a state component.
+ */
 export function describeStateConformance(options: DescribeStateOptions): void {
-  describeSuite('state', stateSpec(options), options);
+  describeSuite('describeStateConformance', 'state', stateSpec(options), options);
 }
 
 export type { DescribeStateOptions, StateConfig, StateOperation, StateOptions } from './options.js';

@@ -30,7 +30,9 @@ export function startCleanupLoop(options: CleanupLoopOptions): { stop(): Promise
         if (deleted > 0) options.logger.debug(`${options.name}: removed expired rows`, { deleted });
         return deleted;
       } catch (err) {
-        options.logger.warn(`${options.name}: cleanup failed`, { error: err instanceof Error ? err.message : String(err) });
+        options.logger.warn(`${options.name}: cleanup failed`, {
+          error: err instanceof Error ? err.message : String(err),
+        });
         return 0;
       } finally {
         running = undefined;

@@ -1,4 +1,4 @@
-import { PubSubFeature, type PubSub, isBulkPublisher } from './v1/pubsub.js';
+import { isBulkPublisher, type PubSub, PubSubFeature } from './v1/pubsub.js';
 
 /** Declared pub/sub features plus BULK_PUBSUB when bulkPublish exists; declaring it without the method throws. */
 export function resolvePubSubFeatures(pubsub: PubSub): PubSubFeature[] {

@@ -3,17 +3,18 @@
  * helpers. Importing this entry never loads the gRPC stack: the server lives in `./server`, the daprd-like
  * client in `./client`, test utilities in `./testing`.
  */
-export * from './v1/common.js';
-export * from './v1/state.js';
-export * from './v1/pubsub.js';
-export * from './v1/bindings.js';
-export * from './v1/secretstores.js';
-export * from './v1/definition.js';
+
+export { type CleanupLoopOptions, startCleanupLoop } from './cleanup.js';
 export * from './errors.js';
-export * from './metadata.js';
-export * from './state-helpers.js';
-export { createLogger, type LogLevel } from './logger.js';
-export { VERSION } from './version.js';
 export { resolvePubSubFeatures } from './features.js';
-export { startCleanupLoop, type CleanupLoopOptions } from './cleanup.js';
+export { createLogger, type LogLevel } from './logger.js';
+export * from './metadata.js';
 export * from './query.js';
+export * from './state-helpers.js';
+export * from './v1/bindings.js';
+export * from './v1/common.js';
+export * from './v1/definition.js';
+export * from './v1/pubsub.js';
+export * from './v1/secretstores.js';
+export * from './v1/state.js';
+export { VERSION } from './version.js';

@@ -8,7 +8,7 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
  * metadata values (which may be secrets).
  */
 export function createLogger(options: { name?: string; level?: LogLevel; json?: boolean } = {}): Logger {
-  const min = rank[options.level ?? ((process.env.DAPRKIT_LOG_LEVEL as LogLevel | undefined) ?? 'info')] ?? rank.info;
+  const min = rank[options.level ?? (process.env.DAPRKIT_LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? rank.info;
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (rank[level] < min) return;
     const record = { time: new Date().toISOString(), level, scope: options.name, msg: message, ...fields };
@@ -16,7 +16,9 @@ export function createLogger(options: { name?: string; level?: LogLevel; json?: 
       process.stderr.write(`${JSON.stringify(record)}\n`);
     } else {
       const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-      process.stderr.write(`${record.time} ${level.toUpperCase().padEnd(5)} ${options.name ? `[${options.name}] ` : ''}${message}${extra}\n`);
+      process.stderr.write(
+        `${record.time} ${level.toUpperCase().padEnd(5)} ${options.name ? `[${options.name}] ` : ''}${message}${extra}\n`,
+      );
     }
   };
   return {

@@ -33,7 +33,11 @@ type Parsed<S extends Record<string, Field<unknown, any>>> = {
     : never;
 };
 
-function makeField<T, O extends FieldOptions<T>>(kind: string, options: O, parse: (raw: string, name: string) => T): Field<T, O> {
+function makeField<T, O extends FieldOptions<T>>(
+  kind: string,
+  options: O,
+  parse: (raw: string, name: string) => T,
+): Field<T, O> {
   return { kind, options, parse };
 }
 
@@ -48,8 +52,8 @@ export function isTruthy(value: string | undefined): boolean {
 const DURATION_UNITS_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3,
-  'μs': 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
   ms: 1,
   s: 1000,
   m: 60_000,
@@ -103,17 +107,21 @@ export const field = {
   },
   int<const O extends FieldOptions<number> & { min?: number; max?: number }>(options: O = {} as O) {
     return makeField<number, O>('int', options, (raw, name) => {
-      if (!/^[-+]?\d+$/.test(raw.trim())) throw new InvalidMetadataError(name, `expected an integer, got ${show(raw, options)}`);
+      if (!/^[-+]?\d+$/.test(raw.trim()))
+        throw new InvalidMetadataError(name, `expected an integer, got ${show(raw, options)}`);
       const n = Number(raw.trim());
-      if (options.min !== undefined && n < options.min) throw new InvalidMetadataError(name, `must be >= ${options.min}, got ${n}`);
-      if (options.max !== undefined && n > options.max) throw new InvalidMetadataError(name, `must be <= ${options.max}, got ${n}`);
+      if (options.min !== undefined && n < options.min)
+        throw new InvalidMetadataError(name, `must be >= ${options.min}, got ${n}`);
+      if (options.max !== undefined && n > options.max)
+        throw new InvalidMetadataError(name, `must be <= ${options.max}, got ${n}`);
       return n;
     });
   },
   number<const O extends FieldOptions<number>>(options: O = {} as O) {
     return makeField<number, O>('number', options, (raw, name) => {
       const n = Number(raw.trim());
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new InvalidMetadataError(name, `expected a number, got ${show(raw, options)}`);
+      if (raw.trim() === '' || !Number.isFinite(n))
+        throw new InvalidMetadataError(name, `expected a number, got ${show(raw, options)}`);
       return n;
     });
   },
@@ -132,8 +140,10 @@ export const field = {
   ) {
     return makeField<number, O>('duration', options, (raw, name) => {
       const ms = parseDuration(raw, options.bareUnit);
-      if (ms === undefined) throw new InvalidMetadataError(name, `expected a duration like '10s' or '500ms', got ${show(raw, options)}`);
-      if (options.min !== undefined && ms < options.min) throw new InvalidMetadataError(name, `must be at least ${options.min}ms`);
+      if (ms === undefined)
+        throw new InvalidMetadataError(name, `expected a duration like '10s' or '500ms', got ${show(raw, options)}`);
+      if (options.min !== undefined && ms < options.min)
+        throw new InvalidMetadataError(name, `must be at least ${options.min}ms`);
       return ms;
     });
   },
@@ -141,15 +151,19 @@ export const field = {
     options: O,
   ) {
     return makeField<V, O>('enum', options, (raw, name) => {
-      const hit = options.values.find((v) => (options.caseSensitive ? v === raw : v.toLowerCase() === raw.toLowerCase()));
-      if (hit === undefined) throw new InvalidMetadataError(name, `expected one of ${options.values.join(', ')}, got ${show(raw, options)}`);
+      const hit = options.values.find((v) =>
+        options.caseSensitive ? v === raw : v.toLowerCase() === raw.toLowerCase(),
+      );
+      if (hit === undefined)
+        throw new InvalidMetadataError(name, `expected one of ${options.values.join(', ')}, got ${show(raw, options)}`);
       return hit;
     });
   },
   byteSize<const O extends FieldOptions<number>>(options: O = {} as O) {
     return makeField<number, O>('byteSize', options, (raw, name) => {
       const n = parseByteSize(raw);
-      if (n === undefined) throw new InvalidMetadataError(name, `expected a size like '10Mi' or '1k', got ${show(raw, options)}`);
+      if (n === undefined)
+        throw new InvalidMetadataError(name, `expected a size like '10Mi' or '1k', got ${show(raw, options)}`);
       return n;
     });
   },
@@ -203,7 +217,15 @@ export function parseMetadata<S extends MetadataSchema>(properties: Metadata, sc
 }
 
 /** One row per field, for README metadata tables and diagnostics. */
-export function describeMetadata(schema: MetadataSchema): { name: string; type: string; required: boolean; default?: unknown; secret: boolean; aliases: readonly string[]; description?: string }[] {
+export function describeMetadata(schema: MetadataSchema): {
+  name: string;
+  type: string;
+  required: boolean;
+  default?: unknown;
+  secret: boolean;
+  aliases: readonly string[];
+  description?: string;
+}[] {
   return Object.entries(schema).map(([name, f]) => ({
     name,
     type: f.kind,

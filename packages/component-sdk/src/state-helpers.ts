@@ -12,12 +12,12 @@ import {
   type Consistency,
   type DeleteRequest,
   type GetRequest,
+  isQueryableStore,
+  isTransactionalStore,
   type SetRequest,
   StateFeature,
   type StateOptions,
   type StateStore,
-  isQueryableStore,
-  isTransactionalStore,
 } from './v1/state.js';
 
 // ---------- ETags ----------
@@ -56,7 +56,9 @@ export function parseTtlInSeconds(metadata: Metadata | undefined): number | unde
   }
   const n = Number(text);
   if (n < -1 || n > MAX_TTL) {
-    throw new InvalidArgumentError(`incorrect value for metadata '${TTL_METADATA_KEY}': ${n} is out of range [-1, ${MAX_TTL}]`);
+    throw new InvalidArgumentError(
+      `incorrect value for metadata '${TTL_METADATA_KEY}': ${n} is out of range [-1, ${MAX_TTL}]`,
+    );
   }
   return n;
 }
@@ -126,7 +128,11 @@ export function toStateBytes(value: unknown): Uint8Array {
 // ---------- bulk ----------
 
 /** Runs `fn` over items with at most `parallelism` in flight (`<= 0` = all at once); keeps order. */
-export async function mapLimit<T, R>(items: readonly T[], parallelism: number | undefined, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  parallelism: number | undefined,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const limit = parallelism !== undefined && parallelism > 0 ? Math.min(parallelism, items.length) : items.length;
   if (limit >= items.length) return Promise.all(items.map(fn));
   const out = new Array<R>(items.length);
@@ -142,7 +148,11 @@ export async function mapLimit<T, R>(items: readonly T[], parallelism: number | 
 }
 
 /** Default bulk get: parallel single gets; per-key failures go into `error`. */
-export async function defaultBulkGet(store: StateStore, requests: GetRequest[], options?: BulkOptions): Promise<BulkGetItem[]> {
+export async function defaultBulkGet(
+  store: StateStore,
+  requests: GetRequest[],
+  options?: BulkOptions,
+): Promise<BulkGetItem[]> {
   return mapLimit(requests, options?.parallelism, async (request) => {
     try {
       const r = await store.get(request);
@@ -153,7 +163,11 @@ export async function defaultBulkGet(store: StateStore, requests: GetRequest[], 
   });
 }
 
-async function runEach<T extends { key: string }>(requests: T[], options: BulkOptions | undefined, fn: (r: T) => Promise<void>): Promise<void> {
+async function runEach<T extends { key: string }>(
+  requests: T[],
+  options: BulkOptions | undefined,
+  fn: (r: T) => Promise<void>,
+): Promise<void> {
   const failures: BulkStoreError[] = [];
   await mapLimit(requests, options?.parallelism, async (request) => {
     try {

@@ -115,7 +115,9 @@ describe('remote components across a plugin restart', () => {
     await restartServer();
     inits.length = 0;
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => state.set({ key: `k${i}`, value: Buffer.from('v'), metadata: {} })),
+      Array.from({ length: 20 }, (_, i) =>
+        state.set({ key: `k${i}`, value: Buffer.from('v'), metadata: {}, options: {} }),
+      ),
     );
     expect(results).toHaveLength(20);
     expect(inits).toEqual(['state']);
@@ -167,13 +169,13 @@ describe('remote components across a plugin restart', () => {
       return undefined;
     }, abort.signal);
     await waitUntil(() => subscribers.size === 1 && readers.size === 1, 'first streams');
-    await pubsub.publish({ topic: 'orders', data: Buffer.from('before'), metadata: {} } as PublishRequest);
+    await pubsub.publish({ pubsubName: 'ps', topic: 'orders', data: Buffer.from('before'), metadata: {} });
     await waitUntil(() => received.length === 1, 'message before the restart');
 
     await restartServer();
     await waitUntil(() => subscribers.size === 1 && readers.size === 1, 'streams reopened on the new process');
     expect(inits.filter((k) => k !== 'state').sort()).toEqual(['input', 'input', 'pubsub', 'pubsub']);
-    await pubsub.publish({ topic: 'orders', data: Buffer.from('after'), metadata: {} } as PublishRequest);
+    await pubsub.publish({ pubsubName: 'ps', topic: 'orders', data: Buffer.from('after'), metadata: {} });
     for (const handler of readers) void handler({ data: Buffer.from('event'), metadata: {} });
     await waitUntil(() => received.length === 2 && events.length === 1, 'delivery after the restart');
     expect(received).toEqual(['before', 'after']);

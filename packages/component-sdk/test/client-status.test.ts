@@ -42,7 +42,7 @@ function statusError(
   details?: { code?: number; message?: string; details: object[] } | Buffer,
 ): ServiceError {
   const metadata = new Metadata();
-  if (details instanceof Buffer) metadata.set('grpc-status-details-bin', details);
+  if (Buffer.isBuffer(details)) metadata.set('grpc-status-details-bin', details);
   else if (details) {
     const status = Status.fromObject({
       code: details.code ?? code,
@@ -95,11 +95,12 @@ describe('decodeStatusError', () => {
     );
     expect(kit).toBeInstanceOf(KitError);
     expect(kit).toMatchObject({ code: 9, message: 'quota', httpCode: 429, reason: 'R', domain: 'd.io', tag: 'T' });
-    for (const metadata of [
+    const notKit: Record<string, string>[] = [
       { kit_error: 'true', http_code: 'abc' },
       { kit_error: 'yes', http_code: '400' },
       { http_code: '400' },
-    ]) {
+    ];
+    for (const metadata of notKit) {
       expect(decodeStatusError(statusError(2, 'x', { details: [info(metadata)] }), write)).not.toBeInstanceOf(KitError);
     }
     const two = [info({ kit_error: 'true', http_code: '400' }), info({})];

@@ -1,5 +1,5 @@
+import { field, InvalidMetadataError, parseDuration, parseMetadata, parseTtlInSeconds } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
-import { InvalidMetadataError, field, parseDuration, parseMetadata, parseTtlInSeconds } from '@daprkit/component-sdk';
 
 describe('parseMetadata', () => {
   const schema = {
@@ -12,8 +12,18 @@ describe('parseMetadata', () => {
   };
 
   it('reads typed values case-insensitively, with defaults and aliases', () => {
-    const m = parseMetadata({ REDISHOST: 'h:1', redisdb: '3', enableTLS: 'yes', timeoutInSeconds: '2', mode: 'SINGLE' }, schema);
-    expect(m).toEqual({ redisHost: 'h:1', redisDB: 3, enableTLS: true, timeout: 2000, mode: 'single', password: undefined });
+    const m = parseMetadata(
+      { REDISHOST: 'h:1', redisdb: '3', enableTLS: 'yes', timeoutInSeconds: '2', mode: 'SINGLE' },
+      schema,
+    );
+    expect(m).toEqual({
+      redisHost: 'h:1',
+      redisDB: 3,
+      enableTLS: true,
+      timeout: 2000,
+      mode: 'single',
+      password: undefined,
+    });
   });
 
   it('names the field in every error and hides secret values', () => {
@@ -44,7 +54,10 @@ describe('parseMetadata', () => {
 
 describe('parseMetadata types', () => {
   it('types defaulted and required fields as always present', () => {
-    const m = parseMetadata({ a: 'x' }, { a: field.string({ required: true }), b: field.int({ default: 1 }), c: field.bool() });
+    const m = parseMetadata(
+      { a: 'x' },
+      { a: field.string({ required: true }), b: field.int({ default: 1 }), c: field.bool() },
+    );
     const a: string = m.a;
     const b: number = m.b;
     // @ts-expect-error c has no default and is not required

@@ -12,6 +12,7 @@ import {
   KitError,
   BulkDeleteRowMismatchError as RowMismatch,
   type StateStore,
+  type TransactionalStore,
 } from '@daprkit/component-sdk';
 import { createTestClient, startTestServer, type TestServer } from '@daprkit/component-sdk/testing';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
@@ -48,7 +49,7 @@ const failures: Record<string, () => Error> = {
   typed: () => new DaprkitError(ErrorCode.Aborted, 'aborted by backend'),
 };
 
-const failingStore = (): StateStore => ({
+const failingStore = (): StateStore & TransactionalStore => ({
   async init() {},
   features: () => ['ETAG'],
   async get(request) {

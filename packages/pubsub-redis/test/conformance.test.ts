@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { ComponentDefinition } from '@daprkit/component-sdk';
 import { describePubSubConformance } from '@daprkit/conformance';
+import { probeRedis, REDIS_HOST } from '@daprkit/redis-common/testing';
 import { afterAll } from 'vitest';
 import { definitions } from '../src/index.js';
-import { probeRedis, REDIS_HOST, rawClient } from './support/redis.js';
+import { rawClient } from './support/redis.js';
 
 /** A database of its own. Topics are unique per run: a new consumer group starts at the beginning of a stream. */
 const CONFORMANCE_DB = 8;
@@ -11,7 +11,7 @@ const run = randomUUID();
 const topic = (name: string) => `conformance-${run}-${name}`;
 
 describePubSubConformance({
-  definition: definitions[0] as ComponentDefinition<'pubsub'>,
+  definition: definitions[0]!,
   // Upstream's redis pub/sub conformance settings, with a consumer group of our own per run.
   properties: {
     redisHost: REDIS_HOST,

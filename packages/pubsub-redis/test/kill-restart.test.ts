@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PubSubMessage } from '@daprkit/component-sdk';
 import { type RemotePubSub, remotePubSub } from '@daprkit/component-sdk/client';
+import { REDIS_HOST } from '@daprkit/redis-common/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt, type PluginProcess, startPlugin } from './support/plugin-process.js';
-import { describeWithRedis, REDIS_HOST, rawClient, waitUntil } from './support/redis.js';
+import { describeWithRedis, rawClient, waitUntil } from './support/redis.js';
 
 const KILL_DB = 10;
 const MESSAGES = 5000;

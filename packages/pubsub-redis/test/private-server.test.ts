@@ -1,27 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { UnavailableError } from '@daprkit/component-sdk';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithPrivateRedis } from '@daprkit/redis-common/testing';
+import { expect, it } from 'vitest';
 import { RedisStreamsPubSub } from '../src/index.js';
-import { PrivateRedis, redisServerMissing } from './support/private-server.js';
-import { describeIfAvailable, publishRequest, waitUntil } from './support/redis.js';
+import { publishRequest, waitUntil } from './support/redis.js';
 
-describeIfAvailable(redisServerMissing, 'RedisStreamsPubSub against a private redis-server (crash, restart)', () => {
-  const password = `pw-${randomUUID()}`;
-  let server: PrivateRedis;
-
-  beforeAll(async () => {
-    server = await PrivateRedis.start(password);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
-
+describeWithPrivateRedis('RedisStreamsPubSub against a private redis-server (crash, restart)', (redis) => {
   it('fails publishes as retryable while the server is down, and keeps its subscription reading once it is back', async () => {
     const pubsub = new RedisStreamsPubSub();
     await pubsub.init({
-      redisHost: server.host,
-      redisPassword: password,
+      redisHost: redis.server.host,
+      redisPassword: redis.password,
       consumerID: 'app',
       redisMaxRetries: '2',
       redisMaxRetryInterval: '100',
@@ -40,7 +28,7 @@ describeIfAvailable(redisServerMissing, 'RedisStreamsPubSub against a private re
       await pubsub.publish(publishRequest('orders', 'before'));
       await waitUntil(() => received.includes('before'));
 
-      await server.kill();
+      await redis.server.kill();
       const started = Date.now();
       const down = await pubsub.publish(publishRequest('orders', 'lost')).catch((e: unknown) => e);
       expect(down).toBeInstanceOf(UnavailableError);
@@ -48,7 +36,7 @@ describeIfAvailable(redisServerMissing, 'RedisStreamsPubSub against a private re
       expect(Date.now() - started).toBeLessThan(3000); // bounded by redisMaxRetries, not hanging
 
       // Back, but empty (no persistence): the stream and its group are gone and must be recreated.
-      await server.restart();
+      await redis.server.restart();
       await waitUntil(async () =>
         pubsub.publish(publishRequest('orders', 'after')).then(
           () => true,

@@ -3,7 +3,9 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
 import { connectRedis, isTransientRedisError, parseRedisConnectionMetadata } from '../src/index.js';
-import { describeWithRedis, REDIS_HOST } from './support/redis.js';
+import { createDescribeWithRedis, REDIS_HOST } from '../src/testing/index.js';
+
+const describeWithRedis = await createDescribeWithRedis();
 
 /** daprd gives a component 5 s to initialise. */
 const DAPRD_INIT_TIMEOUT_MS = 5000;

@@ -3,6 +3,9 @@ import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSidecarBuilt, http, type SidecarProcess, startSidecarProcess, stopAllProcesses } from './support.js';
 
+/** @dapr/dapr's type for a transaction operation's etag (not exported by name). */
+type SdkEtag = NonNullable<Parameters<DaprClient['state']['transaction']>[1]>[number]['request']['etag'];
+
 let sidecar: SidecarProcess;
 let client: DaprClient;
 
@@ -76,7 +79,8 @@ describe('@dapr/dapr HTTP client against daprkit-sidecar', () => {
     await expect(
       client.state.transaction('statestore', [
         { operation: 'upsert', request: { key: 'tx-new', value: { n: 2 } } },
-        { operation: 'upsert', request: { key: 'tx-other', value: 1, etag: 'wrong' } },
+        // The HTTP client sends `etag` as given: the wire wants a string, the SDK's type says IEtag ({ value }).
+        { operation: 'upsert', request: { key: 'tx-other', value: 1, etag: 'wrong' as unknown as SdkEtag } },
       ]),
     ).rejects.toThrow(/ERR_STATE_TRANSACTION/);
     expect(await client.state.get('statestore', 'tx-new')).toEqual({ n: 1 });

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
+import { waitForSocket } from '@daprkit/component-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStateFlow } from './state-flow.js';
 import {
@@ -12,7 +13,6 @@ import {
   startSidecarProcess,
   stopAllProcesses,
   stopProcess,
-  waitFor,
 } from './support.js';
 
 let sidecar: SidecarProcess;
@@ -27,11 +27,7 @@ beforeAll(async () => {
     [join(REPO_ROOT, 'packages/state-memory/bin/daprkit-state-memory.js'), '--socket-folder', folder],
     { stdio: 'ignore' },
   );
-  await waitFor(
-    async () => (await import('node:fs')).existsSync(join(folder, 'daprkit-memory.sock')) || undefined,
-    15_000,
-    'state-memory socket',
-  );
+  await waitForSocket(join(folder, 'daprkit-memory.sock'), 15_000);
   const resources = await mkdtemp('/tmp/dk-res-');
   await writeFile(
     join(resources, 'store.yaml'),

@@ -1,6 +1,6 @@
 import { describeStateConformance } from '@daprkit/conformance';
+import { probeRedis, REDIS_HOST } from '@daprkit/redis-common/testing';
 import { definitions } from '../src/index.js';
-import { probeRedis, REDIS_HOST } from './support/redis.js';
 
 describeStateConformance({
   definition: definitions[0]!,

@@ -6,6 +6,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   isETagError,
+  type Metadata,
   resolveStateFeatures,
   StateFeature,
 } from '@daprkit/component-sdk';
@@ -287,7 +288,8 @@ describeWithRedis('RedisStateStore (real Redis)', () => {
 
     it('clears the expiry with -1, with 0, and with a write that has no ttlInSeconds', async () => {
       const k = key('ttl-clear');
-      for (const clearing of [{ ttlInSeconds: '-1' }, { ttlInSeconds: '0' }, {}]) {
+      const clearings: Metadata[] = [{ ttlInSeconds: '-1' }, { ttlInSeconds: '0' }, {}];
+      for (const clearing of clearings) {
         await store.set(setRequest(k, 'v', { metadata: { ttlInSeconds: '100' } }));
         expect(await raw.ttl(k)).toBeGreaterThan(0);
         await store.set(setRequest(k, 'v', { metadata: clearing }));

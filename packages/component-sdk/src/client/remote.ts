@@ -70,7 +70,12 @@ export abstract class RemoteComponent {
     this.generation++;
   }
 
-  protected async call<Req, Res>(service: ServiceName, method: string, request: Req, decode = Decode.raw): Promise<Res> {
+  protected async call<Req, Res>(
+    service: ServiceName,
+    method: string,
+    request: Req,
+    decode = Decode.raw,
+  ): Promise<Res> {
     const generation = this.generation;
     try {
       return await this.channel.unary<Req, Res>(service, method, request, decode);

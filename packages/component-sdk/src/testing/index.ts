@@ -1,6 +1,6 @@
 /**
  * @daprkit/component-sdk/testing — serve definitions on real unix sockets in a throw-away folder and drive
- * them with the daprd-like client.
+ * them with the daprd-like client; run a plugin bin as a child process and wait until its socket accepts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { remoteInputBinding, remoteOutputBinding } from '../client/bindings.js';
@@ -14,6 +14,13 @@ import { silentLogger } from '../v1/common.js';
 import type { ComponentDefinition } from '../v1/definition.js';
 
 export * from '../client/index.js';
+export {
+  type PluginProcess,
+  type StartPluginOptions,
+  startPluginProcess,
+  type WaitForSocketOptions,
+  waitForSocket,
+} from './socket.js';
 
 export interface TestServer extends Served {
   folder: string;

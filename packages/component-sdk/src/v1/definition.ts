@@ -41,7 +41,9 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind> {
 
 export function defineComponent<K extends ComponentKind>(definition: ComponentDefinition<K>): ComponentDefinition<K> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(definition.socketName)) {
-    throw new TypeError(`invalid socketName '${definition.socketName}': use lower-case letters, digits, '.', '_' or '-'`);
+    throw new TypeError(
+      `invalid socketName '${definition.socketName}': use lower-case letters, digits, '.', '_' or '-'`,
+    );
   }
   return Object.freeze({ ...definition, types: Object.freeze([...definition.types]) });
 }

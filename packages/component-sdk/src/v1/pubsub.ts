@@ -72,8 +72,6 @@ export interface PubSub extends Component {
   resume?(): Promise<void>;
 }
 
-export function isBulkPublisher(
-  pubsub: PubSub,
-): pubsub is PubSub & Required<Pick<PubSub, 'bulkPublish'>> {
+export function isBulkPublisher(pubsub: PubSub): pubsub is PubSub & Required<Pick<PubSub, 'bulkPublish'>> {
   return typeof pubsub.bulkPublish === 'function';
 }

@@ -2,10 +2,12 @@
  * The `daprkit-pubsub-redis` bin as a real child process. The bin runs `dist/`, so `tsc -b` brings it (and
  * the redis-common and component-sdk builds it imports) up to date first: a no-op when nothing changed.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type PluginProcess, startPluginProcess } from '@daprkit/component-sdk/testing';
+
+export type { PluginProcess };
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const REPO_ROOT = join(PACKAGE_DIR, '..', '..');
@@ -21,42 +23,7 @@ export function ensureBuilt(): void {
   }
 }
 
-export interface PluginProcess {
-  child: ChildProcess;
-  /** stderr so far (the plugin logs there). */
-  logs(): string;
-  /** SIGKILL: a crash, no graceful shutdown. Resolves once the process is gone. */
-  kill(): Promise<void>;
-}
-
-/** Starts the bin on `socketPath` and resolves once the socket file exists. */
-export async function startPlugin(socketPath: string): Promise<PluginProcess> {
-  rmSync(socketPath, { force: true }); // a stale file from a killed predecessor would look like readiness
-  const child = spawn(process.execPath, [BIN, '--socket', socketPath, '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const plugin: PluginProcess = {
-    child,
-    logs: () => stderr,
-    kill: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  };
-  const deadline = Date.now() + 15_000;
-  while (!existsSync(socketPath)) {
-    if (child.exitCode !== null) throw new Error(`plugin exited with ${child.exitCode}: ${stderr}`);
-    if (Date.now() > deadline) {
-      await plugin.kill();
-      throw new Error(`plugin did not create ${socketPath} within 15 s: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return plugin;
+/** Starts the bin on `socketPath` and resolves once the socket accepts connections. */
+export function startPlugin(socketPath: string): Promise<PluginProcess> {
+  return startPluginProcess(BIN, socketPath);
 }

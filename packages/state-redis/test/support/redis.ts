@@ -1,69 +1,19 @@
 /**
  * Test access to the real Redis (`bash scripts/services.sh up redis`). Without it the Redis suites are
- * skipped with the reason in their name locally, and fail in CI (`CI=true`), where a skip would hide a gap.
+ * skipped with the reason in their name locally, and fail in CI (`CI=true`), where a skip would hide a gap
+ * (the probe and gate are `@daprkit/redis-common/testing`'s, shared by every Redis package).
  */
 import { randomUUID } from 'node:crypto';
 import type { GetRequest, Metadata, SetRequest } from '@daprkit/component-sdk';
+import { createDescribeWithRedis, REDIS_HOST } from '@daprkit/redis-common/testing';
 import { Redis } from 'ioredis';
-import { describe, it } from 'vitest';
 import { RedisStateStore } from '../../src/index.js';
 
-export const REDIS_HOST = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
 /** A database of its own, so nothing here touches other suites' keys (conformance uses 6). */
 export const TEST_DB = 5;
 
-/** Throws when Redis does not answer a PING within a second. */
-export async function probeRedis(host = REDIS_HOST, password?: string): Promise<void> {
-  const [name, port] = host.split(':');
-  const client = new Redis({
-    host: name,
-    port: Number(port ?? 6379),
-    password,
-    lazyConnect: true,
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // connect() rejects with a bare "Connection is closed."; the 'error' event has the cause (ECONNREFUSED, ...).
-  let cause: Error | undefined;
-  client.on('error', (err: Error) => {
-    cause ??= err;
-  });
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (err) {
-    throw cause ?? err;
-  } finally {
-    client.disconnect();
-  }
-}
-
-const unreachable = await probeRedis().then(
-  () => undefined,
-  (err: Error) => err.message || String(err),
-);
-
-/** `describe` that runs when `missing` is undefined; otherwise skipped visibly, or failing in CI. */
-export function describeIfAvailable(missing: string | undefined, name: string, body: () => void): void {
-  if (missing === undefined) {
-    describe(name, body);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has its backend', () => {
-        throw new Error(`${missing}; CI must provide it`);
-      });
-    });
-  } else {
-    describe.skip(`${name} [skipped: ${missing}; run bash scripts/services.sh up redis]`, body);
-  }
-}
-
 /** `describe` for suites that need the shared Redis server. */
-export function describeWithRedis(name: string, body: () => void): void {
-  describeIfAvailable(unreachable && `Redis unreachable at ${REDIS_HOST}: ${unreachable}`, name, body);
-}
+export const describeWithRedis = await createDescribeWithRedis();
 
 /** Keys unique to this run, shaped like daprd's (`app||key`), so reruns never see each other's data. */
 export function keyPrefix(): string {
