@@ -5,7 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { REPO_ROOT, waitFor } from './support.js';
+import { waitForSocket } from '@daprkit/component-sdk/testing';
+import { REPO_ROOT } from './support.js';
 
 export const REDIS = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
 export const PG_URL = process.env.DAPRKIT_PG_URL ?? 'postgres://daprkit:daprkit@127.0.0.1:5432/daprkit';
@@ -129,25 +130,12 @@ export function registryFor(backends: Backend[]): Record<string, string> {
   return Object.fromEntries(backends.map((b) => [b.type, join(REPO_ROOT, 'packages', b.pkg, 'dist', 'index.js')]));
 }
 
-/** Resolves once the unix socket accepts a connection (the file can exist a moment before). */
-export function waitForSocket(path: string, timeoutMs = 15_000): Promise<true> {
-  const accepts = () =>
-    new Promise<true | undefined>((resolve) => {
-      const socket = connect(path);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(undefined));
-    });
-  return waitFor(accepts, timeoutMs, `socket ${path} to accept connections`);
-}
-
-/** A package's bin serving one socket file; `kill()` SIGKILLs it, `restart()` starts it again on the same socket. */
+/** A package's bin serving one socket file, which a test can SIGKILL and have restarted on the same socket. */
 export class PluginProcess {
   child: ChildProcess | undefined;
   kills = 0;
   output = '';
+  private restart: { delayMs: number; onRestart: () => void } | undefined;
 
   constructor(
     readonly backend: Backend,
@@ -162,13 +150,21 @@ export class PluginProcess {
       .replace(/\.sock$/, '')}`;
   }
 
+  /** Spawns the bin; resolves once its socket accepts, rejects if it dies first. */
   async start(): Promise<void> {
     const bin = join(REPO_ROOT, 'packages', this.backend.pkg, 'bin', `daprkit-${this.backend.pkg}.js`);
     const child = spawn(process.execPath, [bin, '--socket', this.socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (c: Buffer) => this.append(c));
     child.stderr?.on('data', (c: Buffer) => this.append(c));
     this.child = child;
-    await waitForSocket(this.socketPath);
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) => {
+        reject(new Error(`${this.type} plugin exited (${signal ?? code}) before accepting`));
+        if (this.restart !== undefined && this.child === child) this.scheduleRestart(child);
+      }),
+    );
+    exited.catch(() => {});
+    await Promise.race([waitForSocket(this.socketPath, 15_000), exited]);
   }
 
   get alive(): boolean {
@@ -185,12 +181,30 @@ export class PluginProcess {
     await exited;
   }
 
-  async restart(): Promise<void> {
-    await this.kill();
-    await this.start();
+  /**
+   * From now on, whenever the process dies (even while starting) it is started again after `delayMs`, as a
+   * supervisor would; `onRestart` runs once each new process accepts. `stopRestarting()` ends that.
+   */
+  restartOnExit(delayMs: number, onRestart: () => void): void {
+    this.restart = { delayMs, onRestart };
+  }
+
+  stopRestarting(): void {
+    this.restart = undefined;
+  }
+
+  private scheduleRestart(dead: ChildProcess): void {
+    setTimeout(() => {
+      const policy = this.restart;
+      if (policy === undefined || this.child !== dead) return;
+      this.start().then(policy.onRestart, (err: unknown) => {
+        this.output += `\nrestart failed: ${String(err)}`;
+      });
+    }, this.restart?.delayMs ?? 0);
   }
 
   async stop(): Promise<void> {
+    this.restart = undefined;
     const child = this.child;
     if (child === undefined || !this.alive) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
