@@ -110,6 +110,8 @@ async function kafkaProbe(topic: string, internalTopic: string, group: string): 
   const seen: FinalEvent[] = [];
   const consumer: Consumer = client.consumer({ groupId: `probe-${randomUUID()}` });
   await consumer.connect();
+  // The final topic may not exist yet (nothing relayed so far); subscribing while it is being auto-created fails.
+  await admin.createTopics({ topics: [{ topic }], waitForLeaders: true }).catch(() => false);
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
@@ -119,6 +121,8 @@ async function kafkaProbe(topic: string, internalTopic: string, group: string): 
   return {
     events: async () => [...seen],
     drained: async () => {
+      // A topic nobody has written to yet does not exist: not drained (yet).
+      if (!(await admin.listTopics()).includes(topic)) return false;
       const ends = await admin.fetchTopicOffsets(internalTopic);
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [internalTopic] });
       const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
@@ -255,6 +259,7 @@ suite(`outbox crash tests${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () =
         }
       }
       clearTimeout(chaos);
+      const loopSeconds = Math.round((Date.now() - started) / 1000);
       const internalTopic = `default${appId}${topic}outbox`;
       const probe =
         pubsub === kafka ? await kafkaProbe(topic, internalTopic, appId) : await redisProbe(topic, internalTopic);
@@ -344,6 +349,7 @@ suite(`outbox crash tests${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () =
         phantom: phantom.length,
         duplicates: events.length - unique.size,
         seconds: Math.round((Date.now() - started) / 1000),
+        loopSeconds,
       };
       console.log(`OUTBOX CRASH REPORT ${JSON.stringify(report)}`);
 
