@@ -9,6 +9,9 @@ pnpm -s typecheck:tests
 pnpm -s lint
 bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
+# A real daprd for the interop tests (scripts/test/daprd-interop.test.ts), built once from the Go module proxy.
+DAPRKIT_DAPRD="$(bash scripts/daprd.sh)"
+export DAPRKIT_DAPRD
 pnpm -s exec vitest run "$@"
 if [ $# -eq 0 ]; then
   node scripts/certify.mjs --check

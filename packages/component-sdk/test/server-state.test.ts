@@ -128,12 +128,21 @@ const limitedDefinition = defineComponent({
   create: () => Object.assign(plainStore(), { transact: async () => {}, multiMaxSize: () => 7 }),
 });
 
-/** A daprd-less raw call: full control over the request message and the instance header. */
-function rawUnary<Res>(socketPath: string, service: ServiceName, method: string, request: object, instance?: string) {
+/**
+ * A daprd-less raw call: full control over the request message and the instance header (an array sends the header
+ * once per value, as daprd does for a call made inside another component's stream context).
+ */
+function rawUnary<Res>(
+  socketPath: string,
+  service: ServiceName,
+  method: string,
+  request: object,
+  instance?: string | string[],
+) {
   const definition = methodDefinition<object, Res>(service, method);
   const client = new Client(`unix:${socketPath}`, credentials.createInsecure());
   const metadata = new Metadata();
-  if (instance !== undefined) metadata.set('x-component-instance', instance);
+  for (const value of instance === undefined ? [] : [instance].flat()) metadata.add('x-component-instance', value);
   return new Promise<{ response?: Res; error?: ServiceError }>((resolve) => {
     client.makeUnaryRequest(
       definition.path,
@@ -161,6 +170,24 @@ beforeEach(() => {
 });
 
 describe('instances', () => {
+  it('takes the last x-component-instance value when the header came several times (daprd outbox relay)', async () => {
+    const client = createTestClient(server.socketPath('fake-state'));
+    await client.state('pubsub').init({});
+    const store = client.state('outboxstore');
+    await store.init({});
+    await store.set({ key: 'marker', value: bytes('"0"'), metadata: {}, options: {} });
+    const { response, error } = await rawUnary<{ data: Uint8Array }>(
+      server.socketPath('fake-state'),
+      ServiceName.StateStore,
+      'Get',
+      { key: 'marker', metadata: {} },
+      ['pubsub', 'outboxstore'],
+    );
+    expect(error).toBeUndefined();
+    expect(text(response!.data)).toBe('"0"');
+    await client.close();
+  });
+
   it('creates an instance on Init, keyed by the header, with the properties', async () => {
     const client = createTestClient(server.socketPath('fake-state'));
     const a = client.state('a');

@@ -10,10 +10,19 @@ import type { ComponentDefinition, ComponentKind, ComponentKinds } from '../v1/d
 
 export const INSTANCE_HEADER = 'x-component-instance';
 
-/** Missing or empty header = the default instance `''` (conformance harnesses send no name). */
+/**
+ * Missing or empty header = the default instance `''` (conformance harnesses send no name). When the header was
+ * sent several times the LAST value names the instance: daprd's client interceptors append the header to the
+ * outgoing context, so a call made inside another component's stream handler (daprd's outbox relay reads the state
+ * store from the pub/sub's PullMessages context) carries the pub/sub's name first and the called component's last.
+ * grpc-js hands repeated headers over joined with ", " (component names cannot contain commas).
+ */
 export function instanceNameOf(metadata: GrpcMetadata): string {
   const values = metadata.get(INSTANCE_HEADER);
-  return values.length > 0 ? String(values[0]) : '';
+  if (values.length === 0) return '';
+  const last = String(values[values.length - 1]);
+  const comma = last.lastIndexOf(',');
+  return comma === -1 ? last : last.slice(comma + 1).trim();
 }
 
 export class InstanceTable<K extends ComponentKind> {

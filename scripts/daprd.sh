@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# An unmodified daprd for the interop tests: dapr/dapr's cmd/daprd at a pinned version, built from the Go module
+# proxy with `-tags stablecomponents` (daprd refuses to run without a components tag) into
+# ${DAPRKIT_CACHE_DIR:-~/.cache/daprkit}/bin/daprd-<version>. Built once (first time: module download ~4 GB and a
+# few minutes of compiling); afterwards it only prints the path.
+#
+#   scripts/daprd.sh          build if missing, print the binary's path on stdout
+#   scripts/daprd.sh path     print where the binary is (or would be), build nothing
+set -euo pipefail
+
+VERSION="${DAPRKIT_DAPRD_VERSION:-1.16.0}"
+CACHE_DIR="${DAPRKIT_CACHE_DIR:-$HOME/.cache/daprkit}"
+BIN="$CACHE_DIR/bin/daprd-$VERSION"
+
+log() { printf '[daprd] %s\n' "$*" >&2; }
+die() { printf '[daprd] ERROR: %s\n' "$*" >&2; exit 1; }
+
+if [[ ${1:-} == path ]]; then
+  echo "$BIN"
+  exit 0
+fi
+[[ $# -eq 0 ]] || die "usage: scripts/daprd.sh [path]"
+
+usable() { [[ -x $BIN ]] && "$BIN" --version >/dev/null 2>&1; }
+if usable; then
+  echo "$BIN"
+  exit 0
+fi
+
+command -v go >/dev/null || die "Go is needed to build daprd $VERSION (none on PATH)"
+mkdir -p "$CACHE_DIR/bin"
+exec 9>"$CACHE_DIR/bin/.daprd.lock"
+flock -w 1800 9 || die "another daprd build is still running ($CACHE_DIR/bin/.daprd.lock)"
+if usable; then # built by whoever held the lock
+  echo "$BIN"
+  exit 0
+fi
+
+t0=$(date +%s)
+log "building daprd $VERSION from the Go module proxy (first time only)"
+src=$(go mod download -json "github.com/dapr/dapr@v$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[[ -n $src && -d $src ]] || die "go mod download github.com/dapr/dapr@v$VERSION gave no source directory"
+# The module cache is read-only and dapr's go.mod has replace directives (so `go install pkg@version` refuses):
+# build in a writable copy.
+work=$(mktemp -d "${TMPDIR:-/tmp}/daprd-src.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp -r "$src/." "$work"
+chmod -R u+w "$work"
+(cd "$work" && go build -tags stablecomponents -trimpath -o "$BIN.tmp" ./cmd/daprd) || die "go build of daprd $VERSION failed"
+mv "$BIN.tmp" "$BIN"
+usable || die "built $BIN but it does not run"
+log "daprd $("$BIN" --version) ready in $(($(date +%s) - t0))s: $BIN"
+echo "$BIN"
