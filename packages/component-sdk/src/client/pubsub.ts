@@ -60,17 +60,22 @@ class RemotePubSubClient extends RemoteComponent implements RemotePubSub {
   /**
    * Opens PullMessages and sends the topic; returns once that first message is written (daprd does not wait
    * for a reply). Messages are then handled strictly one at a time, as daprd does: await the handler, ack
-   * by id (`ack_error` on rejection), then read the next. No ack is sent once `signal` has aborted. A stream the
+   * by id (`ack_error` on rejection), then read the next — or, with `deliverConcurrently`, each as it arrives. No ack is sent once `signal` has aborted. A stream the
    * plugin ends (e.g. it restarted) is reopened; unacked messages are the backend's to redeliver.
    */
   async subscribe(request: SubscribeRequest, handler: MessageHandler, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const topic = { topic: { name: request.topic, metadata: request.metadata ?? {} } };
+    const concurrent = this.options.deliverConcurrently === true;
     await this.superviseStream(
       `PullMessages(${request.topic})`,
       () => {
         const call: PullStream = this.channel.bidi(PUBSUB, 'PullMessages');
         call.on('data', (message: WirePullMessagesResponse) => {
+          if (concurrent) {
+            void this.handle(call, message, handler, signal);
+            return;
+          }
           call.pause();
           void this.handle(call, message, handler, signal).finally(() => call.resume());
         });

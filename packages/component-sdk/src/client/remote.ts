@@ -14,6 +14,12 @@ export interface RemoteOptions {
   timeoutMs?: number;
   /** Where stream failures are reported (a subscription or Read stream ended by the server). */
   logger?: Logger;
+  /**
+   * Pub/sub: run the handler for every message as it arrives instead of one at a time. daprd handles a
+   * PullMessages stream serially (the default here); a component that hands out several messages at once (e.g.
+   * pubsub-redis's `concurrency`) then gets the same parallelism over the socket as in process.
+   */
+  deliverConcurrently?: boolean;
 }
 
 const decoderFor =

@@ -58,7 +58,8 @@ export function remoteComponent<K extends ComponentKind>(
   const target = { socketPath, instanceName };
   const factories: { [P in ComponentKind]: () => ComponentKinds[P] } = {
     state: () => remoteStateStore(target),
-    pubsub: () => remotePubSub(target),
+    // Unlike daprd, let the component's own concurrency through: the same parallelism as the package in process.
+    pubsub: () => remotePubSub({ ...target, deliverConcurrently: true }),
     inputBinding: () => remoteInputBinding(target),
     outputBinding: () => remoteOutputBinding(target),
     secretStore: () => remoteSecretStore(target),
