@@ -17,4 +17,5 @@ export * from './v1/definition.js';
 export * from './v1/pubsub.js';
 export * from './v1/secretstores.js';
 export * from './v1/state.js';
+export { readPackageVersion } from './package-version.js';
 export { VERSION } from './version.js';

@@ -87,6 +87,40 @@ describe('socket files', () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it('replaces a socket nobody serves, but refuses one another process is still serving', async () => {
+    // Another process listening on the socket (as a second copy of a plugin would find the first one).
+    const { spawn } = await import('node:child_process');
+    const listener = async (socketPath: string) => {
+      const child = spawn(process.execPath, [
+        '-e',
+        `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`,
+      ]);
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      return child;
+    };
+    const path = join(scratch, 'busy.sock');
+    const other = await listener(path);
+    try {
+      await expect(
+        serve({ components: [stateDefinition('busy')], socketPath: path, logger: silentLogger }),
+      ).rejects.toThrow(/already served by another process/);
+      expect((await lstat(path)).isSocket()).toBe(true); // left in place
+    } finally {
+      other.kill('SIGKILL');
+    }
+    // A listener killed with SIGKILL leaves its socket file behind: that one is taken over.
+    const stalePath = join(scratch, 'stale.sock');
+    const dead = await listener(stalePath);
+    await new Promise((resolve) => {
+      dead.once('exit', resolve);
+      dead.kill('SIGKILL');
+    });
+    expect((await lstat(stalePath)).isSocket()).toBe(true);
+    const second = await serve({ components: [stateDefinition('stale')], socketPath: stalePath, logger: silentLogger });
+    expect(await listServices(stalePath)).toContain('dapr.proto.components.v1.StateStore');
+    await second.close();
+  });
+
   it('creates a missing folder, honours socketMode and an explicit socketPath', async () => {
     const path = join(scratch, 'new-folder', 'custom.sock');
     const served = await serve({

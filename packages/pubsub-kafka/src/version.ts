@@ -1,2 +1,4 @@
-/** This package's version (kept in step with package.json by a unit test). */
-export const VERSION = '0.1.0';
+import { readPackageVersion } from '@daprkit/component-sdk';
+
+/** This package's version, read from its package.json so it never drifts from what changesets publish. */
+export const VERSION = readPackageVersion(import.meta.url);

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readPackageVersion } from '@daprkit/component-sdk';
 
-/** The package version, read from package.json so it never drifts from what changesets publish. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** This package's version, read from its package.json so it never drifts from what changesets publish. */
+export const VERSION = readPackageVersion(import.meta.url);

@@ -1,5 +1,6 @@
 /** Socket folder resolution and socket-file hygiene (spec §1.1, §1.6). */
 import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { platform } from 'node:os';
 
 export const DEFAULT_SOCKET_FOLDER = '/tmp/dapr-components-sockets';
@@ -37,9 +38,23 @@ export function checkSocketPathLength(path: string): void {
   }
 }
 
+/** True when something accepts connections on the unix socket at `path` (a live server, not a stale file). */
+function socketAccepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    const settle = (accepted: boolean) => {
+      socket.destroy();
+      resolve(accepted);
+    };
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+  });
+}
+
 /**
  * Creates the folder and removes a stale file at the path: a socket with no listener can stall daprd's
- * start-up in discovery, and binding over it fails with EADDRINUSE.
+ * start-up in discovery, and binding over it fails with EADDRINUSE. A socket another process is still serving is
+ * left alone: taking it over would silently cut that plugin off from daprd.
  */
 export async function prepareSocketPath(folder: string, path: string): Promise<void> {
   checkSocketPathLength(path);
@@ -52,6 +67,8 @@ export async function prepareSocketPath(folder: string, path: string): Promise<v
     throw err;
   }
   if (stats.isDirectory()) throw new Error(`cannot create socket '${path}': a directory is in the way`);
+  if (stats.isSocket() && (await socketAccepts(path)))
+    throw new Error(`socket '${path}' is already served by another process: stop it or choose another socket`);
   await unlink(path);
 }
 

@@ -101,6 +101,11 @@ export class SocketServer {
 
     try {
       await prepareSocketPath(settings.folder, settings.path);
+    } catch (err) {
+      server.forceShutdown(); // nothing bound yet, and the file (if any) is not ours to remove
+      throw err;
+    }
+    try {
       await new Promise<void>((resolve, reject) =>
         server.bindAsync(`unix:${settings.path}`, ServerCredentials.createInsecure(), (err) =>
           err ? reject(err) : resolve(),
