@@ -5,191 +5,66 @@
  * `x-component-instance`, state with ETags (daprd's reading of our error details: 409 on a mismatch), first-write,
  * bulk, transactions, TTL, the query API, pub/sub delivery and bulk publish, secrets, and daprd's own outbox running
  * on our state store and pub/sub. No daprd binary: skipped with the reason locally, a failure with CI=true.
- * Debugging: DAPRKIT_DAPRD_LOG_LEVEL=debug and DAPRKIT_DAPRD_LOG_TAIL=<chars> widen what a timeout prints.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { type PluginProcess, startPluginProcess } from '@daprkit/component-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { componentYaml, type Daprd, daprdMissing, REPO_ROOT, startDaprd, startRecordingApp } from './daprd-support.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const DAPRD =
-  process.env.DAPRKIT_DAPRD ??
-  join(process.env.DAPRKIT_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache/daprkit'), 'bin/daprd-1.16.0');
 const PLUGINS = [
-  { bin: 'packages/state-memory/bin/daprkit-state-memory.js', socket: 'memstate' },
-  { bin: 'packages/pubsub-memory/bin/daprkit-pubsub-memory.js', socket: 'mempubsub' },
-  { bin: 'packages/secretstores-local-file/bin/daprkit-secretstores-local-file.js', socket: 'localfile' },
+  { pkg: 'state-memory', socket: 'memstate' },
+  { pkg: 'pubsub-memory', socket: 'mempubsub' },
+  { pkg: 'secretstores-local-file', socket: 'localfile' },
 ];
-const missing = [
-  ...(existsSync(DAPRD) ? [] : [`no daprd at ${DAPRD} (build it: bash scripts/daprd.sh)`]),
-  ...PLUGINS.filter((p) => !existsSync(join(root, p.bin.replace(/bin\/.*$/, 'dist/index.js')))).map(
-    (p) => `${p.bin.split('/')[1]} is not built (pnpm build)`,
-  ),
-];
-if (missing.length > 0 && process.env.CI === 'true') throw new Error(`daprd interop needs: ${missing.join('; ')}`);
-const suite = missing.length === 0 ? describe : describe.skip;
+const missing = daprdMissing(PLUGINS.map((p) => p.pkg));
+const suite = missing === undefined ? describe : describe.skip;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const component = (name: string, type: string, metadata: Record<string, string> = {}) =>
-  `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${
-  Object.entries(metadata)
-    .map(([k, v]) => `    - name: ${k}\n      value: ${JSON.stringify(v)}`)
-    .join('\n') || '    []'
-}
-`;
-
-interface Delivery {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown>;
-}
-
-let daprd: ChildProcess | undefined;
-let daprdLogs = '';
-let httpPort = 0;
-let app: Server | undefined;
+let daprd: Daprd;
+let app: Awaited<ReturnType<typeof startRecordingApp>>;
 const plugins: PluginProcess[] = [];
-const deliveries: Delivery[] = [];
+const api = (...args: Parameters<Daprd['api']>) => daprd.api(...args);
+const waitFor = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs?: number) =>
+  daprd.waitFor(probe, what, timeoutMs);
+const deliveries = () => app.deliveries;
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: response.status, headers: response.headers, text, json: json as Record<string, unknown> };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}\n--- daprd log (end)\n${daprdLogs.slice(-(Number(process.env.DAPRKIT_DAPRD_LOG_TAIL) || 4000))}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-suite(`a real daprd with daprkit plugins${missing.length ? ` (SKIPPED: ${missing.join('; ')})` : ''}`, () => {
+suite(`a real daprd with daprkit plugins${missing ? ` (SKIPPED: ${missing})` : ''}`, () => {
   beforeAll(async () => {
     const sockets = await mkdtemp('/tmp/dk-daprd-');
     for (const p of PLUGINS)
-      plugins.push(await startPluginProcess(join(root, p.bin), join(sockets, `${p.socket}.sock`)));
-
-    const appPort = await freePort();
-    app = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url === '/dapr/subscribe') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify([
-              { pubsubname: 'pubsub', topic: 'orders', route: '/orders' },
-              { pubsubname: 'pubsub', topic: 'outbox-orders', route: '/outbox-orders' },
-            ]),
-          );
-          return;
-        }
-        const raw = Buffer.concat(chunks).toString();
-        if (req.method === 'POST' && raw.length > 0)
-          deliveries.push({
-            path: req.url ?? '',
-            headers: req.headers,
-            body: JSON.parse(raw) as Record<string, unknown>,
-          });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'SUCCESS' }));
-      });
-    });
-    await new Promise<void>((resolve) => app!.listen(appPort, '127.0.0.1', resolve));
-
+      plugins.push(
+        await startPluginProcess(
+          join(REPO_ROOT, 'packages', p.pkg, 'bin', `daprkit-${p.pkg}.js`),
+          join(sockets, `${p.socket}.sock`),
+        ),
+      );
+    app = await startRecordingApp([
+      { pubsubname: 'pubsub', topic: 'orders', route: '/orders' },
+      { pubsubname: 'pubsub', topic: 'outbox-orders', route: '/outbox-orders' },
+    ]);
     const resources = await mkdtemp('/tmp/dk-daprd-res-');
-    const secretsFile = join(resources, 'secrets.json');
+    const secretsFile = join(await mkdtemp('/tmp/dk-daprd-secrets-'), 'secrets.json');
     await writeFile(secretsFile, JSON.stringify({ dbpassword: 's3cret', apikey: 'k-123' }));
     await writeFile(
       join(resources, 'components.yaml'),
       [
-        component('store-a', 'state.memstate'),
-        component('store-b', 'state.memstate'),
-        component('outboxstore', 'state.memstate', {
+        componentYaml('store-a', 'state.memstate'),
+        componentYaml('store-b', 'state.memstate'),
+        componentYaml('outboxstore', 'state.memstate', {
           outboxPublishPubsub: 'pubsub',
           outboxPublishTopic: 'outbox-orders',
         }),
-        component('pubsub', 'pubsub.mempubsub'),
-        component('secretstore', 'secretstores.localfile', { secretsFile }),
+        componentYaml('pubsub', 'pubsub.mempubsub'),
+        componentYaml('secretstore', 'secretstores.localfile', { secretsFile }),
       ].join('---\n'),
     );
-    const [grpcPort, internalPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-    httpPort = await freePort();
-    daprd = spawn(
-      DAPRD,
-      [
-        ...['--app-id', 'interop', '--app-port', String(appPort), '--app-protocol', 'http'],
-        ...['--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort)],
-        ...['--dapr-internal-grpc-port', String(internalPort), '--metrics-port', String(metricsPort)],
-        ...[
-          '--dapr-listen-addresses',
-          '127.0.0.1',
-          '--resources-path',
-          resources,
-          '--log-level',
-          process.env.DAPRKIT_DAPRD_LOG_LEVEL ?? 'info',
-        ],
-        ...['--dapr-graceful-shutdown-seconds', '1'],
-      ],
-      { env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: sockets }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    daprd.stdout?.on('data', (c: Buffer) => (daprdLogs += c.toString()));
-    daprd.stderr?.on('data', (c: Buffer) => (daprdLogs += c.toString()));
-    await waitFor(
-      async () => ((await api('GET', '/v1.0/healthz').catch(() => ({ status: 0 }))).status === 204 ? true : undefined),
-      'daprd to become healthy',
-      60_000,
-    );
+    daprd = await startDaprd({ appId: 'interop', appPort: app.port, resourcesPath: resources, socketsFolder: sockets });
   }, 90_000);
 
   afterAll(async () => {
-    if (daprd && daprd.exitCode === null) {
-      const exited = new Promise((r) => daprd!.once('exit', r));
-      daprd.kill('SIGTERM');
-      const timer = setTimeout(() => daprd?.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await daprd?.stop();
     await Promise.all(plugins.map((p) => p.kill()));
-    await new Promise((r) => (app ? app.close(r) : r(undefined)));
+    await app?.close();
   });
 
   it('discovers the sockets by reflection and reports each component with its features', async () => {
@@ -279,7 +154,7 @@ suite(`a real daprd with daprkit plugins${missing.length ? ` (SKIPPED: ${missing
 
   it('delivers published events to the app, single and bulk', async () => {
     expect((await api('POST', '/v1.0/publish/pubsub/orders', { orderId: 7 })).status).toBe(204);
-    const event = await waitFor(() => deliveries.find((d) => d.path === '/orders'), 'delivery of orderId 7');
+    const event = await waitFor(() => deliveries().find((d) => d.path === '/orders'), 'delivery of orderId 7');
     expect(event.body).toMatchObject({
       data: { orderId: 7 },
       topic: 'orders',
@@ -292,10 +167,12 @@ suite(`a real daprd with daprkit plugins${missing.length ? ` (SKIPPED: ${missing
     ]);
     expect(bulk.status).toBe(204);
     await waitFor(
-      () => (deliveries.filter((d) => d.path === '/orders').length === 3 ? true : undefined),
+      () => (deliveries().filter((d) => d.path === '/orders').length === 3 ? true : undefined),
       'the bulk-published events',
     );
-    const ids = deliveries.filter((d) => d.path === '/orders').map((d) => (d.body.data as { orderId: number }).orderId);
+    const ids = deliveries()
+      .filter((d) => d.path === '/orders')
+      .map((d) => (d.body.data as { orderId: number }).orderId);
     expect(ids.sort()).toEqual([7, 8, 9]);
   });
 
@@ -318,7 +195,11 @@ suite(`a real daprd with daprkit plugins${missing.length ? ` (SKIPPED: ${missing
       ],
     });
     expect(tx.status).toBe(204);
-    const event = await waitFor(() => deliveries.find((d) => d.path === '/outbox-orders'), 'the outbox event', 30_000);
+    const event = await waitFor(
+      () => deliveries().find((d) => d.path === '/outbox-orders'),
+      'the outbox event',
+      30_000,
+    );
     expect(event.body).toMatchObject({ data: { orderId: 1 }, topic: 'outbox-orders' });
     expect(String(event.body.id)).toMatch(/^outbox-/);
   });

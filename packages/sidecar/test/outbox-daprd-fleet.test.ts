@@ -6,15 +6,13 @@
  * under the marker id it was created with: marker format, internal topic, event shape and storage layout agree.
  * No daprd binary (scripts/daprd.sh) or backend: skipped with the reason locally, a failure with CI=true.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Daprd, daprdMissing, startDaprd } from '../../../scripts/test/daprd-support.js';
 import {
   PG_URL,
   PUBSUB_BACKENDS,
@@ -34,29 +32,14 @@ import {
   waitFor,
 } from './support.js';
 
-const DAPRD =
-  process.env.DAPRKIT_DAPRD ??
-  join(process.env.DAPRKIT_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache/daprkit'), 'bin/daprd-1.16.0');
 const ORDERS = 40;
 const pg = STATE_BACKENDS.find((b) => b.name === 'postgresql')!;
 const streams = PUBSUB_BACKENDS.find((b) => b.name === 'redis')!;
 
 const backendsDown = await unreachable([pg, streams]);
-const noDaprd = existsSync(DAPRD) ? undefined : `no daprd at ${DAPRD} (build it: bash scripts/daprd.sh)`;
-if (noDaprd && process.env.CI === 'true') throw new Error(`the mixed-fleet outbox test needs daprd: ${noDaprd}`);
+const noDaprd = daprdMissing([]);
 const skipReason = backendsDown ?? noDaprd;
 const suite = skipReason === undefined ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 suite(`outbox in a fleet of daprd + daprkit replicas${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () => {
   const run = randomUUID().slice(0, 8);
@@ -64,8 +47,7 @@ suite(`outbox in a fleet of daprd + daprkit replicas${skipReason ? ` (SKIPPED: $
   const topic = `orders-${run}`;
   let app: Awaited<ReturnType<typeof startApp>>;
   let sidecar: SidecarProcess;
-  let daprd: ChildProcess;
-  let daprdLogs = '';
+  let daprd: Daprd;
   let daprdPort = 0;
   let resources = '';
   let registry = '';
@@ -109,39 +91,19 @@ suite(`outbox in a fleet of daprd + daprkit replicas${skipReason ? ` (SKIPPED: $
     registry = join(await mkdtemp(join(tmpdir(), 'dk-fleet-registry-')), 'registry.json');
     await writeFile(registry, JSON.stringify(registryFor([pg, streams])));
 
-    daprdPort = await freePort();
-    const [grpc, internal, metrics] = [await freePort(), await freePort(), await freePort()];
-    daprd = spawn(
-      DAPRD,
-      [
-        ...['--app-id', appId, '--app-port', String(app.port), '--dapr-http-port', String(daprdPort)],
-        ...['--dapr-grpc-port', String(grpc), '--dapr-internal-grpc-port', String(internal)],
-        ...['--metrics-port', String(metrics), '--dapr-listen-addresses', '127.0.0.1'],
-        ...['--resources-path', resources, '--dapr-graceful-shutdown-seconds', '1'],
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    daprd.stdout?.on('data', (c: Buffer) => (daprdLogs += c.toString()));
-    daprd.stderr?.on('data', (c: Buffer) => (daprdLogs += c.toString()));
-    sidecar = await startSidecarProcess(sidecarArgs());
-    await waitFor(
-      async () => (await http(daprdPort, 'GET', '/v1.0/healthz').catch(() => ({ status: 0 }))).status === 204,
-      60_000,
-      'daprd healthy',
-    ).catch((error) => {
-      throw new Error(`${(error as Error).message}\n${daprdLogs.slice(-3000)}`);
+    daprd = await startDaprd({
+      appId,
+      appPort: app.port,
+      resourcesPath: resources,
+      socketsFolder: await mkdtemp(join(tmpdir(), 'dk-fleet-sockets-')),
     });
+    daprdPort = daprd.httpPort;
+    sidecar = await startSidecarProcess(sidecarArgs());
     await waitFor(async () => (await http(sidecar.httpPort, 'GET', '/v1.0/healthz')).status === 204, 30_000, 'ready');
   }, 120_000);
 
   afterAll(async () => {
-    if (daprd && daprd.exitCode === null) {
-      const exited = new Promise((r) => daprd.once('exit', r));
-      daprd.kill('SIGTERM');
-      const timer = setTimeout(() => daprd.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await daprd?.stop();
     await stopAllProcesses();
     await app?.close();
   });
@@ -202,7 +164,7 @@ suite(`outbox in a fleet of daprd + daprkit replicas${skipReason ? ` (SKIPPED: $
     const received = await waitFor(
       () => (delivered().size === ORDERS ? delivered() : undefined),
       90_000,
-      `all ${ORDERS} orders at the subscriber (daprd log end:\n${daprdLogs.slice(-2000)})`,
+      `all ${ORDERS} orders at the subscriber (daprd log end:\n${daprd.logs().slice(-2000)})`,
     );
     const daprkitRelayedOwn = await stopDaprkit();
     console.log(
