@@ -8,6 +8,7 @@ const suites = {
   'state-redis': async () => (await import('./state-redis.mjs')).benchStateRedis(),
   pubsub: async () => (await import('./pubsub.mjs')).benchPubSub(),
   sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
+  daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in suites));

@@ -37,7 +37,7 @@ http.createServer((req, res) => {
 }).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('listening'));
 `;
 
-function startProcess(args, label) {
+export function startProcess(args, label) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -57,7 +57,7 @@ function startProcess(args, label) {
   };
 }
 
-async function httpStatus(port, path) {
+export async function httpStatus(port, path) {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       res.resume();
@@ -96,7 +96,7 @@ const saveRequest = (req, i) => ({
 });
 const getRequest = (req, i) => ({ ...req, method: 'GET', path: getPaths[i] });
 
-async function stateRun(port) {
+export async function stateRun(port) {
   const out = {};
   // The server process is fresh: one longer warm-up so the first measured cell does not pay for its JIT.
   for (const requestFor of [saveRequest, getRequest]) await cannon(port, requestFor, settings.processWarmupMs / 2);

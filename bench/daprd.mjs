@@ -1,0 +1,155 @@
+// daprd: the same Redis state traffic through a real daprd and through the daprkit sidecar, each with the Go or the
+// daprkit component, so the cost of every piece shows side by side:
+// - "daprd + Go": daprd (v1.16, scripts/daprd.sh) with its built-in state.redis — the all-Go reference;
+// - "daprd + plugin": daprd with @daprkit/state-redis as a pluggable component on a unix socket (its bin);
+// - "daprkit": the daprkit sidecar with @daprkit/state-redis in process;
+// - "daprkit + plugin": the daprkit sidecar with the same plugin process on a socket.
+// Load: HTTP state save (POST one item) and get, autocannon with BENCH_CONCURRENCY connections, as in `sidecar`.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, printTable, settings, waitFor } from './harness.mjs';
+import { httpStatus, startProcess, stateRun } from './sidecar.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const REDIS = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
+const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
+const pluginBin = join(root, 'packages/state-redis/bin/daprkit-state-redis.js');
+
+const component = (type) => `apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+spec:
+  type: ${type}
+  version: v1
+  metadata:
+    - name: redisHost
+      value: "${REDIS}"
+`;
+
+function daprdPath() {
+  const path =
+    process.env.DAPRKIT_DAPRD ??
+    execFileSync('bash', [join(root, 'scripts/daprd.sh'), 'path'])
+      .toString()
+      .trim();
+  return existsSync(path) ? path : undefined;
+}
+
+async function healthy(port, proc, what) {
+  await waitFor(
+    async () => proc.exited() || (await httpStatus(port, '/v1.0/healthz')) === 204,
+    60_000,
+    () => `${what} not healthy within 60 s: ${proc.output().slice(-2000)}`,
+  );
+  if (proc.exited()) throw new Error(`${what} exited: ${proc.output().slice(-2000)}`);
+}
+
+function startDaprd(daprd, resources, sockets) {
+  return async () => {
+    const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const child = spawn(
+      daprd,
+      [
+        ...['--app-id', 'bench', '--dapr-http-port', String(http), '--dapr-grpc-port', String(grpc)],
+        ...['--dapr-internal-grpc-port', String(internal), '--metrics-port', String(metrics)],
+        ...['--dapr-listen-addresses', '127.0.0.1', '--resources-path', resources, '--log-level', 'warn'],
+      ],
+      { env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: sockets }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const proc = {
+      output: () => output,
+      exited: () => child.exitCode !== null || child.signalCode !== null,
+      async stop() {
+        if (proc.exited()) return;
+        child.kill('SIGTERM');
+        await new Promise((r) => (proc.exited() ? r() : child.once('exit', r)));
+      },
+    };
+    await healthy(http, proc, 'daprd');
+    return { port: http, proc };
+  };
+}
+
+function startSidecar(resources, sockets) {
+  return async () => {
+    const [http, grpc] = [await freePort(), await freePort()];
+    const proc = startProcess(
+      [
+        sidecarBin,
+        ...['--app-id', 'bench', '--dapr-http-port', String(http), '--dapr-grpc-port', String(grpc)],
+        ...['--resources-path', resources, '--sockets-folder', sockets, '--log-level', 'warn'],
+      ],
+      'daprkit-sidecar',
+    );
+    await healthy(http, proc, 'daprkit-sidecar');
+    return { port: http, proc };
+  };
+}
+
+export async function benchDaprd() {
+  const rows = [{ scenario: 'state save (HTTP POST)' }, { scenario: 'state get (HTTP GET)' }];
+  const notes = [];
+  const columns = ['daprd + Go', 'daprd + plugin', 'daprkit', 'daprkit + plugin'];
+  const daprd = daprdPath();
+  if (daprd === undefined) {
+    console.log('\ndaprd: skipped — no daprd binary (bash scripts/daprd.sh builds one)');
+    return rows;
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'dkb-daprd-'));
+  const sockets = join(scratch, 'sockets');
+  const empty = join(scratch, 'no-sockets');
+  const folder = (name, type) => {
+    const dir = join(scratch, name);
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync('mkdir', ['-p', dir, sockets, empty]);
+    writeFileSync(join(dir, 'component.yaml'), component(type));
+    return dir;
+  };
+  const plugin = startProcess([pluginBin, '--socket', join(sockets, 'dk-redis.sock'), '--log-level', 'warn'], 'plugin');
+  try {
+    await waitFor(() => existsSync(join(sockets, 'dk-redis.sock')) || plugin.exited(), 10_000, 'plugin did not start');
+    const runs = [
+      ['daprd + Go', startDaprd(daprd, folder('go', 'state.redis'), empty)],
+      ['daprd + plugin', startDaprd(daprd, folder('plugin', 'state.dk-redis'), sockets)],
+      ['daprkit', startSidecar(folder('inproc', 'state.redis'), empty)],
+      ['daprkit + plugin', startSidecar(folder('plugin', 'state.dk-redis'), sockets)],
+    ];
+    for (const [column, start] of runs) {
+      let server;
+      try {
+        server = await start();
+        const r = await stateRun(server.port);
+        rows[0][column] = r.save.perSec;
+        rows[1][column] = r.get.perSec;
+        notes.push(
+          `${column} p50/p99 ms: save ${r.save.p50ms}/${r.save.p99ms}, get ${r.get.p50ms}/${r.get.p99ms}` +
+            (r.save.bad + r.get.bad ? `; ${r.save.bad + r.get.bad} non-2xx/errors/timeouts` : ''),
+        );
+      } catch (err) {
+        notes.push(`${column}: failed: ${err.message.split('\n')[0]}`);
+      } finally {
+        await server?.proc.stop();
+      }
+    }
+  } finally {
+    await plugin.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  printTable('daprd vs daprkit (Redis state over HTTP)', columns, rows, {
+    unit: 'req/s',
+    setup: `autocannon ${settings.concurrency} connections, ${settings.durationMs} ms per cell, Redis ${REDIS}`,
+    ratios: [
+      ['daprd + plugin', 'daprd + Go'],
+      ['daprkit', 'daprd + Go'],
+      ['daprkit + plugin', 'daprd + plugin'],
+    ],
+    notes,
+  });
+  return rows;
+}
