@@ -4,11 +4,14 @@
 // - "daprd + plugin": daprd with @daprkit/state-redis as a pluggable component on a unix socket (its bin);
 // - "daprkit": the daprkit sidecar with @daprkit/state-redis in process;
 // - "daprkit + plugin": the daprkit sidecar with the same plugin process on a socket.
+// A second table isolates the plugin SDKs: daprd driving an in-memory store written in Go (bench/go-plugin: grpc-go
+// and dapr's generated protos, as a Go SDK plugin is built) versus @daprkit/state-memory's bin.
 // Load: HTTP state save (POST one item) and get, autocannon with BENCH_CONCURRENCY connections, as in `sidecar`.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { goBinary } from './go.mjs';
 import { freePort, printTable, settings, waitFor } from './harness.mjs';
 import { httpStatus, startProcess, stateRun } from './sidecar.mjs';
 
@@ -16,8 +19,9 @@ const root = new URL('..', import.meta.url).pathname;
 const REDIS = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
 const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
 const pluginBin = join(root, 'packages/state-redis/bin/daprkit-state-redis.js');
+const memoryPluginBin = join(root, 'packages/state-memory/bin/daprkit-state-memory.js');
 
-const component = (type) => `apiVersion: dapr.io/v1alpha1
+const component = (type, redis = true) => `apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata:
   name: statestore
@@ -25,8 +29,7 @@ spec:
   type: ${type}
   version: v1
   metadata:
-    - name: redisHost
-      value: "${REDIS}"
+${redis ? `    - name: redisHost\n      value: "${REDIS}"` : '    []'}
 `;
 
 function daprdPath() {
@@ -104,13 +107,7 @@ export async function benchDaprd() {
   const scratch = mkdtempSync(join(tmpdir(), 'dkb-daprd-'));
   const sockets = join(scratch, 'sockets');
   const empty = join(scratch, 'no-sockets');
-  const folder = (name, type) => {
-    const dir = join(scratch, name);
-    rmSync(dir, { recursive: true, force: true });
-    execFileSync('mkdir', ['-p', dir, sockets, empty]);
-    writeFileSync(join(dir, 'component.yaml'), component(type));
-    return dir;
-  };
+  const folder = (name, type) => resourcesFolder(scratch, name, component(type), [sockets, empty]);
   const plugin = startProcess([pluginBin, '--socket', join(sockets, 'dk-redis.sock'), '--log-level', 'warn'], 'plugin');
   try {
     await waitFor(() => existsSync(join(sockets, 'dk-redis.sock')) || plugin.exited(), 10_000, 'plugin did not start');
@@ -141,6 +138,7 @@ export async function benchDaprd() {
     await plugin.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
+  await benchPluginSdks(daprd);
   printTable('daprd vs daprkit (Redis state over HTTP)', columns, rows, {
     unit: 'req/s',
     setup: `autocannon ${settings.concurrency} connections, ${settings.durationMs} ms per cell, Redis ${REDIS}`,
@@ -152,4 +150,56 @@ export async function benchDaprd() {
     notes,
   });
   return rows;
+}
+
+function resourcesFolder(scratch, name, yaml, alsoCreate = []) {
+  const dir = join(scratch, name);
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync('mkdir', ['-p', dir, ...alsoCreate]);
+  writeFileSync(join(dir, 'component.yaml'), yaml);
+  return dir;
+}
+
+/** daprd + an in-memory plugin: the Go reference (bench/go-plugin) against @daprkit/state-memory's bin. */
+async function benchPluginSdks(daprd) {
+  const rows = [{ scenario: 'state save (HTTP POST)' }, { scenario: 'state get (HTTP GET)' }];
+  const notes = [];
+  const go = await goBinary('go-plugin');
+  const scratch = mkdtempSync(join(tmpdir(), 'dkb-sdk-'));
+  const sockets = join(scratch, 'sockets');
+  const resources = resourcesFolder(scratch, 'res', component('state.memplugin', false), [sockets]);
+  const socket = join(sockets, 'memplugin.sock');
+  const plugins = [
+    ...(go.path ? [['Go plugin', [go.path, '-socket', socket]]] : []),
+    ['daprkit plugin', [process.execPath, memoryPluginBin, '--socket', socket, '--log-level', 'warn']],
+  ];
+  if (go.skip) notes.push(go.skip);
+  try {
+    for (const [column, [command, ...args]] of plugins) {
+      const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let server;
+      try {
+        await waitFor(() => existsSync(socket) || child.exitCode !== null, 10_000, `${column} did not start`);
+        server = await startDaprd(daprd, resources, sockets)();
+        const r = await stateRun(server.port);
+        rows[0][column] = r.save.perSec;
+        rows[1][column] = r.get.perSec;
+        notes.push(`${column} p50/p99 ms: save ${r.save.p50ms}/${r.save.p99ms}, get ${r.get.p50ms}/${r.get.p99ms}`);
+      } catch (err) {
+        notes.push(`${column}: failed: ${err.message.split('\n')[0]}`);
+      } finally {
+        await server?.proc.stop();
+        child.kill('SIGTERM');
+        await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+        rmSync(socket, { force: true });
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  printTable('daprd + an in-memory state plugin: Go (grpc-go) vs daprkit', ['Go plugin', 'daprkit plugin'], rows, {
+    unit: 'req/s',
+    setup: `autocannon ${settings.concurrency} connections through daprd, ${settings.durationMs} ms per cell`,
+    notes,
+  });
 }

@@ -6,31 +6,38 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fullGc, settings } from './harness.mjs';
 
-const moduleDir = fileURLToPath(new URL('./go-client/', import.meta.url));
-const binary = join(moduleDir, 'bin', 'go-client');
-const sources = ['main.go', 'go.mod', 'go.sum'].map((f) => join(moduleDir, f));
+const builds = new Map();
 
-let built;
-
-/** Resolves to `{ path }` once the binary is up to date, or `{ skip: reason }` (printed once by the caller). */
-export function goClient() {
-  built ??= build();
-  return built;
+/**
+ * Builds the Go module `bench/<name>/` into `bench/<name>/bin/<name>` when Go is on PATH and the binary is older
+ * than its sources. Resolves to `{ path }` or `{ skip: reason }` (printed once by the caller).
+ */
+export function goBinary(name) {
+  if (!builds.has(name)) builds.set(name, build(name));
+  return builds.get(name);
 }
 
-async function build() {
+/** The Go daprd-like client (`bench/go-client`). */
+export function goClient() {
+  return goBinary('go-client');
+}
+
+async function build(name) {
+  const dir = fileURLToPath(new URL(`./${name}/`, import.meta.url));
+  const binary = join(dir, 'bin', name);
+  const sources = ['main.go', 'go.mod', 'go.sum'].map((f) => join(dir, f));
   const version = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) {
-    return { skip: 'Go toolchain not found on PATH: the Go daprd-like client column is skipped' };
+    return { skip: `Go toolchain not found on PATH: the bench/${name} column is skipped` };
   }
   const binTime = existsSync(binary) ? statSync(binary).mtimeMs : 0;
   if (binTime > 0 && sources.every((f) => !existsSync(f) || statSync(f).mtimeMs <= binTime)) return { path: binary };
-  process.stdout.write(`building bench/go-client with ${version.stdout.trim()} (first build downloads grpc)... `);
+  process.stdout.write(`building bench/${name} with ${version.stdout.trim()} (the first build downloads modules)... `);
   const started = Date.now();
-  const result = await run('go', ['build', '-o', binary, '.'], { cwd: moduleDir });
+  const result = await run('go', ['build', '-o', binary, '.'], { cwd: dir });
   if (result.code !== 0) {
     console.log('failed');
-    return { skip: `go build failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    return { skip: `go build of bench/${name} failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   }
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { path: binary };
