@@ -3,6 +3,7 @@
 import {
   type BindingEventHandler,
   defineComponent,
+  InvalidArgumentError,
   type MessageHandler,
   type PublishRequest,
   type SubscribeRequest,
@@ -12,6 +13,7 @@ import { startTestServer, type TestServer } from '@daprkit/component-sdk/testing
 import { afterEach, describe, expect, it } from 'vitest';
 
 const inits: string[] = [];
+let subscribeCalls = 0;
 /** Live subscriptions and Read streams of the current server generation. */
 const subscribers = new Set<MessageHandler>();
 const readers = new Set<BindingEventHandler>();
@@ -57,7 +59,9 @@ const definitions = [
         for (const handler of subscribers)
           await handler({ topic: request.topic, data: request.data, metadata: {}, contentType: 'text/plain' });
       },
-      async subscribe(_request: SubscribeRequest, handler: MessageHandler, signal: AbortSignal) {
+      async subscribe(request: SubscribeRequest, handler: MessageHandler, signal: AbortSignal) {
+        subscribeCalls++;
+        if (request.topic === 'refused') throw new InvalidArgumentError("topic 'refused' is not allowed");
         subscribers.add(handler);
         signal.addEventListener('abort', () => subscribers.delete(handler), { once: true });
       },
@@ -107,6 +111,20 @@ afterEach(async () => {
 });
 
 describe('remote components across a plugin restart', () => {
+  it('does not reopen a subscription the component refused (a status that would not change)', async () => {
+    await restartServer();
+    const pubsub = remotePubSub({ socketPath: server!.socketPath(), instanceName: 'ps' });
+    await pubsub.init({});
+    subscribeCalls = 0;
+    const abort = new AbortController();
+    await pubsub.subscribe({ topic: 'refused', metadata: {} }, async () => {}, abort.signal);
+    await waitUntil(() => subscribeCalls === 1, 'the one subscribe attempt');
+    await new Promise((r) => setTimeout(r, 600)); // several reopen delays (100 ms, 200 ms, ...) would have passed
+    expect(subscribeCalls).toBe(1);
+    abort.abort();
+    await pubsub.close();
+  });
+
   it('re-Inits the lost instance once for concurrent callers and retries the refused calls', async () => {
     await restartServer();
     const state = remoteStateStore({ socketPath: server!.socketPath(), instanceName: 'store' });

@@ -46,6 +46,19 @@ function isInstanceLost(error: { code?: number; message?: string; details?: stri
   );
 }
 
+/** Statuses that describe the request, not the moment: a reopened stream would get the same answer. */
+const FINAL_STREAM_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.InvalidArgument,
+  ErrorCode.NotFound,
+  ErrorCode.AlreadyExists,
+  ErrorCode.PermissionDenied,
+  ErrorCode.Unimplemented,
+  ErrorCode.Unauthenticated,
+  ErrorCode.OutOfRange,
+]);
+const isFinal = (status: StatusObject) =>
+  FINAL_STREAM_CODES.has(status.code) || (status.code === ErrorCode.FailedPrecondition && !isInstanceLost(status));
+
 const STREAM_RETRY_FIRST_MS = 100;
 const STREAM_RETRY_MAX_MS = 2000;
 
@@ -135,6 +148,11 @@ export abstract class RemoteComponent {
       });
       stream.on('status', (status: StatusObject) => {
         if (stopped()) return signal.removeEventListener('abort', cancel);
+        if (isFinal(status)) {
+          // The component refused the stream itself (a bad topic, no such RPC): asking again cannot help.
+          this.logger.warn(`${what} stream refused; not reopening`, { code: status.code, error: status.details });
+          return signal.removeEventListener('abort', cancel);
+        }
         this.logger.warn(`${what} stream ended; reopening`, { code: status.code, error: status.details });
         void this.reopenAfter(status, generation, delay, start, stopped);
         delay = Math.min(delay * 2, STREAM_RETRY_MAX_MS);
