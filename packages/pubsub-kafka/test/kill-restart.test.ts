@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BROKERS, describeWithKafka, openPubSub } from './support/kafka.js';
 import { ensureBuilt, type PluginProcess, startPlugin } from './support/plugin-process.js';
 
-const MESSAGES = 3000;
+const MESSAGES = 5000;
 const KILL_AFTER_ACKS = 1000;
 
 describeWithKafka('kill -9 and restart of the plugin process', () => {
