@@ -46,7 +46,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/daprd-src.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp -r "$src/." "$work"
 chmod -R u+w "$work"
-(cd "$work" && go build -tags stablecomponents -trimpath -o "$BIN.tmp" ./cmd/daprd) || die "go build of daprd $VERSION failed"
+# As dapr's Makefile does, stamp the version so `daprd --version` and the metadata API report it (not "edge").
+(cd "$work" && go build -tags stablecomponents -trimpath \
+  -ldflags "-X github.com/dapr/dapr/pkg/buildinfo.version=$VERSION" -o "$BIN.tmp" ./cmd/daprd) ||
+  die "go build of daprd $VERSION failed"
 mv "$BIN.tmp" "$BIN"
 usable || die "built $BIN but it does not run"
 log "daprd $("$BIN" --version) ready in $(($(date +%s) - t0))s: $BIN"

@@ -69,6 +69,7 @@ suite(`a real daprd with daprkit plugins${missing ? ` (SKIPPED: ${missing})` : '
 
   it('discovers the sockets by reflection and reports each component with its features', async () => {
     const { json } = await api('GET', '/v1.0/metadata');
+    expect(json.runtimeVersion).toBe('1.16.0'); // a release build of daprd, not our sidecar
     const components = json.components as { name: string; type: string; capabilities?: string[] }[];
     const byName = new Map(components.map((c) => [c.name, c]));
     expect(byName.get('store-a')?.type).toBe('state.memstate');
