@@ -21,7 +21,7 @@ if [[ ${1:-} == path ]]; then
 fi
 [[ $# -eq 0 ]] || die "usage: scripts/daprd.sh [path]"
 
-usable() { [[ -x $BIN ]] && "$BIN" --version >/dev/null 2>&1; }
+usable() { [[ -x $BIN && "$("$BIN" --version 2>/dev/null)" == "$VERSION" ]]; }
 if usable; then
   echo "$BIN"
   exit 0
