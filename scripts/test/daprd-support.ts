@@ -5,8 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort, waitFor as poll } from '@daprkit/component-sdk/testing';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export const DAPRD =
@@ -24,17 +24,6 @@ export function daprdMissing(builtPackages: string[]): string | undefined {
   if (missing.length === 0) return undefined;
   if (process.env.CI === 'true') throw new Error(`the daprd tests need: ${missing.join('; ')}`);
   return missing.join('; ');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export function componentYaml(name: string, type: string, metadata: Record<string, string> = {}): string {
@@ -150,15 +139,8 @@ export async function startDaprd(options: {
     } catch {}
     return { status: response.status, headers: response.headers, text, json: json as Record<string, unknown> };
   };
-  const waitFor: Daprd['waitFor'] = async (probe, what, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- daprd log (end)\n${tail()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitFor: Daprd['waitFor'] = (probe, what, timeoutMs = 20_000) =>
+    poll(probe, timeoutMs, what, { intervalMs: 100, detail: () => `--- daprd log (end)\n${tail()}` });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));

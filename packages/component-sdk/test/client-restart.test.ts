@@ -9,7 +9,7 @@ import {
   type SubscribeRequest,
 } from '@daprkit/component-sdk';
 import { remoteInputBinding, remotePubSub, remoteStateStore } from '@daprkit/component-sdk/client';
-import { startTestServer, type TestServer } from '@daprkit/component-sdk/testing';
+import { startTestServer, type TestServer, waitFor } from '@daprkit/component-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const inits: string[] = [];
@@ -96,13 +96,7 @@ async function restartServer(): Promise<void> {
   folder = server.folder;
 }
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitUntil = (check: () => boolean, what: string) => waitFor(check, 10_000, what, { intervalMs: 20 });
 
 afterEach(async () => {
   await server?.close();

@@ -1,6 +1,6 @@
 /** Delivery to a gRPC app (`--app-protocol grpc`): an official @dapr/dapr DaprServer subscribes over AppCallback. */
-import { createServer } from 'node:net';
 import { CommunicationProtocolEnum, DaprPubSubStatusEnum, DaprServer, LogLevel } from '@dapr/dapr';
+import { freePort } from '@daprkit/component-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureSidecarBuilt,
@@ -15,14 +15,6 @@ let sidecar: SidecarProcess;
 let server: DaprServer;
 const received: unknown[] = [];
 let flakyAttempts = 0;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   await ensureSidecarBuilt();

@@ -2,10 +2,10 @@
  * Shared by the outbox tests: the backends (in process and as socket plugins), reachability with the CI rule, YAML
  * writing, and plugin processes that can be killed and restarted on the same socket.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { waitForSocket } from '@daprkit/component-sdk/testing';
+import { type PluginProcess as SdkPluginProcess, startPluginProcess } from '@daprkit/component-sdk/testing';
 import { REPO_ROOT } from './support.js';
 
 export const REDIS = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
@@ -130,12 +130,15 @@ export function registryFor(backends: Backend[]): Record<string, string> {
   return Object.fromEntries(backends.map((b) => [b.type, join(REPO_ROOT, 'packages', b.pkg, 'dist', 'index.js')]));
 }
 
-/** A package's bin serving one socket file, which a test can SIGKILL and have restarted on the same socket. */
+/**
+ * A package's bin serving one socket file (started with the SDK's `startPluginProcess`), which a test can SIGKILL
+ * and, with `restartOnExit`, have started again on the same socket whenever it dies, as a supervisor would.
+ */
 export class PluginProcess {
-  child: ChildProcess | undefined;
-  kills = 0;
-  output = '';
+  private current: SdkPluginProcess | undefined;
   private restart: { delayMs: number; onRestart: () => void } | undefined;
+  /** Why restarts failed, if they did (shown when a test gives up waiting). */
+  failures = '';
 
   constructor(
     readonly backend: Backend,
@@ -150,41 +153,43 @@ export class PluginProcess {
       .replace(/\.sock$/, '')}`;
   }
 
-  /** Spawns the bin; resolves once its socket accepts, rejects if it dies first. */
+  get child(): ChildProcess | undefined {
+    return this.current?.child;
+  }
+
+  get output(): string {
+    return `${this.current?.logs() ?? ''}${this.failures}`;
+  }
+
+  /** Spawns the bin; resolves once its socket accepts, rejects if it dies first (restarting it if asked to). */
   async start(): Promise<void> {
     const bin = join(REPO_ROOT, 'packages', this.backend.pkg, 'bin', `daprkit-${this.backend.pkg}.js`);
-    const child = spawn(process.execPath, [bin, '--socket', this.socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (c: Buffer) => this.append(c));
-    child.stderr?.on('data', (c: Buffer) => this.append(c));
-    this.child = child;
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code, signal) => {
-        reject(new Error(`${this.type} plugin exited (${signal ?? code}) before accepting`));
-        if (this.restart !== undefined && this.child === child) this.scheduleRestart(child);
-      }),
-    );
-    exited.catch(() => {});
-    await Promise.race([waitForSocket(this.socketPath, 15_000), exited]);
+    let plugin: SdkPluginProcess;
+    try {
+      plugin = await startPluginProcess(bin, this.socketPath);
+    } catch (error) {
+      if (this.restart !== undefined) this.scheduleRestart();
+      throw error;
+    }
+    this.current = plugin;
+    const onExit = () => {
+      if (this.restart !== undefined && this.current === plugin) this.scheduleRestart();
+    };
+    plugin.child.once('exit', onExit);
+    if (!this.alive) onExit(); // died between accepting and now
   }
 
   get alive(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    const child = this.current?.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   /** SIGKILL now; resolves once the process is gone. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || !this.alive) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    this.kills++;
-    await exited;
+    if (this.alive) await this.current!.kill();
   }
 
-  /**
-   * From now on, whenever the process dies (even while starting) it is started again after `delayMs`, as a
-   * supervisor would; `onRestart` runs once each new process accepts. `stopRestarting()` ends that.
-   */
+  /** From now on, a dead process is started again after `delayMs`; `onRestart` runs once the new one accepts. */
   restartOnExit(delayMs: number, onRestart: () => void): void {
     this.restart = { delayMs, onRestart };
   }
@@ -193,28 +198,24 @@ export class PluginProcess {
     this.restart = undefined;
   }
 
-  private scheduleRestart(dead: ChildProcess): void {
+  private scheduleRestart(): void {
     setTimeout(() => {
       const policy = this.restart;
-      if (policy === undefined || this.child !== dead) return;
-      this.start().then(policy.onRestart, (err: unknown) => {
-        this.output += `\nrestart failed: ${String(err)}`;
+      if (policy === undefined || this.alive) return;
+      this.start().then(policy.onRestart, (error: unknown) => {
+        this.failures += `\nrestart failed: ${String(error)}`;
       });
     }, this.restart?.delayMs ?? 0);
   }
 
   async stop(): Promise<void> {
     this.restart = undefined;
-    const child = this.child;
+    const child = this.current?.child;
     if (child === undefined || !this.alive) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
-  }
-
-  private append(chunk: Buffer): void {
-    this.output = (this.output + chunk.toString()).slice(-20_000);
   }
 }

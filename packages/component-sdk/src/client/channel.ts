@@ -34,6 +34,8 @@ export function createClient(socketPath: string): Client {
   });
 }
 
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 export type ErrorDecoder = (error: ServiceError) => DaprkitError;
 
 export class RemoteChannel {
@@ -58,7 +60,7 @@ export class RemoteChannel {
         definition.requestSerialize,
         definition.responseDeserialize,
         request,
-        this.headers.clone(),
+        this.headers, // grpc-js copies it before adding its own headers: no per-call clone needed
         this.callOptions(),
         (err, response) => (err ? reject(decodeError(err)) : resolvePromise(response as Res)),
       );
@@ -71,7 +73,7 @@ export class RemoteChannel {
       definition.path,
       definition.requestSerialize,
       definition.responseDeserialize,
-      this.headers.clone(),
+      this.headers,
     );
   }
 
@@ -80,6 +82,6 @@ export class RemoteChannel {
   }
 
   private callOptions(): CallOptions {
-    return this.timeoutMs === undefined ? {} : { deadline: Date.now() + this.timeoutMs };
+    return this.timeoutMs === undefined ? NO_OPTIONS : { deadline: Date.now() + this.timeoutMs };
   }
 }

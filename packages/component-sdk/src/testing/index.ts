@@ -21,6 +21,7 @@ export {
   type WaitForSocketOptions,
   waitForSocket,
 } from './socket.js';
+export { freePort, waitFor } from './wait.js';
 
 export interface TestServer extends Served {
   folder: string;

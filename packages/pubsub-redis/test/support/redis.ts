@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Metadata, PubSubMessage } from '@daprkit/component-sdk';
+import { waitFor } from '@daprkit/component-sdk/testing';
 import { createDescribeWithRedis, REDIS_HOST } from '@daprkit/redis-common/testing';
 import { Redis } from 'ioredis';
 import { RedisStreamsPubSub } from '../../src/index.js';
@@ -62,11 +63,7 @@ export function rawClient(db = TEST_DB): Redis {
 }
 
 export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(condition, timeoutMs, `a condition (${timeoutMs} ms)`, { intervalMs: 20 });
 }
 
 const encoder = new TextEncoder();
