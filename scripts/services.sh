@@ -10,24 +10,18 @@
 #   scripts/services.sh env [service...]            export lines: eval "$(scripts/services.sh env)"
 #   scripts/services.sh kafka-class CLASS [args]    run a Kafka CLI class from the cached jars
 #
-# Services: redis postgres mysql kafka keyvault (default: all).
+# Services: one per scripts/lib/services/*.sh (default: all; `status` lists them).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib/common.sh
 source "$HERE/lib/common.sh"
-# shellcheck source=scripts/lib/redis.sh
-source "$HERE/lib/redis.sh"
-# shellcheck source=scripts/lib/postgres.sh
-source "$HERE/lib/postgres.sh"
-# shellcheck source=scripts/lib/mysql.sh
-source "$HERE/lib/mysql.sh"
-# shellcheck source=scripts/lib/kafka.sh
-source "$HERE/lib/kafka.sh"
-# shellcheck source=scripts/lib/keyvault.sh
-source "$HERE/lib/keyvault.sh"
-
-ALL_SERVICES=(redis postgres mysql kafka keyvault)
+# One file per backend under lib/services/, each calling `register_service NAME [ALIAS...]` and defining
+# NAME_{packages,ready,start,stop,pid,version,env}. Adding a backend = adding one file. Start order = file order.
+for f in "$HERE"/lib/services/*.sh; do
+  # shellcheck source=/dev/null
+  source "$f"
+done
 
 usage() {
   sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -39,14 +33,8 @@ parse_services() {
   SERVICES=()
   local s
   for s in "$@"; do
-    case $s in
-      redis) SERVICES+=(redis) ;;
-      postgres | postgresql | pg) SERVICES+=(postgres) ;;
-      mysql | mariadb) SERVICES+=(mysql) ;;
-      kafka) SERVICES+=(kafka) ;;
-      keyvault | azure-keyvault) SERVICES+=(keyvault) ;;
-      *) die "unknown service '$s' (known: ${ALL_SERVICES[*]})" ;;
-    esac
+    [[ -n ${SERVICE_ALIASES[$s]:-} ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]})"
+    SERVICES+=("${SERVICE_ALIASES[$s]}")
   done
   ((${#SERVICES[@]} > 0)) || SERVICES=("${ALL_SERVICES[@]}")
 }

@@ -4,6 +4,16 @@
 SERVICES_DIR="${DAPRKIT_SERVICES_DIR:-/tmp/daprkit-services}"
 CACHE_DIR="${DAPRKIT_CACHE_DIR:-$HOME/.cache/daprkit}"
 
+# The services known to scripts/services.sh, in start order, and every accepted name -> service.
+ALL_SERVICES=()
+declare -A SERVICE_ALIASES=()
+# register_service NAME [ALIAS...]: called once by each lib/services/*.sh file.
+register_service() {
+  local name=$1 a
+  ALL_SERVICES+=("$name")
+  for a in "$@"; do SERVICE_ALIASES[$a]=$name; done
+}
+
 # All chatter goes to stderr so that stdout stays machine-readable
 # (`env` and `status` print there).
 log()  { printf '[services] %s\n' "$*" >&2; }

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+register_service mysql mariadb
 # MariaDB (MySQL protocol): our own datadir on 127.0.0.1:3306.
 
 MYSQL_PORT=3306

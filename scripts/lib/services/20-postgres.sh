@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+register_service postgres postgresql pg
 # PostgreSQL: our own cluster (not Debian's 'main' cluster) on 127.0.0.1:5432.
 
 PG_PORT=5432

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+register_service kafka
 # Kafka: single-node KRaft (combined broker+controller) on 127.0.0.1:9092,
 # controller on 127.0.0.1:9093. Jars come from Maven Central only.
 #

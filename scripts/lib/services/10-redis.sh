@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+register_service redis
 # Redis: one plain instance on 127.0.0.1:6379, no password.
 
 REDIS_PORT=6379

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+register_service keyvault azure-keyvault
 # Azure Key Vault: daprkit's Key Vault-compatible test server on
 # https://127.0.0.1:8443 (secrets API + an Entra ID token endpoint for client
 # credentials on the same origin), with a locally generated CA.
