@@ -16,6 +16,8 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'state.postgresql': '@daprkit/state-postgresql',
   'state.postgres': '@daprkit/state-postgresql',
   'state.mysql': '@daprkit/state-mysql',
+  'state.sqlite': '@daprkit/state-sqlite',
+  'state.sqlite3': '@daprkit/state-sqlite',
   'pubsub.redis': '@daprkit/pubsub-redis',
   'pubsub.kafka': '@daprkit/pubsub-kafka',
   'secretstores.local.env': '@daprkit/secretstores-local-env',

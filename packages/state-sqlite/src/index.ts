@@ -1,0 +1,21 @@
+import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { SqliteStateStore } from './sqlite-state-store.js';
+import { VERSION } from './version.js';
+
+export { isInMemory, type OpenTarget, parseConnectionString } from './connection-string.js';
+export { type SqliteStateStoreMetadata, sqliteStateStoreMetadataSchema } from './metadata.js';
+export { LATEST_MIGRATION_LEVEL } from './migrations.js';
+export { createSqliteStateStore, SqliteStateStore, type SqliteStateStoreOptions } from './sqlite-state-store.js';
+export { VERSION } from './version.js';
+
+/** Served as `state.daprkit-sqlite` over a socket, and as `state.sqlite` / `state.sqlite3` in the daprkit sidecar. */
+export const definitions: ComponentDefinition<'state'>[] = [
+  defineComponent({
+    kind: 'state',
+    socketName: 'daprkit-sqlite',
+    types: ['state.sqlite', 'state.sqlite3'],
+    packageName: '@daprkit/state-sqlite',
+    version: VERSION,
+    create: ({ logger }) => new SqliteStateStore({ logger }),
+  }),
+];
