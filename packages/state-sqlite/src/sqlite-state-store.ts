@@ -122,10 +122,12 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
         // Stock SQLite (what modernc is) syncs FULL in WAL mode too; better-sqlite3's build defaults WAL to NORMAL.
         db.exec('PRAGMA synchronous = FULL');
       }
-      await this.#withBusyRetry(initWaitMs, () => {
-        db.exec(`PRAGMA journal_mode = ${target.journalMode}`);
-      });
       if (!target.readonly) {
+        // A read-only connection keeps the file's journal: contrib asks for DELETE there, which on a WAL file that
+        // a writer has open waits for a lock that is never released.
+        await this.#withBusyRetry(initWaitMs, () => {
+          db.exec(`PRAGMA journal_mode = ${target.journalMode}`);
+        });
         await this.#withBusyRetry(initWaitMs, () =>
           migrate(db, {
             tableName: settings.tableName,
