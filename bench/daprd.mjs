@@ -203,3 +203,6 @@ async function benchPluginSdks(daprd) {
     notes,
   });
 }
+
+// For other suites that compare daprd's own component with daprkit's (e.g. state-sqlite).
+export { daprdPath, resourcesFolder, startDaprd, startSidecar };

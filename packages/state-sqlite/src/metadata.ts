@@ -57,7 +57,8 @@ export function readSettings(properties: Metadata): SqliteSettings {
   if (m.connectionString === undefined || m.connectionString === '') {
     throw new InvalidMetadataError('connectionString', 'missing connection string');
   }
-  if (m.timeout < 1_000) throw new InvalidMetadataError('timeout', "invalid value for 'timeout': must be greater than 1s");
+  if (m.timeout < 1_000)
+    throw new InvalidMetadataError('timeout', "invalid value for 'timeout': must be greater than 1s");
   return {
     target: parseConnectionString(m.connectionString, m.disableWAL),
     timeoutMs: m.timeout,

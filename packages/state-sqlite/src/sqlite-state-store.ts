@@ -23,9 +23,9 @@ import {
   UnavailableError,
 } from '@daprkit/component-sdk';
 import Database from 'better-sqlite3';
-import { type SqliteSettings, readSettings } from './metadata.js';
+import { readSettings, type SqliteSettings } from './metadata.js';
 import { migrate } from './migrations.js';
-import { expiryModifier, type StateRow, Statements } from './statements.js';
+import { expiryModifier, Statements, type StateRow } from './statements.js';
 import { decodeValue, encodeValue, parseSqliteTime, rfc3339Seconds } from './values.js';
 
 /** §0.5: claim a tick when the previous one is older than the interval minus this slack. */
@@ -139,7 +139,8 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
       const sql = new Statements(db, settings.tableName, settings.metadataTableName);
       const cleanup = startCleanupLoop({
         intervalMs: target.readonly ? 0 : settings.cleanupIntervalMs,
-        claim: () => this.#unit(() => sql.claimCleanup.run(settings.cleanupIntervalMs - CLEANUP_CLAIM_SLACK_MS).changes === 1),
+        claim: () =>
+          this.#unit(() => sql.claimCleanup.run(settings.cleanupIntervalMs - CLEANUP_CLAIM_SLACK_MS).changes === 1),
         deleteExpired: () => this.#unit(() => sql.deleteExpired.run().changes),
         logger: this.#logger,
         name: `state.sqlite(${settings.tableName})`,
@@ -170,7 +171,12 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
     if (requests.length === 0) return [];
     const keys = requests.map((r) => r.key);
     const distinct = [...new Set(keys)];
-    const rows = await this.#unit(() => this.#ready().sql.bulkGet(distinct.length).all(...distinct) as StateRow[]);
+    const rows = await this.#unit(
+      () =>
+        this.#ready()
+          .sql.bulkGet(distinct.length)
+          .all(...distinct) as StateRow[],
+    );
     const found = new Map(rows.map((row) => [row.key, row]));
     return keys.map((key) => {
       const row = found.get(key);
@@ -259,9 +265,12 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
       } catch (err) {
         if (!isBusy(err)) throw err;
         if (Date.now() >= deadline) {
-          throw new UnavailableError(`state.sqlite: database is locked (waited ${windowMs}ms): ${(err as Error).message}`, {
-            cause: err,
-          });
+          throw new UnavailableError(
+            `state.sqlite: database is locked (waited ${windowMs}ms): ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
         }
       }
     }
@@ -284,7 +293,9 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
       const expected = request.etag;
       return () => {
         if (this.#ready().sql.updateIfETag.run(text, etag, isBinary, modifier, key, expected).changes === 0) {
-          throw new ETagMismatchError(`possible etag mismatch. error from state store: no row was updated for key '${key}'`);
+          throw new ETagMismatchError(
+            `possible etag mismatch. error from state store: no row was updated for key '${key}'`,
+          );
         }
       };
     }
@@ -313,7 +324,9 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
     const expected = request.etag;
     return () => {
       if (this.#ready().sql.deleteIfETag.run(key, expected).changes === 0) {
-        throw new ETagMismatchError(`possible etag mismatch. error from state store: no row was deleted for key '${key}'`);
+        throw new ETagMismatchError(
+          `possible etag mismatch. error from state store: no row was deleted for key '${key}'`,
+        );
       }
     };
   }

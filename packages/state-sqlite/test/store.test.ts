@@ -2,7 +2,7 @@
 import { isETagError } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
 import { LATEST_MIGRATION_LEVEL } from '../src/index.js';
-import { bytes, deleteRequest, json, setRequest, text, useFiles } from './support.js';
+import { bytes, deleteRequest, getRequest, json, setRequest, text, useFiles } from './support.js';
 
 const files = useFiles();
 
@@ -11,7 +11,7 @@ describe('schema and migrations', () => {
     const file = files.file();
     await files.open({ connectionString: file, tableName: 'st', metadataTableName: 'md' });
     const raw = files.raw(file);
-    const columns = raw.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('st')").all();
+    const columns = raw.prepare('SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(\'st\')').all();
     expect(columns).toEqual([
       { name: 'key', type: 'TEXT', notnull: 1, dflt_value: null, pk: 1 },
       { name: 'value', type: 'TEXT', notnull: 1, dflt_value: null, pk: 0 },
@@ -32,14 +32,16 @@ describe('schema and migrations', () => {
     await a.set(setRequest('k', { v: 1 }));
     await a.close();
     const b = await files.open({ connectionString: `file:${file}`, disableWAL: 'true' });
-    expect(text((await b.get({ key: 'k' })).data)).toBe('{"v":1}');
+    expect(text((await b.get(getRequest('k'))).data)).toBe('{"v":1}');
     expect(files.raw(file).pragma('journal_mode', { simple: true })).toBe('delete');
   });
 
   it('refuses an unknown migration level instead of guessing', async () => {
     const file = files.file();
     const raw = files.raw(file);
-    raw.exec("CREATE TABLE metadata (key text NOT NULL PRIMARY KEY, value text NOT NULL); INSERT INTO metadata VALUES ('migrations', 'x')");
+    raw.exec(
+      "CREATE TABLE metadata (key text NOT NULL PRIMARY KEY, value text NOT NULL); INSERT INTO metadata VALUES ('migrations', 'x')",
+    );
     await expect(files.open({ connectionString: file })).rejects.toThrow(/invalid migration level/);
   });
 
@@ -48,7 +50,7 @@ describe('schema and migrations', () => {
     const w = await files.open({ connectionString: file });
     await w.set(setRequest('ro', 'x'));
     const r = await files.open({ connectionString: `file:${file}?mode=ro` });
-    expect(text((await r.get({ key: 'ro' })).data)).toBe('"x"');
+    expect(text((await r.get(getRequest('ro'))).data)).toBe('"x"');
     await expect(r.set(setRequest('ro', 'y'))).rejects.toThrow(/readonly/i);
   });
 });
@@ -63,7 +65,7 @@ describe('stored forms (what a Go sidecar reads)', () => {
     const rows = files
       .raw(file)
       .prepare(
-        "SELECT key, value, is_binary, etag, expiration_time, typeof(value) AS vt, typeof(is_binary) AS bt, update_time FROM state ORDER BY key",
+        'SELECT key, value, is_binary, etag, expiration_time, typeof(value) AS vt, typeof(is_binary) AS bt, update_time FROM state ORDER BY key',
       )
       .all() as Record<string, unknown>[];
     const [bin, j, ttl] = rows as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
@@ -72,11 +74,11 @@ describe('stored forms (what a Go sidecar reads)', () => {
     expect(String(j.etag)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(String(ttl.expiration_time)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(String(j.update_time)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-    const got = await store.get({ key: 'ttl' });
+    const got = await store.get(getRequest('ttl'));
     const expire = Date.parse(got.metadata!.ttlExpireTime!);
     expect(got.metadata!.ttlExpireTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(Math.abs(expire - (Date.now() + 100_000))).toBeLessThan(3_000);
-    expect([...(await store.get({ key: 'bin' })).data!]).toEqual([0, 1, 2, 255]);
+    expect([...(await store.get(getRequest('bin'))).data!]).toEqual([0, 1, 2, 255]);
   });
 
   it('reads rows another writer put there (is_binary as bool/int, BLOB-free text)', async () => {
@@ -88,10 +90,10 @@ describe('stored forms (what a Go sidecar reads)', () => {
         "INSERT INTO state (key, value, is_binary, etag, expiration_time) VALUES ('go1', 'aGk=', 1, 'e1', NULL), ('go2', '[1,2]', 0, 'e2', DATETIME(CURRENT_TIMESTAMP, '+60 seconds')), ('gone', '1', 0, 'e3', '2000-01-01 00:00:00')",
       )
       .run();
-    expect(await store.get({ key: 'go1' })).toEqual({ data: bytes('hi'), etag: 'e1' });
-    expect(text((await store.get({ key: 'go2' })).data)).toBe('[1,2]');
-    expect(await store.get({ key: 'gone' })).toEqual({});
-    const bulk = await store.bulkGet([{ key: 'go2' }, { key: 'gone' }, { key: 'go1' }, { key: 'go2' }]);
+    expect(await store.get(getRequest('go1'))).toEqual({ data: bytes('hi'), etag: 'e1' });
+    expect(text((await store.get(getRequest('go2'))).data)).toBe('[1,2]');
+    expect(await store.get(getRequest('gone'))).toEqual({});
+    const bulk = await store.bulkGet([getRequest('go2'), getRequest('gone'), getRequest('go1'), getRequest('go2')]);
     expect(bulk.map((b) => [b.key, b.etag])).toEqual([
       ['go2', 'e2'],
       ['gone', undefined],
@@ -106,14 +108,22 @@ describe('ETags, first-write, TTL and the collector', () => {
     const file = files.file();
     const store = await files.open({ connectionString: file });
     const raw = files.raw(file);
-    raw.prepare("INSERT INTO state (key, value, is_binary, etag, expiration_time) VALUES ('old', '1', 0, 'e-old', '2000-01-01 00:00:00')").run();
-    await expect(store.set(setRequest('old', 2, { etag: 'e-old' }))).rejects.toSatisfy((e) => isETagError(e, 'mismatch'));
+    raw
+      .prepare(
+        "INSERT INTO state (key, value, is_binary, etag, expiration_time) VALUES ('old', '1', 0, 'e-old', '2000-01-01 00:00:00')",
+      )
+      .run();
+    await expect(store.set(setRequest('old', 2, { etag: 'e-old' }))).rejects.toSatisfy((e) =>
+      isETagError(e, 'mismatch'),
+    );
     await store.set(setRequest('old', 3, { options: { concurrency: 'first-write' } }));
-    expect(text((await store.get({ key: 'old' })).data)).toBe('3');
+    expect(text((await store.get(getRequest('old'))).data)).toBe('3');
     await expect(store.set(setRequest('old', 4, { options: { concurrency: 'first-write' } }))).rejects.toSatisfy((e) =>
       isETagError(e, 'mismatch'),
     );
-    await expect(store.delete(deleteRequest('old', { etag: 'nope' }))).rejects.toSatisfy((e) => isETagError(e, 'mismatch'));
+    await expect(store.delete(deleteRequest('old', { etag: 'nope' }))).rejects.toSatisfy((e) =>
+      isETagError(e, 'mismatch'),
+    );
     await store.delete(deleteRequest('missing'));
   });
 
@@ -122,11 +132,19 @@ describe('ETags, first-write, TTL and the collector', () => {
     const store = await files.open({ connectionString: file, cleanupInterval: '1h' });
     const other = await files.open({ connectionString: file, cleanupInterval: '1h' });
     const raw = files.raw(file);
-    raw.prepare("INSERT INTO state (key, value, is_binary, etag, expiration_time) VALUES ('x1', '1', 0, 'e', '2000-01-01 00:00:00'), ('x2', '1', 0, 'e', '2000-01-01 00:00:00')").run();
+    raw
+      .prepare(
+        "INSERT INTO state (key, value, is_binary, etag, expiration_time) VALUES ('x1', '1', 0, 'e', '2000-01-01 00:00:00'), ('x2', '1', 0, 'e', '2000-01-01 00:00:00')",
+      )
+      .run();
     await store.set(setRequest('live', 1, { metadata: { ttlInSeconds: '600' } }));
     expect(await store.cleanupExpired()).toBe(2);
     // The other replica sees the claim and skips its tick.
-    raw.prepare("INSERT INTO state (key, value, is_binary, etag, expiration_time) VALUES ('x3', '1', 0, 'e', '2000-01-01 00:00:00')").run();
+    raw
+      .prepare(
+        "INSERT INTO state (key, value, is_binary, etag, expiration_time) VALUES ('x3', '1', 0, 'e', '2000-01-01 00:00:00')",
+      )
+      .run();
     expect(await other.cleanupExpired()).toBe(0);
     expect(raw.prepare("SELECT value FROM metadata WHERE key = 'last-cleanup'").get()).toEqual({
       value: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
@@ -141,7 +159,7 @@ describe('ETags, first-write, TTL and the collector', () => {
     const store = await files.open({ connectionString: files.file() });
     await expect(store.set(setRequest('k', 1, { metadata: { ttlInSeconds: 'soon' } }))).rejects.toThrow(/ttlInSeconds/);
     await expect(store.set(setRequest('', 1))).rejects.toThrow('missing key in set option');
-    await expect(store.get({ key: '' })).rejects.toThrow('missing key in get operation');
+    await expect(store.get(getRequest(''))).rejects.toThrow('missing key in get operation');
     await expect(store.delete(deleteRequest(''))).rejects.toThrow('missing key in delete operation');
   });
 });
@@ -158,7 +176,7 @@ describe('transactions', () => {
       ],
       metadata: {},
     });
-    expect(text((await store.get({ key: 'a' })).data)).toBe('3');
+    expect(text((await store.get(getRequest('a'))).data)).toBe('3');
     await expect(
       store.transact({
         operations: [
@@ -168,8 +186,8 @@ describe('transactions', () => {
         metadata: {},
       }),
     ).rejects.toSatisfy((e) => isETagError(e, 'mismatch'));
-    expect(await store.get({ key: 'c' })).toEqual({});
-    expect(text((await store.get({ key: 'b' })).data)).toBe('2');
+    expect(await store.get(getRequest('c'))).toEqual({});
+    expect(text((await store.get(getRequest('b'))).data)).toBe('2');
   });
 });
 
@@ -188,7 +206,7 @@ describe('a lock held by another connection', () => {
     clearInterval(timer);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(ticks).toBeGreaterThan(5);
-    expect(text((await store.get({ key: 'held' })).data)).toBe('1');
+    expect(text((await store.get(getRequest('held'))).data)).toBe('1');
   });
 
   it('gives up after busyTimeout with a retryable error, and at once when it is 0', async () => {
@@ -203,7 +221,7 @@ describe('a lock held by another connection', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(190);
       await expect(impatient.set(setRequest('k', 1))).rejects.toThrow(/locked/);
       // Readers are not blocked by a writer in WAL mode.
-      expect(await patient.get({ key: 'k' })).toEqual({});
+      expect(await patient.get(getRequest('k'))).toEqual({});
     } finally {
       raw.exec('ROLLBACK');
     }

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeleteRequest, Metadata, SetRequest } from '@daprkit/component-sdk';
+import type { DeleteRequest, GetRequest, Metadata, SetRequest } from '@daprkit/component-sdk';
 import Database from 'better-sqlite3';
 import { afterAll } from 'vitest';
 import { SqliteStateStore } from '../src/index.js';
@@ -20,6 +20,7 @@ export const setRequest = (key: string, value: unknown, extra: Partial<SetReques
   options: {},
   ...extra,
 });
+export const getRequest = (key: string): GetRequest => ({ key, metadata: {} });
 export const deleteRequest = (key: string, extra: Partial<DeleteRequest> = {}): DeleteRequest => ({
   key,
   metadata: {},

@@ -62,7 +62,10 @@ describe('connection strings (contrib rules, taken apart for better-sqlite3)', (
   });
 
   it('runs _pragma values, refuses the ones contrib manages, honours _txlock', () => {
-    const t = parseConnectionString('file:a.db?_pragma=synchronous(NORMAL)&_pragma=cache_size(-4000)&_txlock=EXCLUSIVE', false);
+    const t = parseConnectionString(
+      'file:a.db?_pragma=synchronous(NORMAL)&_pragma=cache_size(-4000)&_txlock=EXCLUSIVE',
+      false,
+    );
     expect(t.pragmas).toEqual(['synchronous(NORMAL)', 'cache_size(-4000)']);
     expect(t.txLock).toBe('exclusive');
     expect(t.nonImmediateTxLock).toBe(true);
