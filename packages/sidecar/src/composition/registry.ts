@@ -18,6 +18,7 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'state.mysql': '@daprkit/state-mysql',
   'state.sqlite': '@daprkit/state-sqlite',
   'state.sqlite3': '@daprkit/state-sqlite',
+  'state.mongodb': '@daprkit/state-mongodb',
   'pubsub.redis': '@daprkit/pubsub-redis',
   'pubsub.kafka': '@daprkit/pubsub-kafka',
   'secretstores.local.env': '@daprkit/secretstores-local-env',
