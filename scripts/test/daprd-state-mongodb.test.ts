@@ -61,7 +61,10 @@ suite(`daprd with @daprkit/state-mongodb on FerretDB${skipReason ? ` (SKIPPED: $
   afterAll(async () => {
     await daprd?.stop();
     await plugin?.kill();
-    await client?.db(database).dropDatabase().catch(() => {});
+    await client
+      ?.db(database)
+      .dropDatabase()
+      .catch(() => {});
     await client?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -64,7 +64,9 @@ export function connectionUri(m: MongoStateStoreMetadata): string {
   const creds = m.username && m.password ? userInfo(m.username, m.password) : '';
   const params = m.params ? (m.params.startsWith('?') ? m.params : `?${m.params}`) : '';
   if (m.server) {
-    return creds ? `mongodb+srv://${creds}${m.server}/${m.databaseName}${params}` : `mongodb+srv://${m.server}/${params}`;
+    return creds
+      ? `mongodb+srv://${creds}${m.server}/${m.databaseName}${params}`
+      : `mongodb+srv://${m.server}/${params}`;
   }
   return `mongodb://${creds}${m.host}/${m.databaseName}${params}`;
 }
@@ -82,7 +84,10 @@ export function readSettings(properties: Metadata): MongoSettings {
   const timeoutText = m.operationTimeout.trim();
   const operationTimeoutMs = /^[-+]?\d+(?:\.\d+)?$/.test(timeoutText) ? undefined : parseDuration(timeoutText);
   if (operationTimeoutMs === undefined || operationTimeoutMs <= 0) {
-    throw new InvalidMetadataError('operationTimeout', `incorrect operationTimeout field from metadata: '${timeoutText}'`);
+    throw new InvalidMetadataError(
+      'operationTimeout',
+      `incorrect operationTimeout field from metadata: '${timeoutText}'`,
+    );
   }
   let w: number | 'majority' = 1;
   if (m.writeConcern) {

@@ -22,7 +22,7 @@ import {
   silentLogger,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import { type Collection, type Document, type Filter, MongoClient, MongoError, MongoServerError } from 'mongodb';
+import { type Collection, type Filter, MongoClient, MongoError, MongoServerError } from 'mongodb';
 import { type MongoSettings, readSettings } from './metadata.js';
 import { translateQuery } from './query.js';
 import { decodeValue, encodeValue, rfc3339Seconds } from './values.js';
@@ -98,7 +98,9 @@ export class MongoStateStore implements StateStore, QueryableStore {
         readConcern: { level: settings.readConcern as 'local' },
       });
     } catch (err) {
-      throw new InvalidArgumentError(`state.mongodb: invalid connection string ${settings.target}: ${this.#scrub(settings, err)}`);
+      throw new InvalidArgumentError(
+        `state.mongodb: invalid connection string ${settings.target}: ${this.#scrub(settings, err)}`,
+      );
     }
     try {
       await client.connect();
@@ -172,7 +174,9 @@ export class MongoStateStore implements StateStore, QueryableStore {
       _ttl: expiresAt === undefined ? null : new Date(expiresAt),
     };
     const mismatch = () =>
-      new ETagMismatchError(`possible etag mismatch. error from state store: no document was written for key '${request.key}'`);
+      new ETagMismatchError(
+        `possible etag mismatch. error from state store: no document was written for key '${request.key}'`,
+      );
     if (hasETag(request.etag)) {
       // Only a live document with that ETag is updated; an ETag never creates a document.
       const result = await this.#run(() =>
