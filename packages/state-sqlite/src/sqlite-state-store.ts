@@ -52,6 +52,14 @@ function requireKey(key: string, operation: string): void {
   if (key === '') throw new InvalidArgumentError(`missing key in ${operation}`);
 }
 
+interface PendingWrite {
+  work: () => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  deadline: number;
+  window: number;
+}
+
 export interface SqliteStateStoreOptions {
   logger?: Logger;
 }
@@ -76,6 +84,10 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
   readonly #logger: Logger;
   #connection: Connection | undefined;
   #closed = false;
+  #queue: PendingWrite[] = [];
+  #flushScheduled = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryDelay = 1;
 
   constructor(options: SqliteStateStoreOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
@@ -190,31 +202,19 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
   }
 
   async set(request: SetRequest): Promise<void> {
-    const write = this.#prepareSet(request);
-    await this.#unit(write);
+    await this.#write(this.#prepareSet(request));
   }
 
   async delete(request: DeleteRequest): Promise<void> {
-    const remove = this.#prepareDelete(request);
-    await this.#unit(remove);
+    await this.#write(this.#prepareDelete(request));
   }
 
-  /** In order, all or nothing; a single operation skips the explicit transaction (as contrib). */
+  /** In order, all or nothing (one savepoint around every operation of the request). */
   async transact(request: TransactionRequest): Promise<void> {
     const steps = request.operations.map((operation) => this.#prepare(operation));
     if (steps.length === 0) return;
-    if (steps.length === 1) return this.#unit(steps[0]!);
-    const { settings } = this.#ready();
-    await this.#unit(() => {
-      const { db } = this.#ready();
-      db.exec(`BEGIN ${settings.target.txLock.toUpperCase()}`);
-      try {
-        for (const step of steps) step();
-        db.exec('COMMIT');
-      } catch (err) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw err;
-      }
+    await this.#write(() => {
+      for (const step of steps) step();
     });
   }
 
@@ -224,6 +224,10 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
   }
 
   async close(): Promise<void> {
+    // Writes already accepted get their commit attempt; what still waits for a lock afterwards is refused.
+    if (this.#queue.length > 0 && this.#connection !== undefined) this.#flush(true);
+    for (const w of this.#queue.splice(0)) w.reject(new FailedPreconditionError('component is closed'));
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#closed = true;
     const connection = this.#connection;
     this.#connection = undefined;
@@ -233,6 +237,88 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
   }
 
   // ---------- internals ----------
+
+  /**
+   * Group commit. Writes issued in the same turn of the event loop are applied in one `BEGIN … COMMIT` (one WAL
+   * fsync for all of them), in arrival order, each inside its own SAVEPOINT: a failing write (an ETag conflict) is
+   * rolled back alone and rejected alone; the others commit. A write's promise settles only after the COMMIT, so an
+   * acknowledged write is durable and visible to every later read. A lock held by another process rolls the whole
+   * batch back and retries it (joined by newer writes) until each write's busy window has passed.
+   */
+  #write(work: () => void): Promise<void> {
+    const { settings } = this.#ready();
+    const window = settings.busyTimeoutMs > 0 ? Math.min(settings.busyTimeoutMs, settings.timeoutMs) : 0;
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ work, resolve, reject, deadline: Date.now() + window, window });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(final = false): void {
+    this.#flushScheduled = false;
+    this.#retryTimer = undefined;
+    const batch = this.#queue.splice(0);
+    if (batch.length === 0) return;
+    const connection = this.#connection;
+    if (connection === undefined) {
+      for (const w of batch) w.reject(new FailedPreconditionError('component is closed'));
+      return;
+    }
+    const { db, settings } = connection;
+    const failures = new Map<PendingWrite, unknown>();
+    try {
+      db.exec(`BEGIN ${settings.target.txLock.toUpperCase()}`);
+      try {
+        for (const w of batch) {
+          db.exec('SAVEPOINT w');
+          try {
+            w.work();
+            db.exec('RELEASE w');
+          } catch (err) {
+            if (isBusy(err)) throw err;
+            db.exec('ROLLBACK TO w');
+            db.exec('RELEASE w');
+            failures.set(w, err);
+          }
+        }
+        db.exec('COMMIT');
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+    } catch (err) {
+      if (!isBusy(err)) {
+        for (const w of batch) w.reject(err);
+        return;
+      }
+      const now = Date.now();
+      const waiting: PendingWrite[] = [];
+      for (const w of batch) {
+        if (final || now >= w.deadline) {
+          w.reject(
+            new UnavailableError(`state.sqlite: database is locked (waited ${w.window}ms): ${(err as Error).message}`, {
+              cause: err,
+            }),
+          );
+        } else waiting.push(w);
+      }
+      if (waiting.length === 0) return;
+      this.#queue.unshift(...waiting);
+      this.#flushScheduled = true;
+      this.#retryDelay = Math.min(this.#retryDelay * 2, 50);
+      this.#retryTimer = setTimeout(() => this.#flush(), this.#retryDelay);
+      return;
+    }
+    this.#retryDelay = 1;
+    for (const w of batch) {
+      const failure = failures.get(w);
+      if (failure === undefined) w.resolve();
+      else w.reject(failure);
+    }
+  }
 
   #ready(): Connection {
     if (this.#connection === undefined) {

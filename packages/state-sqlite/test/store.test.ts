@@ -227,3 +227,30 @@ describe('a lock held by another connection', () => {
     }
   });
 });
+
+describe('group commit', () => {
+  it('writes of one event-loop turn commit together; a failing one is rolled back alone', async () => {
+    const file = files.file();
+    const store = await files.open({ connectionString: file });
+    await store.set(setRequest('g0', 0));
+    const etag = (await store.get(getRequest('g0'))).etag!;
+    const outcomes = await Promise.allSettled([
+      store.set(setRequest('g1', 1)),
+      store.set(setRequest('g0', 'stale', { etag: 'not-the-etag' })),
+      store.transact({
+        operations: [
+          { operation: 'upsert', request: setRequest('g2', 2) },
+          { operation: 'upsert', request: setRequest('g3', 3, { etag: 'also-wrong' }) },
+        ],
+        metadata: {},
+      }),
+      store.set(setRequest('g0', 'fresh', { etag })),
+      // The ETag the previous write in the same batch just replaced: must conflict.
+      store.set(setRequest('g0', 'late', { etag })),
+      store.delete(deleteRequest('g1')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    const rows = files.raw(file).prepare('SELECT key, value FROM state ORDER BY key').all();
+    expect(rows).toEqual([{ key: 'g0', value: '"fresh"' }]);
+  });
+});
