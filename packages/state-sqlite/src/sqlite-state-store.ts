@@ -75,8 +75,8 @@ interface Connection {
  * `state.sqlite` on better-sqlite3: contrib's table layout, value encoding, UUID ETags, text timestamps and
  * migrations, so one database file can be shared with daprd's own `state.sqlite` (modernc driver).
  *
- * better-sqlite3 is synchronous: every operation is one synchronous unit (a statement, or BEGIN … COMMIT), so
- * units never interleave on the connection. SQLite's own busy handler would sleep inside that unit and stall the
+ * better-sqlite3 is synchronous: a read, or a batch of writes (group commit, see #write), is one synchronous unit,
+ * so units never interleave on the connection. SQLite's own busy handler would sleep inside that unit and stall the
  * event loop, so it is off; a unit that meets a lock held by another process is rolled back and retried
  * asynchronously with backoff until `busyTimeout` (bounded by `timeout`) has passed.
  */

@@ -249,7 +249,14 @@ describe('group commit', () => {
       store.set(setRequest('g0', 'late', { etag })),
       store.delete(deleteRequest('g1')),
     ]);
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
     const rows = files.raw(file).prepare('SELECT key, value FROM state ORDER BY key').all();
     expect(rows).toEqual([{ key: 'g0', value: '"fresh"' }]);
   });
