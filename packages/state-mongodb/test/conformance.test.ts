@@ -40,7 +40,10 @@ describe.skipIf(unreachable !== undefined)(
       });
       for (const r of results) {
         if (r.id === FERRETDB_GAP && r.status === 'failed') {
-          r.error = `FerretDB v1 does not apply {_id, _etag} updates atomically (a MongoDB server does): ${r.error}`;
+          // Deterministic text (the lost count varies per run), so CERTIFICATION.md stays stable across runs.
+          r.note = r.error;
+          r.error =
+            'FerretDB v1 does not apply {_id, _etag} updates atomically (a MongoDB server does): increments were lost';
         }
       }
       await writeCertificationRecord(new URL('..', import.meta.url), buildRecord(definitions[0]!, operations, results));
@@ -57,7 +60,7 @@ describe.skipIf(unreachable !== undefined)(
     it("loses updates only because of FerretDB's non-atomic conditional update", () => {
       const lost = results.filter((r) => r.id === FERRETDB_GAP);
       expect(lost.map((r) => r.mode).sort()).toEqual(['in-process', 'socket']);
-      for (const r of lost) expect(r.status === 'passed' || /final counter/.test(r.error ?? '')).toBe(true);
+      for (const r of lost) expect(r.status === 'passed' || /final counter/.test(r.note ?? '')).toBe(true);
     });
   },
 );
