@@ -49,10 +49,10 @@ ferretdb_build() {
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
   [[ -n $mod && -d $mod ]] || fail_with_logs ferretdb "go mod download of FerretDB v$FERRETDB_VERSION failed"
   src="$CACHE_DIR/ferretdb-src-$FERRETDB_VERSION"
-  rm -rf "$src"
-  cp -r "$mod" "$src" && chmod -R u+w "$src"
-  echo "v$FERRETDB_VERSION" >"$src/build/version/version.txt"
   mkdir -p "$CACHE_DIR/bin"
+  rm -rf "$src"
+  { cp -r "$mod" "$src" && chmod -R u+w "$src"; } || fail_with_logs ferretdb "cannot copy the module source to $src"
+  echo "v$FERRETDB_VERSION" >"$src/build/version/version.txt"
   (cd "$src" && GOFLAGS=-mod=mod go build -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) >"$CACHE_DIR/ferretdb-build.log" 2>&1 ||
     fail_with_logs ferretdb "go build failed" "$CACHE_DIR/ferretdb-build.log"
   mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
