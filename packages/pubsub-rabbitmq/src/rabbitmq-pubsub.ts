@@ -264,6 +264,11 @@ export class RabbitMQPubSub implements PubSub {
     for (const subscription of this.#subscriptions) subscription.stop();
     const session = this.#session;
     this.#session = undefined;
+    // The publish channel first: amqplib flushes its pending publishes before the channel close, while a
+    // connection close could overtake them.
+    const publishing = this.#publishChannel;
+    this.#publishChannel = undefined;
+    if (publishing !== undefined) await (await publishing.catch(() => undefined))?.close().catch(() => {});
     await session?.close();
   }
 

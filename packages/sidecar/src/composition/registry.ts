@@ -18,6 +18,8 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'state.mysql': '@daprkit/state-mysql',
   'pubsub.redis': '@daprkit/pubsub-redis',
   'pubsub.kafka': '@daprkit/pubsub-kafka',
+  'pubsub.rabbitmq': '@daprkit/pubsub-rabbitmq',
+  'bindings.rabbitmq': '@daprkit/bindings-rabbitmq',
   'secretstores.local.env': '@daprkit/secretstores-local-env',
   'secretstores.local.file': '@daprkit/secretstores-local-file',
   'secretstores.azure.keyvault': '@daprkit/secretstores-azure-keyvault',
