@@ -11,7 +11,7 @@ import {
   silentLogger,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import { AmqpSession, isClosedError, parsePriority, parseTtlMs, publishPropertiesOf } from '@daprkit/rabbitmq-common';
+import { AmqpSession, bounded, isClosedError, parsePriority, parseTtlMs, publishPropertiesOf } from '@daprkit/rabbitmq-common';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import { parseRabbitBindingSettings, queryEscape, type RabbitBindingSettings } from './metadata.js';
 
@@ -138,7 +138,7 @@ class BindingCore {
     this.channel = undefined;
     // The channel first: amqplib flushes a channel's pending publishes before its close, but a connection close
     // could overtake them.
-    await channel?.close().catch(() => {});
+    if (channel !== undefined) await bounded(channel.close());
     await session?.close();
   }
 }

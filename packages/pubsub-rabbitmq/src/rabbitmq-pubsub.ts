@@ -14,6 +14,7 @@ import {
 } from '@daprkit/component-sdk';
 import {
   AmqpSession,
+  bounded,
   isClosedError,
   metadataValue,
   parsePriority,
@@ -268,7 +269,10 @@ export class RabbitMQPubSub implements PubSub {
     // connection close could overtake them.
     const publishing = this.#publishChannel;
     this.#publishChannel = undefined;
-    if (publishing !== undefined) await (await publishing.catch(() => undefined))?.close().catch(() => {});
+    if (publishing !== undefined) {
+      const channel = await publishing.catch(() => undefined);
+      if (channel !== undefined) await bounded(channel.close());
+    }
     await session?.close();
   }
 

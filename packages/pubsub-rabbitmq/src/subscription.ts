@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger, MessageHandler, Metadata, PubSubMessage } from '@daprkit/component-sdk';
-import { type AmqpSession, headerText, isClosedError } from '@daprkit/rabbitmq-common';
+import { type AmqpSession, bounded, headerText, isClosedError } from '@daprkit/rabbitmq-common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { RabbitPubSubSettings } from './metadata.js';
 import { declareSubscriptionTopology, type QueueDeclaration } from './topology.js';
@@ -178,9 +178,10 @@ export class QueueSubscription {
   #accept(channel: Channel, message: ConsumeMessage): void {
     if (this.#stopped) return; // unacknowledged: redelivered once the channel closes
     if (this.#o.paused()) {
-      // Arrived after pause(): back to the queue (for another replica or for after resume).
-      if (!this.#o.settings.autoAck) this.#settle(channel, message, 'requeue');
-      else this.#queue.push({ channel, message });
+      // Arrived after pause(): held (auto-delete queues keep their consumer), or, after a cancel, back to the
+      // queue for another replica or for after resume.
+      if (this.#holdsWhilePaused() || this.#o.settings.autoAck) this.#queue.push({ channel, message });
+      else this.#settle(channel, message, 'requeue');
       return;
     }
     if (this.#o.settings.single) {
@@ -263,8 +264,21 @@ export class QueueSubscription {
     return { data: message.content, topic: this.#o.topic, metadata };
   }
 
-  /** Stops handing over messages (cancels the consumer); held single-mode deliveries go back to the queue. */
+  /**
+   * An auto-delete queue is deleted by the broker when its last consumer is cancelled, taking every message
+   * published meanwhile with it: such a subscription keeps its consumer while paused and holds what arrives
+   * (unacknowledged, so a crash still redelivers it) until resume.
+   */
+  #holdsWhilePaused(): boolean {
+    return this.#o.declaration.autoDelete;
+  }
+
+  /**
+   * Stops handing over messages: cancels the consumer (its unacknowledged, not yet handled deliveries go back to the
+   * queue for other replicas), or, for an auto-delete queue, holds deliveries until resume.
+   */
   async pause(): Promise<void> {
+    if (this.#holdsWhilePaused()) return;
     const channel = this.#channel;
     const tag = this.#consumerTag;
     this.#consumerTag = undefined;
@@ -277,7 +291,10 @@ export class QueueSubscription {
   async resume(): Promise<void> {
     if (this.#stopped) return;
     const channel = this.#channel;
-    if (this.#queue.length > 0) void this.#drain();
+    if (this.#queue.length > 0) {
+      if (this.#o.settings.single) void this.#drain();
+      else for (const held of this.#queue.splice(0)) void this.#deliver(held.channel, held.message);
+    }
     if (channel !== undefined && this.#consumerTag === undefined) {
       try {
         await this.#consume(channel);
@@ -309,7 +326,7 @@ export class QueueSubscription {
           new Promise((r) => setTimeout(r, STOP_GRACE_MS)),
         ]);
       }
-      await channel.close().catch(() => {});
+      await bounded(channel.close());
     })();
   };
 }

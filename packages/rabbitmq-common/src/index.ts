@@ -19,4 +19,4 @@ export {
   publishPropertiesOf,
 } from './helpers.js';
 export { parseTlsMetadata, type TlsMaterial, tlsMetadataSchema } from './tls.js';
-export { AmqpSession, type AmqpSessionOptions } from './session.js';
+export { AmqpSession, type AmqpSessionOptions, bounded } from './session.js';

@@ -130,6 +130,18 @@ export class AmqpSession {
     for (const wake of this.#waiters.splice(0)) wake();
     const model = this.#model;
     this.#model = undefined;
-    if (model !== undefined) await model.close().catch(() => {});
+    if (model !== undefined) await bounded(model.close());
   }
+}
+
+/** Waits for a close at most `ms` (a dead socket can leave amqplib waiting for a CloseOk that never comes). */
+export async function bounded(closing: Promise<unknown>, ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closing.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }

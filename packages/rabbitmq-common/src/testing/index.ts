@@ -56,7 +56,8 @@ export class RabbitAdmin {
 
   static async open(url = RABBITMQ_URL): Promise<RabbitAdmin> {
     const model = await amqp.connect(url);
-    return new RabbitAdmin(model, await model.createChannel());
+    model.on('error', () => {});
+    return new RabbitAdmin(model, await quiet(model.createChannel()));
   }
 
   /** Reopens the channel if a failed passive check closed it. */
@@ -64,7 +65,7 @@ export class RabbitAdmin {
     try {
       await this.channel.checkExchange('amq.direct');
     } catch {
-      this.channel = await this.model.createChannel();
+      this.channel = await quiet(this.model.createChannel());
     }
     return this.channel;
   }
@@ -76,7 +77,7 @@ export class RabbitAdmin {
       const q = await channel.checkQueue(name);
       return { messageCount: q.messageCount, consumerCount: q.consumerCount };
     } catch {
-      this.channel = await this.model.createChannel();
+      this.channel = await quiet(this.model.createChannel());
       return undefined;
     }
   }
@@ -87,7 +88,7 @@ export class RabbitAdmin {
       await channel.checkExchange(name);
       return true;
     } catch {
-      this.channel = await this.model.createChannel();
+      this.channel = await quiet(this.model.createChannel());
       return false;
     }
   }
@@ -102,4 +103,11 @@ export class RabbitAdmin {
   async close(): Promise<void> {
     await this.model.close().catch(() => {});
   }
+}
+
+/** Channel errors (a failed passive check closes the channel) are expected here: no unhandled 'error' events. */
+async function quiet(opening: Promise<Channel>): Promise<Channel> {
+  const channel = await opening;
+  channel.on('error', () => {});
+  return channel;
 }
