@@ -163,7 +163,9 @@ async function publishAll(agent, port, topic, tag, count) {
         },
         (res) => {
           res.resume();
-          res.on('end', () => (res.statusCode < 300 ? resolve() : reject(new Error(`publish: HTTP ${res.statusCode}`))));
+          res.on('end', () =>
+            res.statusCode < 300 ? resolve() : reject(new Error(`publish: HTTP ${res.statusCode}`)),
+          );
         },
       );
       req.on('error', reject);
@@ -276,7 +278,8 @@ export async function benchRabbitMQ() {
         .output()
         .split('\n')
         .filter((line) => /level=error|\bERROR\b/.test(line));
-      if (errors.length > 0) notes.push(`${t.name} logged ${errors.length} error(s), last: ${errors.at(-1).slice(0, 300)}`);
+      if (errors.length > 0)
+        notes.push(`${t.name} logged ${errors.length} error(s), last: ${errors.at(-1).slice(0, 300)}`);
     }
   } finally {
     for (const t of targets) {

@@ -102,7 +102,11 @@ suite(`daprd 1.16 with the RabbitMQ plugins${missing ? ` (SKIPPED: ${missing})` 
     // Both replicas declare `<appId>-<topic>` the same way (a mismatch would be PRECONDITION_FAILED): wait for both.
     const admin = await RabbitAdmin.open();
     try {
-      await ours.waitFor(async () => (((await admin.queue(queue))?.consumerCount ?? 0) >= 2 ? true : undefined), 'two consumers on the shared queue', 30_000);
+      await ours.waitFor(
+        async () => (((await admin.queue(queue))?.consumerCount ?? 0) >= 2 ? true : undefined),
+        'two consumers on the shared queue',
+        30_000,
+      );
     } finally {
       await admin.close();
     }

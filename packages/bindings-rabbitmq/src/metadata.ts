@@ -1,5 +1,11 @@
 import { field, InvalidMetadataError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
-import { type AmqpEndpoint, parseAmqpUri, parseTlsMetadata, parseTtlMs, tlsMetadataSchema } from '@daprkit/rabbitmq-common';
+import {
+  type AmqpEndpoint,
+  parseAmqpUri,
+  parseTlsMetadata,
+  parseTtlMs,
+  tlsMetadataSchema,
+} from '@daprkit/rabbitmq-common';
 
 /** Component metadata, names and defaults of contrib's `bindings.rabbitmq` code. Unknown keys are ignored. */
 export const rabbitmqBindingMetadataSchema = {
@@ -10,10 +16,21 @@ export const rabbitmqBindingMetadataSchema = {
   }),
   queueName: field.string({ required: true, description: 'The queue both directions use (declared at init).' }),
   durable: field.bool({ default: false, description: 'Durable queue.' }),
-  deleteWhenUnused: field.bool({ default: false, description: 'Auto-delete the queue once unused (pub/sub spells it deletedWhenUnused).' }),
+  deleteWhenUnused: field.bool({
+    default: false,
+    description: 'Auto-delete the queue once unused (pub/sub spells it deletedWhenUnused).',
+  }),
   exclusive: field.bool({ default: false, description: 'Exclusive queue (only this connection may use it).' }),
-  prefetchCount: field.int({ default: 0, min: 0, max: 65535, description: 'Channel QoS (global to the channel); 0 = unlimited.' }),
-  maxPriority: field.int({ min: 0, description: 'Queue argument x-max-priority (values above 255 become 255); unset = no priorities.' }),
+  prefetchCount: field.int({
+    default: 0,
+    min: 0,
+    max: 65535,
+    description: 'Channel QoS (global to the channel); 0 = unlimited.',
+  }),
+  maxPriority: field.int({
+    min: 0,
+    description: 'Queue argument x-max-priority (values above 255 become 255); unset = no priorities.',
+  }),
   ttlInSeconds: field.string({
     aliases: ['ttl'],
     description: 'Queue argument x-message-ttl: a duration or integer seconds; unset = messages never expire.',
@@ -21,7 +38,8 @@ export const rabbitmqBindingMetadataSchema = {
   reconnectWaitInSeconds: field.duration({
     default: 5000,
     min: 0,
-    description: 'Pause before reconnecting and before consuming again after the channel closed; bare integers are seconds.',
+    description:
+      'Pause before reconnecting and before consuming again after the channel closed; bare integers are seconds.',
   }),
   ...tlsMetadataSchema,
   externalSasl: field.bool({

@@ -11,7 +11,14 @@ import {
   silentLogger,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import { AmqpSession, bounded, isClosedError, parsePriority, parseTtlMs, publishPropertiesOf } from '@daprkit/rabbitmq-common';
+import {
+  AmqpSession,
+  bounded,
+  isClosedError,
+  parsePriority,
+  parseTtlMs,
+  publishPropertiesOf,
+} from '@daprkit/rabbitmq-common';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import { parseRabbitBindingSettings, queryEscape, type RabbitBindingSettings } from './metadata.js';
 
@@ -65,9 +72,12 @@ class BindingCore {
       await this.#openChannel(session.current()!);
     } catch (err) {
       await session.close();
-      throw new FailedPreconditionError(`${LABEL}: declaring queue ${settings.queueName} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new FailedPreconditionError(
+        `${LABEL}: declaring queue ${settings.queueName} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     this.session = session;
   }

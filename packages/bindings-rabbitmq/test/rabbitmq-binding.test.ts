@@ -1,8 +1,9 @@
 /** bindings.rabbitmq against the real broker: the queue declaration, published properties, input delivery. */
-import type { BindingEvent, Metadata } from '@daprkit/component-sdk';
-import { createDescribeWithRabbitMQ, RABBITMQ_URL, RabbitAdmin } from '@daprkit/rabbitmq-common/testing';
+
 import { randomUUID } from 'node:crypto';
+import type { BindingEvent, Metadata } from '@daprkit/component-sdk';
 import { waitFor } from '@daprkit/component-sdk/testing';
+import { createDescribeWithRabbitMQ, RABBITMQ_URL, RabbitAdmin } from '@daprkit/rabbitmq-common/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseRabbitBindingSettings, queryEscape, RabbitMQInputBinding, RabbitMQOutputBinding } from '../src/index.js';
 
@@ -87,7 +88,11 @@ describeWithRabbitMQ('bindings.rabbitmq against RabbitMQ', () => {
       data: Buffer.from('payload'),
       metadata: { ttlInSeconds: '30', priority: '3', messageID: 'm1', custom: 'v', 'with space': 'x' },
     });
-    await out.invoke({ operation: 'anything', data: Buffer.from('second'), metadata: { contentType: 'application/json' } });
+    await out.invoke({
+      operation: 'anything',
+      data: Buffer.from('second'),
+      metadata: { contentType: 'application/json' },
+    });
     await until(async () => (await admin.queue(p.queueName!))?.messageCount === 2);
     const first = await admin.channel.get(p.queueName!, { noAck: true });
     const second = await admin.channel.get(p.queueName!, { noAck: true });
@@ -137,9 +142,9 @@ describeWithRabbitMQ('bindings.rabbitmq against RabbitMQ', () => {
   });
 
   it('invoke before init or after close is refused', async () => {
-    await expect(new RabbitMQOutputBinding().invoke({ operation: 'create', data: Buffer.from('x'), metadata: {} })).rejects.toThrow(
-      /not initialised/,
-    );
+    await expect(
+      new RabbitMQOutputBinding().invoke({ operation: 'create', data: Buffer.from('x'), metadata: {} }),
+    ).rejects.toThrow(/not initialised/);
     const out = await output(props());
     await out.close();
     await expect(out.invoke({ operation: 'create', data: Buffer.from('x'), metadata: {} })).rejects.toThrow(/closed/);

@@ -16,29 +16,46 @@ export const rabbitmqPubSubMetadataSchema = {
     secret: true,
     description: "AMQP URI, e.g. 'amqp://user:pass@host:5672/vhost'. Legacy name `host` is read when this is empty.",
   }),
-  host: field.string({ secret: true, description: 'Deprecated alias of connectionString (used only when that is empty).' }),
+  host: field.string({
+    secret: true,
+    description: 'Deprecated alias of connectionString (used only when that is empty).',
+  }),
   protocol: field.enum({
     values: ['amqp', 'amqps'],
     caseSensitive: true,
     description: "Scheme when no connectionString is given ('amqp' default); must match connectionString's if both.",
   }),
-  hostname: field.string({ default: 'localhost', description: "Broker 'host[:port]' when there is no connectionString." }),
+  hostname: field.string({
+    default: 'localhost',
+    description: "Broker 'host[:port]' when there is no connectionString.",
+  }),
   username: field.string({ description: 'User when there is no connectionString.' }),
   password: field.string({ secret: true, description: 'Password when there is no connectionString.' }),
-  consumerID: field.string({ description: 'Queue name prefix: queues are `<consumerID>-<topic>` (daprd sets the app ID).' }),
+  consumerID: field.string({
+    description: 'Queue name prefix: queues are `<consumerID>-<topic>` (daprd sets the app ID).',
+  }),
   durable: field.bool({ default: true, description: 'Durable exchanges and queues.' }),
   deletedWhenUnused: field.bool({ default: true, description: 'Auto-delete exchanges and queues once unused.' }),
-  autoAck: field.bool({ default: false, description: 'Let the broker consider messages acknowledged on delivery (no redelivery).' }),
+  autoAck: field.bool({
+    default: false,
+    description: 'Let the broker consider messages acknowledged on delivery (no redelivery).',
+  }),
   requeueInFailure: field.bool({
     default: false,
     description: 'Requeue a message whose handler failed; false drops it (or dead-letters it with enableDeadLetter).',
   }),
   deliveryMode: field.int({ default: 0, min: 0, max: 2, description: '0/1 transient, 2 persistent messages.' }),
-  prefetchCount: field.int({ default: 0, min: 0, max: 65535, description: 'Unacknowledged messages per consumer; 0 = unlimited.' }),
+  prefetchCount: field.int({
+    default: 0,
+    min: 0,
+    max: 65535,
+    description: 'Unacknowledged messages per consumer; 0 = unlimited.',
+  }),
   reconnectWaitSeconds: field.duration({
     default: 3000,
     min: 0,
-    description: 'Pause before reconnecting (and between publish attempts once the channel is gone); bare integers are seconds.',
+    description:
+      'Pause before reconnecting (and between publish attempts once the channel is gone); bare integers are seconds.',
   }),
   maxLen: field.int({ min: 0, description: 'Queue argument x-max-length (messages); 0 or unset = unlimited.' }),
   maxLenBytes: field.int({ min: 0, description: 'Queue argument x-max-length-bytes; 0 or unset = unlimited.' }),
@@ -53,10 +70,17 @@ export const rabbitmqPubSubMetadataSchema = {
     description: 'Dead-letter rejected messages to exchange `dlx-<queue>` and queue `dlq-<queue>`.',
   }),
   publisherConfirm: field.bool({ default: false, description: 'Wait for the broker to confirm every publish.' }),
-  saslExternal: field.bool({ default: false, description: 'SASL EXTERNAL (client certificate) authentication; needs caCert, clientCert and clientKey.' }),
+  saslExternal: field.bool({
+    default: false,
+    description: 'SASL EXTERNAL (client certificate) authentication; needs caCert, clientCert and clientKey.',
+  }),
   ...tlsMetadataSchema,
   clientName: field.string({ description: 'Connection name shown by RabbitMQ (connection property connection_name).' }),
-  heartBeat: field.duration({ default: 10_000, min: 0, description: 'AMQP heartbeat interval (whole seconds on the wire).' }),
+  heartBeat: field.duration({
+    default: 10_000,
+    min: 0,
+    description: 'AMQP heartbeat interval (whole seconds on the wire).',
+  }),
   ttlInSeconds: field.string({
     aliases: ['ttl'],
     description: 'Default per-message expiration when a publish sets none: a duration or integer seconds.',
@@ -69,7 +93,8 @@ export const rabbitmqPubSubMetadataSchema = {
     values: ['parallel', 'single'],
     default: 'parallel',
     caseSensitive: true,
-    description: "'single': one message at a time per subscription; 'parallel': every delivery at once (bounded by prefetchCount).",
+    description:
+      "'single': one message at a time per subscription; 'parallel': every delivery at once (bounded by prefetchCount).",
   }),
 };
 
@@ -100,7 +125,9 @@ export function parseRabbitPubSubSettings(properties: Metadata, logger?: Logger)
   let connectionString = m.connectionString;
   if (connectionString === undefined && m.host !== undefined) {
     connectionString = m.host;
-    logger?.warn("pubsub.rabbitmq: the 'host' metadata is deprecated; use 'connectionString' or hostname/username/password");
+    logger?.warn(
+      "pubsub.rabbitmq: the 'host' metadata is deprecated; use 'connectionString' or hostname/username/password",
+    );
   }
   let protocol: 'amqp' | 'amqps' = 'amqp';
   if (connectionString !== undefined) {
@@ -108,14 +135,20 @@ export function parseRabbitPubSubSettings(properties: Metadata, logger?: Logger)
   }
   if (m.protocol !== undefined) {
     if (connectionString !== undefined && m.protocol !== protocol) {
-      throw new InvalidMetadataError('protocol', `'${m.protocol}' does not match the connection string's scheme '${protocol}'`);
+      throw new InvalidMetadataError(
+        'protocol',
+        `'${m.protocol}' does not match the connection string's scheme '${protocol}'`,
+      );
     }
     protocol = m.protocol as 'amqp' | 'amqps';
   }
   const url = connectionString ?? buildUrl(protocol, m.hostname!, m.username, m.password);
   const tls = parseTlsMetadata(properties);
   if (m.saslExternal && (tls?.ca === undefined || tls.cert === undefined || tls.key === undefined)) {
-    throw new InvalidMetadataError('saslExternal', 'can only be true when caCert, clientCert and clientKey are all set');
+    throw new InvalidMetadataError(
+      'saslExternal',
+      'can only be true when caCert, clientCert and clientKey are all set',
+    );
   }
   let defaultTtlMs: number | undefined;
   try {

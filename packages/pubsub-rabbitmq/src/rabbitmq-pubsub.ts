@@ -115,7 +115,11 @@ export class RabbitMQPubSub implements PubSub {
           });
         }
         const gone = session.current() === undefined;
-        this.#logger.warn('pubsub.rabbitmq: publishing failed; retrying', { topic: request.topic, attempt, error: text(err) });
+        this.#logger.warn('pubsub.rabbitmq: publishing failed; retrying', {
+          topic: request.topic,
+          attempt,
+          error: text(err),
+        });
         await new Promise((r) => setTimeout(r, gone ? Math.max(settings.reconnectWaitMs, 100) : PUBLISH_RETRY_MS));
       }
     }
@@ -154,7 +158,9 @@ export class RabbitMQPubSub implements PubSub {
     const opening = (async () => {
       const model = await session.connected(Math.max(this.#settings!.reconnectWaitMs, 1000));
       const channel: Channel = confirm ? await model.createConfirmChannel() : await model.createChannel();
-      channel.on('error', (err: Error) => this.#logger.warn('pubsub.rabbitmq: publish channel error', { error: err.message }));
+      channel.on('error', (err: Error) =>
+        this.#logger.warn('pubsub.rabbitmq: publish channel error', { error: err.message }),
+      );
       channel.on('close', () => {
         if (this.#publishChannel === opening) {
           this.#publishChannel = undefined;
@@ -190,7 +196,9 @@ export class RabbitMQPubSub implements PubSub {
     if (confirm) {
       await new Promise<void>((resolve, reject) => {
         (channel as ConfirmChannel).publish(exchange, routingKey, content, options, (err) =>
-          err ? reject(new UnavailableError('pubsub.rabbitmq: the broker did not confirm the message (nack)')) : resolve(),
+          err
+            ? reject(new UnavailableError('pubsub.rabbitmq: the broker did not confirm the message (nack)'))
+            : resolve(),
         );
       });
       return;

@@ -41,7 +41,9 @@ describe('pubsub.rabbitmq metadata', () => {
     expect(() => parseRabbitPubSubSettings({ exchangeKind: 'x-consistent-hash' })).toThrow(/exchangeKind/);
     expect(() => parseRabbitPubSubSettings({ saslExternal: 'true' })).toThrow(/saslExternal/);
     expect(() => parseRabbitPubSubSettings({ ttlInSeconds: '0' })).toThrow(/higher than zero/);
-    expect(() => parseRabbitPubSubSettings({ clientKey: 'not a key', clientCert: 'x' })).toThrow(/clientCert|clientKey/);
+    expect(() => parseRabbitPubSubSettings({ clientKey: 'not a key', clientCert: 'x' })).toThrow(
+      /clientCert|clientKey/,
+    );
   });
 
   it('reads ttl/ttlInSeconds as a duration or seconds, concurrencyMode, reconnectWaitSeconds as seconds', () => {
@@ -55,7 +57,13 @@ describe('pubsub.rabbitmq metadata', () => {
 });
 
 describe('pubsub.rabbitmq topology', () => {
-  const settings = { durable: true, autoDelete: true, maxLen: undefined, maxLenBytes: undefined, enableDeadLetter: false };
+  const settings = {
+    durable: true,
+    autoDelete: true,
+    maxLen: undefined,
+    maxLenBytes: undefined,
+    enableDeadLetter: false,
+  };
 
   it('names the queue <consumerID>-<topic> unless the subscription gives queueName', () => {
     expect(queueNameOf('orders', {}, 'app')).toBe('app-orders');

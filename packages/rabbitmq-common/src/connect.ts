@@ -1,4 +1,9 @@
-import { DaprkitError, FailedPreconditionError, InvalidMetadataError, UnavailableError } from '@daprkit/component-sdk';
+import {
+  type DaprkitError,
+  FailedPreconditionError,
+  InvalidMetadataError,
+  UnavailableError,
+} from '@daprkit/component-sdk';
 import amqp, { type ChannelModel, type Options } from 'amqplib';
 
 /** Where and how to connect: what both RabbitMQ components resolve their metadata to. */
@@ -112,6 +117,7 @@ function scrub(text: string, url: string): string {
 export function isClosedError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return (
-    err.name === 'IllegalOperationError' || /Channel closed|Connection closed|channel is closed|ended/i.test(err.message)
+    err.name === 'IllegalOperationError' ||
+    /Channel closed|Connection closed|channel is closed|ended/i.test(err.message)
   );
 }

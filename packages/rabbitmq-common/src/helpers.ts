@@ -71,6 +71,7 @@ export function headerText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString();
-  if (typeof value === 'object' && value !== null && 'value' in value) return headerText((value as { value: unknown }).value);
+  if (typeof value === 'object' && value !== null && 'value' in value)
+    return headerText((value as { value: unknown }).value);
   return String(value);
 }

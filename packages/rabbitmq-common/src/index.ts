@@ -18,5 +18,5 @@ export {
   parseTtlMs,
   publishPropertiesOf,
 } from './helpers.js';
-export { parseTlsMetadata, type TlsMaterial, tlsMetadataSchema } from './tls.js';
 export { AmqpSession, type AmqpSessionOptions, bounded } from './session.js';
+export { parseTlsMetadata, type TlsMaterial, tlsMetadataSchema } from './tls.js';

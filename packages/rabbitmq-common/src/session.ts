@@ -107,19 +107,22 @@ export class AmqpSession {
 
   #schedule(): void {
     if (this.#closed || this.#timer !== undefined) return;
-    this.#timer = setTimeout(async () => {
-      this.#timer = undefined;
-      if (this.#closed || this.#model !== undefined) return;
-      try {
-        await this.#open();
-        this.#options.logger.info(`${this.#options.label}: reconnected`);
-      } catch (err) {
-        this.#options.logger.warn(`${this.#options.label}: reconnect failed; retrying`, {
-          error: (err as Error).message,
-        });
-        this.#schedule();
-      }
-    }, Math.max(this.#options.reconnectWaitMs, 100));
+    this.#timer = setTimeout(
+      async () => {
+        this.#timer = undefined;
+        if (this.#closed || this.#model !== undefined) return;
+        try {
+          await this.#open();
+          this.#options.logger.info(`${this.#options.label}: reconnected`);
+        } catch (err) {
+          this.#options.logger.warn(`${this.#options.label}: reconnect failed; retrying`, {
+            error: (err as Error).message,
+          });
+          this.#schedule();
+        }
+      },
+      Math.max(this.#options.reconnectWaitMs, 100),
+    );
   }
 
   /** Closes the connection and stops reconnecting. Idempotent. */

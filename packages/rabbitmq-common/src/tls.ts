@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { field, InvalidMetadataError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
 
 /** Contrib's shared TLS fields (`caCert`, `clientCert`, `clientKey`, PEM text). */
