@@ -151,6 +151,50 @@ describeWithRabbitMQ('pubsub.rabbitmq against RabbitMQ', () => {
     expect(second.properties.headers ?? {}).toEqual({});
   });
 
+  it('prefetchCount bounds the handlers in flight; maxLen caps the queue; autoAck never redelivers', async () => {
+    const topic = unique('prefetch');
+    const pubsub = await openPubSub({ prefetchCount: '2' });
+    let running = 0;
+    let maxRunning = 0;
+    let done = 0;
+    await pubsub.subscribe(
+      { topic, metadata: {} },
+      async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+        done++;
+      },
+      new AbortController().signal,
+    );
+    for (let i = 0; i < 10; i++) await pubsub.publish(publishRequest(topic, `p${i}`));
+    await waitUntil(() => done === 10);
+    expect(maxRunning).toBe(2);
+
+    const capped = unique('maxlen');
+    const consumerID = unique('app');
+    const queue = `${consumerID}-${capped}`;
+    cleanup.queues.push(queue);
+    cleanup.exchanges.push(capped);
+    const capping = await openPubSub({ consumerID, maxLen: '3', deletedWhenUnused: 'false' });
+    const stop = new AbortController();
+    await capping.subscribe({ topic: capped, metadata: {} }, async () => {}, stop.signal);
+    stop.abort();
+    await waitUntil(async () => (await admin.queue(queue))?.consumerCount === 0);
+    for (let i = 0; i < 6; i++) await capping.publish(publishRequest(capped, `m${i}`));
+    await waitUntil(async () => (await admin.queue(queue))?.messageCount === 3);
+
+    const auto = await openPubSub({ autoAck: 'true', requeueInFailure: 'true' });
+    const autoTopic = unique('autoack');
+    const failing = collect(() => true);
+    await auto.subscribe({ topic: autoTopic, metadata: {} }, failing.handler, new AbortController().signal);
+    await auto.publish(publishRequest(autoTopic, 'once'));
+    await waitUntil(() => failing.attempts.get('once') === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(failing.attempts.get('once')).toBe(1);
+  });
+
   it('publishMessagePropertiesToMetadata: properties arrive as metadata.<name>', async () => {
     const topic = unique('meta');
     const pubsub = await openPubSub({ publishMessagePropertiesToMetadata: 'true' });
