@@ -3,7 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import type { BindingEvent, Metadata } from '@daprkit/component-sdk';
 import { waitFor } from '@daprkit/component-sdk/testing';
-import { createDescribeWithRabbitMQ, RABBITMQ_URL, RabbitAdmin } from '@daprkit/rabbitmq-common/testing';
+import {
+  createDescribeWithRabbitMQ,
+  createDescribeWithRabbitMQTls,
+  RABBITMQ_TLS_URL,
+  RABBITMQ_URL,
+  RabbitAdmin,
+  testTlsMaterial,
+} from '@daprkit/rabbitmq-common/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseRabbitBindingSettings, queryEscape, RabbitMQInputBinding, RabbitMQOutputBinding } from '../src/index.js';
 
@@ -148,5 +155,34 @@ describeWithRabbitMQ('bindings.rabbitmq against RabbitMQ', () => {
     const out = await output(props());
     await out.close();
     await expect(out.invoke({ operation: 'create', data: Buffer.from('x'), metadata: {} })).rejects.toThrow(/closed/);
+  });
+});
+
+const describeWithTls = await createDescribeWithRabbitMQTls();
+
+describeWithTls('bindings.rabbitmq over TLS', () => {
+  it('amqps + externalSasl with the three PEM fields: create and read', async () => {
+    const url = new URL(RABBITMQ_TLS_URL);
+    url.username = '';
+    url.password = '';
+    const queueName = `daprkit-test-binding-tls-${randomUUID().slice(0, 8)}`;
+    const p = { host: url.toString(), queueName, deleteWhenUnused: 'true', externalSasl: 'true', ...testTlsMaterial() };
+    const input = new RabbitMQInputBinding();
+    const output = new RabbitMQOutputBinding();
+    await input.init(p);
+    await output.init(p);
+    try {
+      const got: string[] = [];
+      await input.read(async (e) => {
+        got.push(Buffer.from(e.data).toString());
+        return undefined;
+      }, new AbortController().signal);
+      await output.invoke({ operation: 'create', data: Buffer.from('tls-event'), metadata: {} });
+      await until(() => got.length === 1);
+      expect(got).toEqual(['tls-event']);
+    } finally {
+      await output.close();
+      await input.close();
+    }
   });
 });

@@ -1,7 +1,12 @@
 /** Behaviour against the real broker: topology names and flags, acks, requeue, dead letters, TTL, priority, pause. */
 import { connect, createServer, type Socket } from 'node:net';
 import type { PubSubMessage } from '@daprkit/component-sdk';
-import type { RabbitAdmin } from '@daprkit/rabbitmq-common/testing';
+import {
+  createDescribeWithRabbitMQTls,
+  RABBITMQ_TLS_URL,
+  type RabbitAdmin,
+  testTlsMaterial,
+} from '@daprkit/rabbitmq-common/testing';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RabbitMQPubSub } from '../src/index.js';
 import {
@@ -401,3 +406,23 @@ async function startProxy(brokerUrl: string) {
     },
   };
 }
+
+const describeWithTls = await createDescribeWithRabbitMQTls();
+
+describeWithTls('pubsub.rabbitmq over TLS', () => {
+  afterEach(() => closeAll());
+
+  it('amqps + saslExternal: the client certificate from caCert/clientCert/clientKey authenticates', async () => {
+    const url = new URL(RABBITMQ_TLS_URL);
+    url.username = '';
+    url.password = '';
+    const pubsub = await openPubSub({ connectionString: url.toString(), saslExternal: 'true', ...testTlsMaterial() });
+    const topic = unique('tls');
+    const seen: string[] = [];
+    await pubsub.subscribe({ topic, metadata: {} }, async (m) => void seen.push(text(m)), new AbortController().signal);
+    await pubsub.publish(publishRequest(topic, 'over-tls'));
+    await waitUntil(() => seen.length === 1);
+    // Without the CA the broker's certificate (from the test CA) is refused.
+    await expect(openPubSub({ connectionString: RABBITMQ_TLS_URL })).rejects.toThrow(/certificate/i);
+  });
+});

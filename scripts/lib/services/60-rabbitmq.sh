@@ -4,9 +4,12 @@ register_service rabbitmq rabbit amqp
 # config and Erlang cookie under $SERVICES_DIR/rabbitmq. Test user
 # daprkit/daprkit (administrator, vhost /); the guest user is deleted.
 # Epmd (the Erlang port mapper, needed by every node and by rabbitmqctl) and
-# the node's distribution port stay on loopback too.
+# the node's distribution port stay on loopback too. A TLS listener on
+# 127.0.0.1:5671 (own test CA under tls/, client certificates optional)
+# accepts SASL EXTERNAL for user daprkit-tls (the client certificate's CN).
 
 RABBITMQ_PORT=5672
+RABBITMQ_TLS_PORT=5671
 RABBITMQ_DIST_PORT=25672
 RABBITMQ_DIR="$SERVICES_DIR/rabbitmq"
 RABBITMQ_USER=daprkit
@@ -16,6 +19,8 @@ RABBITMQ_START_TIMEOUT="${DAPRKIT_RABBITMQ_START_TIMEOUT:-120}"
 
 rabbitmq_env() {
   echo "DAPRKIT_RABBITMQ_URL=amqp://$RABBITMQ_USER:$RABBITMQ_PASSWORD@127.0.0.1:$RABBITMQ_PORT"
+  echo "DAPRKIT_RABBITMQ_TLS_URL=amqps://$RABBITMQ_USER:$RABBITMQ_PASSWORD@localhost:$RABBITMQ_TLS_PORT"
+  echo "DAPRKIT_RABBITMQ_TLS_DIR=$RABBITMQ_DIR/tls"
 }
 
 rabbitmq_packages() {
@@ -66,14 +71,45 @@ rabbitmq_amqp_ok() {
 
 # Ready = AMQP answers and the test user exists (it is created after boot).
 rabbitmq_ready() {
-  rabbitmq_amqp_ok && [[ -f $RABBITMQ_DIR/.user-created ]] && rabbitmq_pid >/dev/null
+  rabbitmq_amqp_ok && [[ -f $RABBITMQ_DIR/.user-created ]] && rabbitmq_pid >/dev/null && port_open "$RABBITMQ_TLS_PORT"
+}
+
+# A test CA, a server certificate for localhost/127.0.0.1 and a client certificate with CN daprkit-tls, once.
+rabbitmq_write_tls() {
+  local d="$RABBITMQ_DIR/tls"
+  [[ -s $d/client.key ]] && return 0
+  mkdir -p "$d"
+  (
+    cd "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=daprkit-test-ca" \
+      -keyout ca.key -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile server.ext -out server.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=daprkit-tls" -keyout client.key -out client.csr
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out client.pem
+    rm -f ./*.csr server.ext
+    chmod 644 ./*.pem ./*.key
+  ) >"$RABBITMQ_DIR/tls.log" 2>&1 || fail_with_logs rabbitmq "generating test certificates failed" "$RABBITMQ_DIR/tls.log"
 }
 
 rabbitmq_write_config() {
   mkdir -p "$RABBITMQ_DIR/home" "$RABBITMQ_DIR/mnesia" "$RABBITMQ_DIR/log"
+  rabbitmq_write_tls
   cat >"$RABBITMQ_DIR/rabbitmq.conf" <<EOF
 # written by scripts/services.sh; edits are overwritten
 listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
+listeners.ssl.default = 127.0.0.1:$RABBITMQ_TLS_PORT
+ssl_options.cacertfile = $RABBITMQ_DIR/tls/ca.pem
+ssl_options.certfile = $RABBITMQ_DIR/tls/server.pem
+ssl_options.keyfile = $RABBITMQ_DIR/tls/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+auth_mechanisms.1 = PLAIN
+auth_mechanisms.2 = AMQPLAIN
+auth_mechanisms.3 = EXTERNAL
+ssl_cert_login_from = common_name
 loopback_users = none
 log.file.level = warning
 log.console = false
@@ -81,8 +117,8 @@ log.console = false
 disk_free_limit.absolute = 50MB
 vm_memory_high_watermark.relative = 0.6
 EOF
-  # No plugins (no management UI): the tests talk AMQP only.
-  echo '[].' >"$RABBITMQ_DIR/enabled_plugins"
+  # Only SASL EXTERNAL (no management UI): the tests talk AMQP only.
+  echo '[rabbitmq_auth_mechanism_ssl].' >"$RABBITMQ_DIR/enabled_plugins"
   : >"$RABBITMQ_DIR/rabbitmq-env.conf"
   # The cookie lives under our HOME; the Erlang VM refuses group/world-readable cookies.
   if [[ ! -s $RABBITMQ_DIR/home/.erlang.cookie ]]; then
@@ -97,6 +133,11 @@ rabbitmq_start() {
   rabbitmq_write_config
   if port_open "$RABBITMQ_PORT" && ! rabbitmq_pid >/dev/null; then
     fail_with_logs rabbitmq "port $RABBITMQ_PORT is taken by another process"
+  fi
+  # Our node, started from an older config (no TLS listener): restart it with this one.
+  if rabbitmq_pid >/dev/null && rabbitmq_amqp_ok && ! port_open "$RABBITMQ_TLS_PORT"; then
+    log "rabbitmq: restarting node $RABBITMQ_NODE to apply the current config"
+    rabbitmq_stop
   fi
   if ! rabbitmq_pid >/dev/null; then
     log "rabbitmq: starting node $RABBITMQ_NODE (first start takes ~10-20s)"
@@ -129,6 +170,12 @@ rabbitmq_create_user() {
   fi
   rabbitmq_cmd rabbitmqctl set_user_tags "$RABBITMQ_USER" administrator
   rabbitmq_cmd rabbitmqctl set_permissions -p / "$RABBITMQ_USER" '.*' '.*' '.*'
+  # SASL EXTERNAL user: authenticated by its client certificate (CN), no password.
+  if ! rabbitmq_cmd rabbitmqctl -q list_users | grep -q "^daprkit-tls[[:space:]]"; then
+    rabbitmq_cmd rabbitmqctl add_user daprkit-tls "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    rabbitmq_cmd rabbitmqctl clear_password daprkit-tls
+  fi
+  rabbitmq_cmd rabbitmqctl set_permissions -p / daprkit-tls '.*' '.*' '.*'
   rabbitmq_cmd rabbitmqctl delete_user guest >/dev/null 2>&1 || true
 }
 

@@ -4,6 +4,8 @@
  * with `CI=true`, where a skip would hide a gap), and an admin channel to inspect and remove test queues and
  * exchanges. The `describe` helper registers vitest suites, so this entry point needs `vitest` (optional peer).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { describe, it } from 'vitest';
 import { redactUrl } from '../connect.js';
@@ -29,12 +31,41 @@ export async function rabbitmqUnreachable(url = RABBITMQ_URL): Promise<string | 
 
 export type DescribeWithRabbitMQ = (name: string, body: () => void) => void;
 
+/** The test broker's TLS listener (its own test CA) and the folder with `ca.pem`, `client.pem`, `client.key`. */
+export const RABBITMQ_TLS_URL = process.env.DAPRKIT_RABBITMQ_TLS_URL ?? 'amqps://daprkit:daprkit@localhost:5671';
+export const RABBITMQ_TLS_DIR = process.env.DAPRKIT_RABBITMQ_TLS_DIR ?? '/tmp/daprkit-services/rabbitmq/tls';
+
+/** PEM text of the test CA and of the client certificate whose CN (`daprkit-tls`) is a SASL EXTERNAL user. */
+export function testTlsMaterial(): { caCert: string; clientCert: string; clientKey: string } {
+  const read = (name: string) => readFileSync(join(RABBITMQ_TLS_DIR, name), 'utf8');
+  return { caCert: read('ca.pem'), clientCert: read('client.pem'), clientKey: read('client.key') };
+}
+
+/** Like `createDescribeWithRabbitMQ`, for suites that need the TLS listener and the test certificates. */
+export async function createDescribeWithRabbitMQTls(): Promise<DescribeWithRabbitMQ> {
+  let missing: string | undefined;
+  if (!existsSync(join(RABBITMQ_TLS_DIR, 'client.key'))) missing = `no test certificates in ${RABBITMQ_TLS_DIR}`;
+  else {
+    try {
+      const tls = testTlsMaterial();
+      const model = await amqp.connect(RABBITMQ_TLS_URL, { timeout: 2000, ca: [tls.caCert] });
+      await model.close();
+    } catch (err) {
+      missing = `RabbitMQ TLS listener unreachable at ${redactUrl(RABBITMQ_TLS_URL)}: ${(err as Error).message}`;
+    }
+  }
+  return gate(missing);
+}
+
 /**
  * Probes the broker once and returns a `describe` for suites that need it. Await it at the top of a test-support
  * module: `export const describeWithRabbitMQ = await createDescribeWithRabbitMQ();`.
  */
 export async function createDescribeWithRabbitMQ(url = RABBITMQ_URL): Promise<DescribeWithRabbitMQ> {
-  const missing = await rabbitmqUnreachable(url);
+  return gate(await rabbitmqUnreachable(url));
+}
+
+function gate(missing: string | undefined): DescribeWithRabbitMQ {
   return (name, body) => {
     if (missing === undefined) describe(name, body);
     else if (process.env.CI === 'true') {
