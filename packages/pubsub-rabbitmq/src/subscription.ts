@@ -107,8 +107,8 @@ export class QueueSubscription {
     this.#retryTimer = setTimeout(
       () => {
         this.#retryTimer = undefined;
-        if (this.#o.session.current() !== undefined) void this.#reconsume();
-        // else: the session's reconnect calls restore()
+        if (this.#o.session.current() !== undefined && this.#channel === undefined) void this.#reconsume();
+        // else: consuming again already, or the session's reconnect calls restore()
       },
       Math.max(this.#o.settings.reconnectWaitMs, 100),
     );
@@ -124,6 +124,7 @@ export class QueueSubscription {
 
   async #openAndConsume(): Promise<void> {
     const { session, settings, topic, declaration } = this.#o;
+    if (this.#channel !== undefined) return; // consuming already (a retry that came after restore())
     const model = await session.connected(Math.max(settings.reconnectWaitMs * 2, 5000));
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => {
@@ -133,8 +134,9 @@ export class QueueSubscription {
       if (this.#channel !== channel) return;
       this.#channel = undefined;
       this.#consumerTag = undefined;
-      // A lost connection is handled by restore(); a channel closed on its own (queue deleted, error) retries here.
-      if (!this.#stopped && session.current() === model) this.#retryLater();
+      // A channel closed on its own (queue deleted, channel error) is reopened after the reconnect wait; after a lost
+      // connection, restore() usually comes first and this retry finds the subscription consuming again.
+      if (!this.#stopped) this.#retryLater();
     });
     try {
       if (settings.prefetchCount > 0) await channel.prefetch(settings.prefetchCount, false);
@@ -143,6 +145,7 @@ export class QueueSubscription {
         await channel.close().catch(() => {});
         return;
       }
+      if (session.current() !== model) throw new Error('Connection closed while subscribing');
       this.#channel = channel;
       if (!this.#o.paused()) await this.#consume(channel);
     } catch (err) {
