@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { RedisStreamsPubSub } from './redis-streams-pubsub.js';
+import { redisStreamsPubSubMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { redisStreamsPubSubMetadataSchema } from './metadata.js';
@@ -21,6 +22,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['pubsub.redis'],
     packageName: '@daprkit/pubsub-redis',
     version: VERSION,
+    metadata: redisStreamsPubSubMetadataSchema,
     create: ({ logger }) => new RedisStreamsPubSub({ logger }),
   }),
 ];

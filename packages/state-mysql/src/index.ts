@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { MySqlStateStore } from './mysql-state-store.js';
+import { mysqlStateStoreMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { mysqlStateStoreMetadataSchema } from './metadata.js';
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition<'state'>[] = [
     types: ['state.mysql'],
     packageName: '@daprkit/state-mysql',
     version: VERSION,
+    metadata: mysqlStateStoreMetadataSchema,
     create: ({ logger }) => new MySqlStateStore({ logger }),
   }),
 ];

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { PostgresStateStore } from './postgres-state-store.js';
+import { postgresStateStoreMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { type PostgresStateStoreMetadata, postgresStateStoreMetadataSchema } from './metadata.js';
@@ -21,6 +22,7 @@ export const definitions: ComponentDefinition<'state'>[] = [
     types: ['state.postgresql', 'state.postgres'],
     packageName: '@daprkit/state-postgresql',
     version: VERSION,
+    metadata: postgresStateStoreMetadataSchema,
     create: ({ logger }) => new PostgresStateStore({ logger }),
   }),
 ];

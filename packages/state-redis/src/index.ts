@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { RedisStateStore } from './redis-state-store.js';
+import { redisStateStoreMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { redisStateStoreMetadataSchema } from './metadata.js';
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['state.redis'],
     packageName: '@daprkit/state-redis',
     version: VERSION,
+    metadata: redisStateStoreMetadataSchema,
     create: ({ logger }) => new RedisStateStore({ logger }),
   }),
 ];
