@@ -53,9 +53,22 @@ export function renderMetadataTable(schema: MetadataSchema): string {
         : '',
       f.options.description ?? '',
     ].filter(Boolean);
-    return `| \`${name}\` | ${typeLabel(f)} | ${def === undefined || def === '' ? '–' : `\`${cell(def)}\``} | ${cell(notes.join(' ')) || '–'} |`;
+    return [
+      `\`${name}\``,
+      typeLabel(f),
+      def === undefined || def === '' ? '–' : `\`${cell(def)}\``,
+      cell(notes.join(' ')) || '–',
+    ];
   });
-  return ['| Name | Type | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return alignTable(['Name', 'Type', 'Default', 'Description'], rows);
+}
+
+/** Columns padded to their widest cell, as the repository's formatter (biome) lays Markdown tables out. */
+function alignTable(header: string[], rows: string[][]): string {
+  const width = (text: string) => [...text].length;
+  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i]!))));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - width(c))).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
 /** Rewrites the text between the markers of `readme` with the table; throws when the markers are missing. */

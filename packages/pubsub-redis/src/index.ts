@@ -1,6 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
-import { RedisStreamsPubSub } from './redis-streams-pubsub.js';
 import { redisStreamsPubSubMetadataSchema } from './metadata.js';
+import { RedisStreamsPubSub } from './redis-streams-pubsub.js';
 import { VERSION } from './version.js';
 
 export { redisStreamsPubSubMetadataSchema } from './metadata.js';

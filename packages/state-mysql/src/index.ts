@@ -1,6 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
-import { MySqlStateStore } from './mysql-state-store.js';
 import { mysqlStateStoreMetadataSchema } from './metadata.js';
+import { MySqlStateStore } from './mysql-state-store.js';
 import { VERSION } from './version.js';
 
 export { mysqlStateStoreMetadataSchema } from './metadata.js';

@@ -1,6 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
-import { PostgresStateStore } from './postgres-state-store.js';
 import { postgresStateStoreMetadataSchema } from './metadata.js';
+import { PostgresStateStore } from './postgres-state-store.js';
 import { VERSION } from './version.js';
 
 export { type PostgresStateStoreMetadata, postgresStateStoreMetadataSchema } from './metadata.js';

@@ -1,6 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
-import { RedisStateStore } from './redis-state-store.js';
 import { redisStateStoreMetadataSchema } from './metadata.js';
+import { RedisStateStore } from './redis-state-store.js';
 import { VERSION } from './version.js';
 
 export { redisStateStoreMetadataSchema } from './metadata.js';
