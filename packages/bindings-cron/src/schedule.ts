@@ -5,7 +5,7 @@
  * rounded up to a second: millisecond resolution, as the fork); an optional `TZ=<zone> ` / `CRON_TZ=<zone> ` prefix.
  * Error texts are the fork's, so `invalid schedule format '<s>': <reason>` reads the same as contrib's.
  */
-import { parseGoDurationMs } from './go-duration.js';
+import { parseGoDurationMs } from '@daprkit/component-sdk';
 
 /** A parsed schedule: the next activation strictly after `after` (epoch ms). */
 export interface Schedule {

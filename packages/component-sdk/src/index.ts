@@ -19,3 +19,4 @@ export * from './v1/pubsub.js';
 export * from './v1/secretstores.js';
 export * from './v1/state.js';
 export { VERSION } from './version.js';
+export { parseGoDurationMs, tryGetBindingTtlMs } from './binding-metadata.js';
