@@ -182,11 +182,16 @@ export async function benchBindingsOutput() {
     rmSync(scratch, { recursive: true, force: true });
   }
   notes.push(`load average before ${loadBefore}, after ${load()}`);
-  printTable('output binding: daprd with contrib bindings.redis vs daprkit-sidecar with @daprkit/bindings-redis', columns, rows, {
-    unit: 'req/s',
-    setup: `autocannon ${settings.concurrency} connections, median of ${ROUNDS} interleaved ${settings.durationMs} ms cells, Redis ${REDIS} db 9`,
-    ratios: [['daprkit', 'daprd + contrib']],
-    notes,
-  });
+  printTable(
+    'output binding: daprd with contrib bindings.redis vs daprkit-sidecar with @daprkit/bindings-redis',
+    columns,
+    rows,
+    {
+      unit: 'req/s',
+      setup: `autocannon ${settings.concurrency} connections, median of ${ROUNDS} interleaved ${settings.durationMs} ms cells, Redis ${REDIS} db 9`,
+      ratios: [['daprkit', 'daprd + contrib']],
+      notes,
+    },
+  );
   return rows;
 }

@@ -34,13 +34,20 @@ interface Seen {
 }
 
 /** An HTTP server recording every request; answers per path (the app, and the endpoint bindings.http calls). */
-async function recordingServer(answer: (req: Seen) => { status: number; body?: string; headers?: Record<string, string> }) {
+async function recordingServer(
+  answer: (req: Seen) => { status: number; body?: string; headers?: Record<string, string> },
+) {
   const seen: Seen[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const r = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       seen.push(r);
       const a = answer(r);
       res.writeHead(a.status, a.headers);
@@ -51,10 +58,11 @@ async function recordingServer(answer: (req: Seen) => { status: number; body?: s
   return {
     port: (server.address() as AddressInfo).port,
     seen,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -78,7 +86,10 @@ suite(`daprd 1.16 with the bindings catalog as plugins${skipReason ? ` (SKIPPED:
         startPluginProcess(bin('bindings-redis'), join(sockets, 'dk-redis.sock')),
       ])),
     );
-    app = await recordingServer((r) => ({ status: r.method === 'OPTIONS' && r.url === '/not-subscribed' ? 404 : 200, body: '' }));
+    app = await recordingServer((r) => ({
+      status: r.method === 'OPTIONS' && r.url === '/not-subscribed' ? 404 : 200,
+      body: '',
+    }));
     endpoint = await recordingServer((r) => ({
       status: r.url.startsWith('/status/') ? Number(r.url.slice(8)) : 200,
       headers: { 'content-type': 'application/json', 'x-answer': 'yes' },
@@ -103,7 +114,12 @@ suite(`daprd 1.16 with the bindings catalog as plugins${skipReason ? ` (SKIPPED:
         componentYaml('cache-contrib', 'bindings.redis', redis),
       ].join('---\n'),
     );
-    daprd = await startDaprd({ appId: `daprd-bind-${run}`, appPort: app.port, resourcesPath: resources, socketsFolder: sockets });
+    daprd = await startDaprd({
+      appId: `daprd-bind-${run}`,
+      appPort: app.port,
+      resourcesPath: resources,
+      socketsFolder: sockets,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -132,7 +148,11 @@ suite(`daprd 1.16 with the bindings catalog as plugins${skipReason ? ` (SKIPPED:
 
   it('cron ticks reach the app through daprd like contrib cron: POST /<name>, no body, the same metadata headers', async () => {
     const posts = (name: string) => app.seen.filter((r) => r.method === 'POST' && r.url === `/${name}`);
-    await daprd.waitFor(() => (posts('ticker').length >= 2 && posts('ticker-contrib').length >= 1 ? true : undefined), 'cron ticks at the app', 15_000);
+    await daprd.waitFor(
+      () => (posts('ticker').length >= 2 && posts('ticker-contrib').length >= 1 ? true : undefined),
+      'cron ticks at the app',
+      15_000,
+    );
     expect(app.seen.some((r) => r.method === 'OPTIONS' && r.url === '/ticker')).toBe(true);
     const ours = posts('ticker')[0]!;
     const theirs = posts('ticker-contrib')[0]!;
@@ -173,12 +193,13 @@ suite(`daprd 1.16 with the bindings catalog as plugins${skipReason ? ` (SKIPPED:
       expect(got.text, fileName).toBe(gotContrib.text);
     }
     const list = (await invoke('files', 'list', undefined, { fileName: 'nested' })).json as unknown as string[];
-    const listContrib = (await invoke('files-contrib', 'list', undefined, { fileName: 'nested' })).json as unknown as string[];
+    const listContrib = (await invoke('files-contrib', 'list', undefined, { fileName: 'nested' }))
+      .json as unknown as string[];
     expect(list.map((p) => p.slice(oursRoot.length))).toEqual(listContrib.map((p) => p.slice(contribRoot.length)));
     // escapes stay inside the root, for both
-    const escape = await invoke('files', 'create', 'x', { fileName: '../../escaped.txt' });
+    const escaped = await invoke('files', 'create', 'x', { fileName: '../../escaped.txt' });
     const escapeContrib = await invoke('files-contrib', 'create', 'x', { fileName: '../../escaped.txt' });
-    expect(escape.text).toBe(escapeContrib.text);
+    expect(escaped.text).toBe(escapeContrib.text);
     expect(await readFile(join(oursRoot, 'escaped.txt'), 'utf8')).toBe('x');
     const missing = await invoke('files', 'get', undefined, { fileName: 'none' });
     const missingContrib = await invoke('files-contrib', 'get', undefined, { fileName: 'none' });
@@ -208,7 +229,9 @@ suite(`daprd 1.16 with the bindings catalog as plugins${skipReason ? ` (SKIPPED:
     const noKeyContrib = await invoke('cache-contrib', 'get');
     expect(status(noKey)).toBe(status(noKeyContrib));
     // daprd wraps a plugin's error as `rpc error: code = InvalidArgument desc = <ours>`; the component text is contrib's
-    expect(noKeyContrib.json.message).toBe('error invoking output binding cache-contrib: redis binding: missing key in request metadata');
+    expect(noKeyContrib.json.message).toBe(
+      'error invoking output binding cache-contrib: redis binding: missing key in request metadata',
+    );
     expect(noKey.json.message).toBe(
       'error invoking output binding cache: rpc error: code = InvalidArgument desc = redis binding: missing key in request metadata',
     );

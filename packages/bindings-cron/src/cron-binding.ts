@@ -1,8 +1,8 @@
 import {
-  FailedPreconditionError,
-  InvalidArgumentError,
   type BindingEventHandler,
+  FailedPreconditionError,
   type InputBinding,
+  InvalidArgumentError,
   type InvokeRequest,
   type InvokeResponse,
   type Logger,
@@ -117,7 +117,10 @@ export class CronBinding implements InputBinding {
     signal.addEventListener('abort', remove, { once: true });
     this.schedulers.add(scheduler);
     let named = running.get(this.name);
-    if (named === undefined) running.set(this.name, (named = new Set()));
+    if (named === undefined) {
+      named = new Set();
+      running.set(this.name, named);
+    }
     named.add(scheduler);
     scheduler.start();
   }

@@ -8,7 +8,7 @@ import { parseSchedule, type Schedule, ScheduleError } from './schedule.js';
 export const cronMetadataSchema = {
   schedule: field.string({
     description:
-      "When to fire: 5 fields (`min hour dom month dow`), 6 with leading seconds, `@every <duration>`, `@yearly`/`@annually`, `@monthly`, `@weekly`, `@daily`/`@midnight`, `@hourly`; optional `TZ=<zone> ` prefix.",
+      'When to fire: 5 fields (`min hour dom month dow`), 6 with leading seconds, `@every <duration>`, `@yearly`/`@annually`, `@monthly`, `@weekly`, `@daily`/`@midnight`, `@hourly`; optional `TZ=<zone> ` prefix.',
   }),
   direction: field.string({ description: "Read by the runtime: 'input' (what cron is), 'output', 'input, output'." }),
   route: field.string({ description: 'Read by the runtime: the app route events are POSTed to (default /<name>).' }),

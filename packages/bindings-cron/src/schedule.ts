@@ -77,7 +77,8 @@ function getRange(expr: string, bounds: Bounds, into: FieldSet): void {
   } else if (rangeAndStep.length > 2) {
     throw new ScheduleError(`too many slashes: ${expr}`);
   }
-  if (start < bounds.min) throw new ScheduleError(`beginning of range (${start}) below minimum (${bounds.min}): ${expr}`);
+  if (start < bounds.min)
+    throw new ScheduleError(`beginning of range (${start}) below minimum (${bounds.min}): ${expr}`);
   if (end > bounds.max) throw new ScheduleError(`end of range (${end}) above maximum (${bounds.max}): ${expr}`);
   if (start > end) throw new ScheduleError(`beginning of range (${start}) beyond end of range (${end}): ${expr}`);
   if (step === 0) throw new ScheduleError(`step of range should be a positive number: ${expr}`);
@@ -298,7 +299,8 @@ export function parseSchedule(input: string): Schedule {
     if (spec.startsWith(every)) {
       const text = spec.slice(every.length);
       const ms = parseGoDurationMs(text);
-      if (ms === undefined) throw new ScheduleError(`failed to parse duration ${spec}: time: invalid duration "${text}"`);
+      if (ms === undefined)
+        throw new ScheduleError(`failed to parse duration ${spec}: time: invalid duration "${text}"`);
       return new ConstantDelay(Math.max(1, Math.trunc(ms)));
     }
     throw new ScheduleError(`unrecognized descriptor: ${spec}`);

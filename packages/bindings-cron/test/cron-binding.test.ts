@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { type BindingEvent, CronBinding, CronControl } from '../src/index.js';
+import type { BindingEvent } from '@daprkit/component-sdk';
 import { waitFor } from '@daprkit/component-sdk/testing';
+import { describe, expect, it } from 'vitest';
+import { CronBinding, CronControl } from '../src/index.js';
 
 const GO_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,9})? \+0000 UTC$/;
 

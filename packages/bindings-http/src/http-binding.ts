@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   DaprkitError,
@@ -25,7 +25,10 @@ const TRACE_KEYS = ['traceparent', 'tracestate', 'baggage'];
 
 /** A non-2xx answer while errorIfNot2XX is on. `response` is what contrib also returns beside the error. */
 export class HttpStatusError extends DaprkitError {
-  constructor(readonly response: InvokeResponse, status: number) {
+  constructor(
+    readonly response: InvokeResponse,
+    status: number,
+  ) {
     super(ErrorCode.Unknown, `received status code ${status}`);
   }
 }
@@ -86,7 +89,8 @@ export class HttpBinding implements OutputBinding {
     } catch {
       throw new InvalidArgumentError(`request metadata 'path': '${metadata.path}' does not make a valid URL`);
     }
-    const errorIfNot2XX = metadata.errorIfNot2XX !== undefined ? isTruthy(metadata.errorIfNot2XX) : settings.errorIfNot2XX;
+    const errorIfNot2XX =
+      metadata.errorIfNot2XX !== undefined ? isTruthy(metadata.errorIfNot2XX) : settings.errorIfNot2XX;
 
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(metadata)) {
@@ -141,7 +145,9 @@ export class HttpBinding implements OutputBinding {
         reject(
           DaprkitError.isInstance(err)
             ? err
-            : new UnavailableError(`http binding: ${method} ${url.origin}${url.pathname} failed: ${message}`, { cause: err }),
+            : new UnavailableError(`http binding: ${method} ${url.origin}${url.pathname} failed: ${message}`, {
+                cause: err,
+              }),
         );
       };
       const options = { method, headers, agent: secure ? this.httpsAgent : this.httpAgent };

@@ -11,10 +11,13 @@ export const httpBindingMetadataSchema = {
   }),
   maxResponseBodySize: field.string({
     default: '100Mi',
-    description: 'Most bytes of a response body read (`100Mi`, `1k`, `512`); longer bodies are truncated. <= 0: no limit.',
+    description:
+      'Most bytes of a response body read (`100Mi`, `1k`, `512`); longer bodies are truncated. <= 0: no limit.',
   }),
   MTLSRootCA: field.string({ description: 'CA certificate(s) to trust (PEM text, or a path to a PEM file).' }),
-  MTLSClientCert: field.string({ description: 'Client certificate for mutual TLS (PEM text or file); needs MTLSClientKey.' }),
+  MTLSClientCert: field.string({
+    description: 'Client certificate for mutual TLS (PEM text or file); needs MTLSClientKey.',
+  }),
   MTLSClientKey: field.string({
     secret: true,
     description: 'Client private key for mutual TLS (PEM text or file); needs MTLSClientCert.',
@@ -24,7 +27,10 @@ export const httpBindingMetadataSchema = {
     caseSensitive: true,
     description: 'TLS renegotiation support: RenegotiateNever, RenegotiateOnceAsClient, RenegotiateFreelyAsClient.',
   }),
-  securityToken: field.string({ secret: true, description: 'Value of the securityTokenHeader header on every request.' }),
+  securityToken: field.string({
+    secret: true,
+    description: 'Value of the securityTokenHeader header on every request.',
+  }),
   securityTokenHeader: field.string({ description: 'Header name that carries securityToken (both must be set).' }),
   errorIfNot2XX: field.bool({
     default: true,
@@ -64,7 +70,8 @@ function parseBodySize(raw: string): number | undefined {
   const text = raw.trim();
   if (/^-\d+$/.test(text) || text === '0') return undefined;
   const n = parseByteSize(text);
-  if (n === undefined) throw new InvalidMetadataError('maxResponseBodySize', `expected a size like '100Mi' or '1k', got '${raw}'`);
+  if (n === undefined)
+    throw new InvalidMetadataError('maxResponseBodySize', `expected a size like '100Mi' or '1k', got '${raw}'`);
   return n <= 0 ? undefined : n;
 }
 

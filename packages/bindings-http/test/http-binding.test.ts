@@ -83,7 +83,9 @@ describe('http output binding', () => {
 
   it('errors on non-2xx by default with the response attached; errorIfNot2XX turns it off (component or request)', async () => {
     const strict = await binding({ url: servers.httpUrl });
-    const failure = await strict.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'status/404' } }).catch((e) => e);
+    const failure = await strict
+      .invoke({ operation: 'get', data: bytes(''), metadata: { path: 'status/404' } })
+      .catch((e) => e);
     expect(failure).toBeInstanceOf(HttpStatusError);
     expect(failure.message).toBe('received status code 404');
     expect((failure as HttpStatusError).response.metadata?.statusCode).toBe('404');
@@ -95,7 +97,10 @@ describe('http output binding', () => {
     expect(overridden.metadata?.statusCode).toBe('503');
     expect(overridden.metadata?.status).toBe('503 Service Unavailable');
     const lenient = await binding({ url: servers.httpUrl, errorIfNot2XX: 'false' });
-    expect((await lenient.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'status/500' } })).metadata?.statusCode).toBe('500');
+    expect(
+      (await lenient.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'status/500' } })).metadata
+        ?.statusCode,
+    ).toBe('500');
     await expect(
       lenient.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'status/500', errorIfNot2XX: 'true' } }),
     ).rejects.toThrow('received status code 500');
@@ -105,10 +110,17 @@ describe('http output binding', () => {
 
   it('truncates bodies at maxResponseBodySize; <= 0 means unlimited', async () => {
     const small = await binding({ url: servers.httpUrl, maxResponseBodySize: '1Ki' });
-    expect((await small.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'size/5000' } })).data?.byteLength).toBe(1024);
-    expect((await small.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'size/100' } })).data?.byteLength).toBe(100);
+    expect(
+      (await small.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'size/5000' } })).data?.byteLength,
+    ).toBe(1024);
+    expect(
+      (await small.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'size/100' } })).data?.byteLength,
+    ).toBe(100);
     const unlimited = await binding({ url: servers.httpUrl, maxResponseBodySize: '-1' });
-    expect((await unlimited.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'size/200000' } })).data?.byteLength).toBe(200000);
+    expect(
+      (await unlimited.invoke({ operation: 'get', data: bytes(''), metadata: { path: 'size/200000' } })).data
+        ?.byteLength,
+    ).toBe(200000);
     await small.close();
     await unlimited.close();
   });
@@ -136,7 +148,9 @@ describe('http output binding', () => {
     const viaPem = await binding({ url: servers.httpsUrl, MTLSRootCA: servers.pki.ca });
     expect((await viaPem.invoke({ operation: 'get', data: bytes(''), metadata: {} })).metadata?.statusCode).toBe('200');
     const viaFile = await binding({ url: servers.httpsUrl, MTLSRootCA: servers.pki.caPath });
-    expect((await viaFile.invoke({ operation: 'get', data: bytes(''), metadata: {} })).metadata?.statusCode).toBe('200');
+    expect((await viaFile.invoke({ operation: 'get', data: bytes(''), metadata: {} })).metadata?.statusCode).toBe(
+      '200',
+    );
     await Promise.all([untrusted.close(), viaPem.close(), viaFile.close()]);
   });
 
@@ -170,7 +184,11 @@ describe('http output binding', () => {
     await expect(binding({ url: servers.httpUrl, MTLSClientKey: 'secret-key-text' })).rejects.toThrow(
       /MTLSClientCert and MTLSClientKey must be given together/,
     );
-    const err = await binding({ url: servers.httpUrl, MTLSClientCert: servers.pki.clientCert, MTLSClientKey: 'not-a-file-secret' }).catch((e) => e);
+    const err = await binding({
+      url: servers.httpUrl,
+      MTLSClientCert: servers.pki.clientCert,
+      MTLSClientKey: 'not-a-file-secret',
+    }).catch((e) => e);
     expect(err.message).toContain("metadata 'MTLSClientKey'");
     expect(err.message).not.toContain('not-a-file-secret');
   });

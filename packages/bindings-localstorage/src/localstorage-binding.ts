@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import {
   FailedPreconditionError,
@@ -37,6 +37,12 @@ const encoder = new TextEncoder();
 export class LocalStorageBinding implements OutputBinding {
   private settings: LocalStorageSettings | undefined;
   private root: string | undefined;
+  private closed = false;
+
+  /** Nothing to release (no handles are kept open); later invocations fail. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 
   async init(properties: Metadata): Promise<void> {
     const settings = parseLocalStorageSettings(properties);
@@ -62,6 +68,7 @@ export class LocalStorageBinding implements OutputBinding {
   }
 
   async invoke(request: InvokeRequest): Promise<InvokeResponse> {
+    if (this.closed) throw new FailedPreconditionError('localstorage binding is closed');
     if (this.root === undefined || this.settings === undefined) {
       throw new FailedPreconditionError('localstorage binding is not initialised');
     }
@@ -96,17 +103,23 @@ export class LocalStorageBinding implements OutputBinding {
   ): Promise<InvokeResponse> {
     const fileName = metadata.fileName ? metadata.fileName : randomUUID();
     const path = await secureJoin(root, fileName);
-    if (path === root) throw new InvalidArgumentError(`create: request metadata 'fileName' '${fileName}' names rootPath itself`);
+    if (path === root)
+      throw new InvalidArgumentError(`create: request metadata 'fileName' '${fileName}' names rootPath itself`);
     let content = goUnquote(data) ?? data;
     const mode = parseDecodeBase64(metadata.decodeBase64, settings.decodeBase64);
     if (mode !== 'false') {
       const text = Buffer.from(content).toString('latin1');
       if (isStdBase64(text)) content = new Uint8Array(Buffer.from(text.replace(/[\r\n]/g, ''), 'base64'));
-      else if (mode === 'true') throw new InvalidArgumentError('create: data is not valid base64 (decodeBase64 is true)');
+      else if (mode === 'true')
+        throw new InvalidArgumentError('create: data is not valid base64 (decodeBase64 is true)');
     }
     await mkdir(dirname(path), { recursive: true, mode: 0o777 });
     // O_NOFOLLOW: a symlink swapped in after the secure join is refused, never followed.
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o666);
+    const handle = await open(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o666,
+    );
     try {
       await handle.writeFile(content);
     } finally {

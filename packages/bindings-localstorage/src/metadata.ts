@@ -1,4 +1,10 @@
-import { field, InvalidArgumentError, InvalidMetadataError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
+import {
+  field,
+  InvalidArgumentError,
+  InvalidMetadataError,
+  type Metadata,
+  parseMetadata,
+} from '@daprkit/component-sdk';
 
 export const DECODE_BASE64 = ['auto', 'true', 'false'] as const;
 export type DecodeBase64 = (typeof DECODE_BASE64)[number];
@@ -13,7 +19,7 @@ export const localStorageMetadataSchema = {
     values: DECODE_BASE64,
     default: 'auto',
     description:
-      "How `create` treats data that is valid base64: `auto` decodes it as contrib does (so text like `test` is written as 3 bytes), `true` always decodes (invalid base64 is an error), `false` never does. Request metadata `decodeBase64` overrides.",
+      'How `create` treats data that is valid base64: `auto` decodes it as contrib does (so text like `test` is written as 3 bytes), `true` always decodes (invalid base64 is an error), `false` never does. Request metadata `decodeBase64` overrides.',
   }),
 };
 

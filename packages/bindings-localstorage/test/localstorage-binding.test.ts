@@ -36,7 +36,9 @@ describe('localstorage operations', () => {
     expect(JSON.parse(text((await invoke('list')).data))).toEqual([join(root, 'a/b/c.json'), join(root, 'top.txt')]);
     expect(JSON.parse(text((await invoke('list', { fileName: 'a' })).data))).toEqual([join(root, 'a/b/c.json')]);
     expect(await invoke('delete', { fileName: 'a/b/c.json' })).toEqual({});
-    await expect(invoke('get', { fileName: 'a/b/c.json' })).rejects.toThrow(`file not found: ${join(root, 'a/b/c.json')}`);
+    await expect(invoke('get', { fileName: 'a/b/c.json' })).rejects.toThrow(
+      `file not found: ${join(root, 'a/b/c.json')}`,
+    );
     await expect(invoke('delete', { fileName: 'a/b/c.json' })).rejects.toThrow('file not found');
     expect(text((await invoke('list', { fileName: 'a' })).data)).toBe('null');
     await expect(invoke('list', { fileName: 'top.txt' })).rejects.toThrow('is not a directory');
@@ -65,10 +67,18 @@ describe('localstorage operations', () => {
     await plain.init({ rootPath: root, decodeBase64: 'false' });
     await plain.invoke({ operation: 'create', data: bytes('"test"'), metadata: { fileName: 'kept' } });
     expect(await readFile(join(root, 'kept'), 'utf8')).toBe('test');
-    await plain.invoke({ operation: 'create', data: bytes('dGVzdA=='), metadata: { fileName: 'forced', decodeBase64: 'true' } });
+    await plain.invoke({
+      operation: 'create',
+      data: bytes('dGVzdA=='),
+      metadata: { fileName: 'forced', decodeBase64: 'true' },
+    });
     expect(await readFile(join(root, 'forced'), 'utf8')).toBe('test');
     await expect(
-      plain.invoke({ operation: 'create', data: bytes('not base64!'), metadata: { fileName: 'x', decodeBase64: 'true' } }),
+      plain.invoke({
+        operation: 'create',
+        data: bytes('not base64!'),
+        metadata: { fileName: 'x', decodeBase64: 'true' },
+      }),
     ).rejects.toThrow('data is not valid base64');
     await expect(
       plain.invoke({ operation: 'create', data: bytes('x'), metadata: { fileName: 'x', decodeBase64: 'maybe' } }),
@@ -81,7 +91,9 @@ describe('localstorage operations', () => {
 
 describe('no path escapes rootPath', () => {
   it('`..` stops at the root', async () => {
-    const created = JSON.parse(text((await invoke('create', { fileName: '../../outside/secret.txt' }, 'overwrite?')).data));
+    const created = JSON.parse(
+      text((await invoke('create', { fileName: '../../outside/secret.txt' }, 'overwrite?')).data),
+    );
     expect(created.fileName).toBe('outside/secret.txt');
     expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('TOP SECRET');
     expect(await readFile(join(root, 'outside/secret.txt'), 'utf8')).toBe('overwrite?');
@@ -134,7 +146,9 @@ describe('no path escapes rootPath', () => {
     }
     await expect(new LocalStorageBinding().init({})).rejects.toThrow("metadata 'rootPath': is required");
     await writeFile(join(base, 'plainfile'), '');
-    await expect(new LocalStorageBinding().init({ rootPath: join(base, 'plainfile') })).rejects.toThrow("metadata 'rootPath'");
+    await expect(new LocalStorageBinding().init({ rootPath: join(base, 'plainfile') })).rejects.toThrow(
+      "metadata 'rootPath'",
+    );
   });
 });
 

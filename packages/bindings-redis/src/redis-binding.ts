@@ -70,11 +70,13 @@ export class RedisBinding implements OutputBinding {
     const client = this.require();
     const metadata = request.metadata ?? {};
     const key = metadata.key;
-    if (key === undefined || key === '') throw new InvalidArgumentError('redis binding: missing key in request metadata');
+    if (key === undefined || key === '')
+      throw new InvalidArgumentError('redis binding: missing key in request metadata');
     if (!(REDIS_BINDING_OPERATIONS as readonly string[]).includes(request.operation)) {
       throw new InvalidArgumentError(`invalid operation type: ${request.operation}`);
     }
-    const ttlMs = request.operation === 'create' || request.operation === 'increment' ? tryGetBindingTtlMs(metadata) : undefined;
+    const ttlMs =
+      request.operation === 'create' || request.operation === 'increment' ? tryGetBindingTtlMs(metadata) : undefined;
     try {
       switch (request.operation) {
         case 'create':
@@ -96,7 +98,8 @@ export class RedisBinding implements OutputBinding {
     } catch (err) {
       if (DaprkitError.isInstance(err)) throw err;
       const message = (err as Error).message;
-      if (isTransientRedisError(err)) throw new UnavailableError(`redis binding: ${request.operation}: ${message}`, { cause: err });
+      if (isTransientRedisError(err))
+        throw new UnavailableError(`redis binding: ${request.operation}: ${message}`, { cause: err });
       throw new DaprkitError(2, `redis binding: ${request.operation}: ${message}`, { cause: err });
     }
   }

@@ -69,7 +69,9 @@ describeWithRedis('redis output binding', () => {
     expect(await raw.get(k)).toBe('2');
     const s = key();
     await invoke('create', { key: s }, 'text');
-    await expect(invoke('increment', { key: s })).rejects.toThrow(/redis binding: increment: ERR value is not an integer/);
+    await expect(invoke('increment', { key: s })).rejects.toThrow(
+      /redis binding: increment: ERR value is not an integer/,
+    );
   });
 
   it('ttl then ttlInSeconds: Go durations or whole seconds, applied with EXPIRE after the write', async () => {

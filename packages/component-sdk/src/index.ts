@@ -4,6 +4,7 @@
  * client in `./client`, test utilities in `./testing`.
  */
 
+export { parseGoDurationMs, tryGetBindingTtlMs } from './binding-metadata.js';
 export { type CleanupLoopOptions, startCleanupLoop } from './cleanup.js';
 export * from './errors.js';
 export { resolvePubSubFeatures } from './features.js';
@@ -19,4 +20,3 @@ export * from './v1/pubsub.js';
 export * from './v1/secretstores.js';
 export * from './v1/state.js';
 export { VERSION } from './version.js';
-export { parseGoDurationMs, tryGetBindingTtlMs } from './binding-metadata.js';

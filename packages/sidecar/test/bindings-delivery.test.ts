@@ -17,9 +17,9 @@ import { probeRedis, REDIS_HOST } from '@daprkit/redis-common/testing';
 import { createSidecar, type Sidecar } from '@daprkit/sidecar';
 import {
   credentials,
-  loadPackageDefinition,
   Metadata as GrpcMetadata,
   Server as GrpcServer,
+  loadPackageDefinition,
   ServerCredentials,
   type ServiceClientConstructor,
   type UntypedServiceImplementation,
@@ -28,7 +28,12 @@ import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSidecarBuilt, http, startApp, waitFor } from './support.js';
 
-const BINDING_PACKAGES = ['packages/bindings-cron', 'packages/bindings-http', 'packages/bindings-localstorage', 'packages/bindings-redis'];
+const BINDING_PACKAGES = [
+  'packages/bindings-cron',
+  'packages/bindings-http',
+  'packages/bindings-localstorage',
+  'packages/bindings-redis',
+];
 const GO_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,9})? \+0000 UTC$/;
 const redisMissing = await probeRedis().then(
   () => undefined,
@@ -54,8 +59,18 @@ async function startEndpoint(): Promise<{ url: string; server: Server }> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      res.writeHead(req.url?.startsWith('/missing') ? 404 : 201, { 'content-type': 'application/json', 'x-seen': 'yes' });
-      res.end(JSON.stringify({ method: req.method, url: req.url, custom: req.headers['x-custom'] ?? null, body: Buffer.concat(chunks).toString() }));
+      res.writeHead(req.url?.startsWith('/missing') ? 404 : 201, {
+        'content-type': 'application/json',
+        'x-seen': 'yes',
+      });
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          custom: req.headers['x-custom'] ?? null,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -110,7 +125,8 @@ describe('input binding delivery to an HTTP app (bindings.cron in process)', () 
 
   it('honours the route metadata (405 on OPTIONS counts as subscribed); a failing app does not stop the schedule', async () => {
     await waitFor(
-      () => (app.requests.filter((r) => r.method === 'POST' && r.url === '/custom-route').length >= 2 ? true : undefined),
+      () =>
+        app.requests.filter((r) => r.method === 'POST' && r.url === '/custom-route').length >= 2 ? true : undefined,
       8_000,
       'two deliveries to the custom route despite 500s',
     );
@@ -208,7 +224,9 @@ describe('output bindings through the binding API (HTTP and gRPC)', () => {
       components: [
         { name: 'files', type: 'bindings.localstorage', metadata: { rootPath: root } },
         { name: 'web', type: 'bindings.http', metadata: { url: endpoint.url } },
-        ...(redisMissing ? [] : [{ name: 'cache', type: 'bindings.redis', metadata: { redisHost: REDIS_HOST, redisDB: '7' } }]),
+        ...(redisMissing
+          ? []
+          : [{ name: 'cache', type: 'bindings.redis', metadata: { redisHost: REDIS_HOST, redisDB: '7' } }]),
       ],
     });
     await sidecar.ready;
@@ -229,56 +247,125 @@ describe('output bindings through the binding API (HTTP and gRPC)', () => {
 
   const invokeGrpc = (request: Record<string, unknown>) =>
     new Promise<{ data: Buffer; metadata: Record<string, string> }>((resolve, reject) =>
-      (rawGrpc as unknown as Record<string, (r: unknown, m: GrpcMetadata, cb: (e: Error | null, r: never) => void) => void>)
-        .InvokeBinding!(request, new GrpcMetadata(), (err, response) => (err ? reject(err) : resolve(response))),
+      (
+        rawGrpc as unknown as Record<
+          string,
+          (r: unknown, m: GrpcMetadata, cb: (e: Error | null, r: never) => void) => void
+        >
+      ).InvokeBinding!(request, new GrpcMetadata(), (err, response) => (err ? reject(err) : resolve(response))),
     );
 
   it('localstorage over HTTP: the JSON-re-encoded string is unquoted; objects are stored as Go re-encodes them', async () => {
-    const created = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/files', JSON.stringify({ operation: 'create', data: 'hello', metadata: { fileName: 'greeting.txt' } }));
+    const created = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/bindings/files',
+      JSON.stringify({ operation: 'create', data: 'hello', metadata: { fileName: 'greeting.txt' } }),
+    );
     expect(created.status).toBe(200);
     expect(created.json).toEqual({ fileName: 'greeting.txt' });
     expect(await readFile(join(root, 'greeting.txt'), 'utf8')).toBe('hello');
-    await http(sidecar.httpPort, 'POST', '/v1.0/bindings/files', JSON.stringify({ operation: 'create', data: { z: 1, a: [true] }, metadata: { fileName: 'obj.json' } }));
+    await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/bindings/files',
+      JSON.stringify({ operation: 'create', data: { z: 1, a: [true] }, metadata: { fileName: 'obj.json' } }),
+    );
     expect(await readFile(join(root, 'obj.json'), 'utf8')).toBe('{"a":[true],"z":1}');
-    const got = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/files', JSON.stringify({ operation: 'get', metadata: { fileName: 'obj.json' } }));
+    const got = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/bindings/files',
+      JSON.stringify({ operation: 'get', metadata: { fileName: 'obj.json' } }),
+    );
     expect(got.text).toBe('{"a":[true],"z":1}');
-    const escape = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/files', JSON.stringify({ operation: 'get', metadata: { fileName: '../../../../etc/hostname' } }));
-    expect(escape.status).toBe(500);
-    expect(escape.json.message).toContain(`file not found: ${join(root, 'etc/hostname')}`);
+    const outside = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/bindings/files',
+      JSON.stringify({ operation: 'get', metadata: { fileName: '../../../../etc/hostname' } }),
+    );
+    expect(outside.status).toBe(500);
+    expect(outside.json.message).toContain(`file not found: ${join(root, 'etc/hostname')}`);
   });
 
   it('localstorage over gRPC InvokeBinding: data bytes verbatim', async () => {
-    const response = await invokeGrpc({ name: 'files', operation: 'create', data: Buffer.from('"raw"'), metadata: { fileName: 'g.txt', decodeBase64: 'false' } });
+    const response = await invokeGrpc({
+      name: 'files',
+      operation: 'create',
+      data: Buffer.from('"raw"'),
+      metadata: { fileName: 'g.txt', decodeBase64: 'false' },
+    });
     expect(JSON.parse(response.data.toString())).toEqual({ fileName: 'g.txt' });
     expect(await readFile(join(root, 'g.txt'), 'utf8')).toBe('raw');
     const listed = (await grpcClient.binding.send('files', 'list', '')) as { data: Uint8Array };
-    expect(JSON.parse(Buffer.from(listed.data).toString())).toEqual(expect.arrayContaining([join(root, 'g.txt'), join(root, 'greeting.txt')]));
+    expect(JSON.parse(Buffer.from(listed.data).toString())).toEqual(
+      expect.arrayContaining([join(root, 'g.txt'), join(root, 'greeting.txt')]),
+    );
   });
 
   it('http over HTTP and gRPC: verbs, capitalised metadata as headers, statusCode in response metadata', async () => {
-    const post = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/web', JSON.stringify({ operation: 'post', data: { n: 1 }, metadata: { path: '/orders', 'X-Custom': 'c1' } }));
+    const post = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/bindings/web',
+      JSON.stringify({ operation: 'post', data: { n: 1 }, metadata: { path: '/orders', 'X-Custom': 'c1' } }),
+    );
     expect(post.status).toBe(200);
     expect(post.json).toEqual({ method: 'POST', url: '/orders', custom: 'c1', body: '{"n":1}' });
     expect(post.headers.get('metadata.statuscode')).toBe('201');
-    const viaGrpc = await invokeGrpc({ name: 'web', operation: 'get', data: Buffer.alloc(0), metadata: { path: 'items' } });
+    const viaGrpc = await invokeGrpc({
+      name: 'web',
+      operation: 'get',
+      data: Buffer.alloc(0),
+      metadata: { path: 'items' },
+    });
     expect(JSON.parse(viaGrpc.data.toString())).toMatchObject({ method: 'GET', url: '/items' });
     expect(viaGrpc.metadata.statusCode).toBe('201');
     expect(viaGrpc.metadata['X-Seen']).toBe('yes');
-    const missing = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/web', JSON.stringify({ operation: 'get', metadata: { path: 'missing' } }));
+    const missing = await http(
+      sidecar.httpPort,
+      'POST',
+      '/v1.0/bindings/web',
+      JSON.stringify({ operation: 'get', metadata: { path: 'missing' } }),
+    );
     expect(missing.status).toBe(500);
     expect(missing.json.errorCode).toBe('ERR_INVOKE_OUTPUT_BINDING');
     expect(missing.json.message).toContain('received status code 404');
   });
 
-  it.skipIf(redisMissing !== undefined)(`redis over HTTP and gRPC${redisMissing ? ` (skipped: ${redisMissing})` : ''}`, async () => {
-    const created = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/cache', JSON.stringify({ operation: 'create', data: 'v1', metadata: { key: redisKey, ttlInSeconds: '60' } }));
-    expect(created.status).toBe(204);
-    const got = await invokeGrpc({ name: 'cache', operation: 'get', data: Buffer.alloc(0), metadata: { key: redisKey, delete: 'true' } });
-    expect(got.data.toString()).toBe('"v1"'); // the HTTP API re-encoded the JSON string, quotes included
-    const gone = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/cache', JSON.stringify({ operation: 'get', metadata: { key: redisKey } }));
-    expect(gone.status).toBe(204);
-    const bad = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/cache', JSON.stringify({ operation: 'get', metadata: {} }));
-    expect(bad.status).toBe(500);
-    expect(bad.json.message).toContain('redis binding: missing key in request metadata');
-  });
+  it.skipIf(redisMissing !== undefined)(
+    `redis over HTTP and gRPC${redisMissing ? ` (skipped: ${redisMissing})` : ''}`,
+    async () => {
+      const created = await http(
+        sidecar.httpPort,
+        'POST',
+        '/v1.0/bindings/cache',
+        JSON.stringify({ operation: 'create', data: 'v1', metadata: { key: redisKey, ttlInSeconds: '60' } }),
+      );
+      expect(created.status).toBe(204);
+      const got = await invokeGrpc({
+        name: 'cache',
+        operation: 'get',
+        data: Buffer.alloc(0),
+        metadata: { key: redisKey, delete: 'true' },
+      });
+      expect(got.data.toString()).toBe('"v1"'); // the HTTP API re-encoded the JSON string, quotes included
+      const gone = await http(
+        sidecar.httpPort,
+        'POST',
+        '/v1.0/bindings/cache',
+        JSON.stringify({ operation: 'get', metadata: { key: redisKey } }),
+      );
+      expect(gone.status).toBe(204);
+      const bad = await http(
+        sidecar.httpPort,
+        'POST',
+        '/v1.0/bindings/cache',
+        JSON.stringify({ operation: 'get', metadata: {} }),
+      );
+      expect(bad.status).toBe(500);
+      expect(bad.json.message).toContain('redis binding: missing key in request metadata');
+    },
+  );
 });

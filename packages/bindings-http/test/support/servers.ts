@@ -73,14 +73,32 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by the CA. */
 function makePki(): TestServers['pki'] & { serverCert: string; serverKey: string } {
   const dir = mkdtempSync(join(tmpdir(), 'dk-http-pki-'));
-  openssl(['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=daprkit test CA'], dir);
+  openssl(
+    ['req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=daprkit test CA'],
+    dir,
+  );
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const name of ['server', 'client']) {
     openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=daprkit-${name}`], dir);
     openssl(
-      ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
-        '-out', `${name}.pem`, '-extfile', `${name}.ext`],
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-out',
+        `${name}.pem`,
+        '-extfile',
+        `${name}.ext`,
+      ],
       dir,
     );
   }
@@ -97,7 +115,9 @@ function makePki(): TestServers['pki'] & { serverCert: string; serverKey: string
 }
 
 const listen = (server: Server | TlsServer) =>
-  new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 
 export async function startTestServers(): Promise<TestServers> {
   const received: Received[] = [];
