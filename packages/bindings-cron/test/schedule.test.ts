@@ -63,6 +63,8 @@ describe('schedule grammar (dapr/kit cron semantics)', () => {
       '2026-05-31T00:00:00.000Z',
     ]);
     expect(runs('0 0 29 2 *', '2026-01-01T00:00:00Z', 1)).toEqual(['2028-02-29T00:00:00.000Z']);
+    // a date that never comes: no activation (robfig gives up after five years too)
+    expect(parseSchedule('TZ=UTC 0 0 30 2 *').next(utc('2026-01-01T00:00:00Z'))).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('descriptors', () => {

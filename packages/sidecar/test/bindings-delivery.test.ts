@@ -119,6 +119,7 @@ describe('input binding delivery to an HTTP app (bindings.cron in process)', () 
     expect(app.requests.some((r) => r.method === 'OPTIONS' && r.url === '/custom-route')).toBe(true);
     const tick = app.requests.find((r) => r.method === 'POST' && r.url === '/ticker')!;
     expect(tick.body).toBe('');
+    expect(tick.headers['content-type']).toBe('application/json'); // what daprd sends with a cron tick too
     expect(tick.headers.timezone).toBe('Local');
     expect(tick.headers.readtimeutc).toMatch(GO_UTC);
   });
