@@ -10,6 +10,7 @@ export * from './errors.js';
 export { resolvePubSubFeatures } from './features.js';
 export { createLogger, type LogLevel } from './logger.js';
 export * from './metadata.js';
+export * from './metadata-docs.js';
 export { readPackageVersion } from './package-version.js';
 export * from './query.js';
 export * from './state-helpers.js';
