@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { CronBinding, CronControl } from './cron-binding.js';
+import { cronMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { CronBinding, type CronBindingOptions, CronControl } from './cron-binding.js';
@@ -24,6 +25,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['bindings.cron'],
     packageName: '@daprkit/bindings-cron',
     version: VERSION,
+    metadata: cronMetadataSchema,
     create: ({ logger, instanceName }) => new CronBinding({ logger, name: instanceName }),
   }),
   defineComponent({
@@ -32,6 +34,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['bindings.cron'],
     packageName: '@daprkit/bindings-cron',
     version: VERSION,
+    metadata: cronMetadataSchema,
     create: ({ instanceName }) => new CronControl({ name: instanceName }),
   }),
 ];

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { HttpBinding } from './http-binding.js';
+import { httpBindingMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { canonicalHeaderName, HTTP_OPERATIONS, HttpBinding, HttpStatusError } from './http-binding.js';
@@ -18,6 +19,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['bindings.http'],
     packageName: '@daprkit/bindings-http',
     version: VERSION,
+    metadata: httpBindingMetadataSchema,
     create: ({ logger }) => new HttpBinding({ logger }),
   }),
 ];

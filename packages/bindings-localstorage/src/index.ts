@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { LocalStorageBinding } from './localstorage-binding.js';
+import { localStorageMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { goUnquote, isStdBase64 } from './go-unquote.js';
@@ -20,6 +21,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['bindings.localstorage'],
     packageName: '@daprkit/bindings-localstorage',
     version: VERSION,
+    metadata: localStorageMetadataSchema,
     create: () => new LocalStorageBinding(),
   }),
 ];

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { redisBindingMetadataSchema } from './metadata.js';
 import { RedisBinding } from './redis-binding.js';
 import { VERSION } from './version.js';
 
@@ -18,6 +19,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['bindings.redis'],
     packageName: '@daprkit/bindings-redis',
     version: VERSION,
+    metadata: redisBindingMetadataSchema,
     create: ({ logger }) => new RedisBinding({ logger }),
   }),
 ];

@@ -21,6 +21,15 @@ export const redisBindingMetadataSchema = {
     ...redisConnectionMetadataSchema.redisMaxRetries,
     options: { ...redisConnectionMetadataSchema.redisMaxRetries.options, aliases: [] },
   },
+  // Documents the binding's default (go-redis's 8 ms, which parseRedisBindingSettings passes to redis-common).
+  redisMinRetryInterval: {
+    ...redisConnectionMetadataSchema.redisMinRetryInterval,
+    options: {
+      ...redisConnectionMetadataSchema.redisMinRetryInterval.options,
+      default: GO_REDIS_MIN_RETRY_INTERVAL_MS,
+      description: 'Minimum reconnect backoff (bare integers are milliseconds).',
+    },
+  },
 };
 
 export function parseRedisBindingSettings(properties: Metadata): RedisConnectionSettings {
