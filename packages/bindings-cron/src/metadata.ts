@@ -7,6 +7,7 @@ import { parseSchedule, type Schedule, ScheduleError } from './schedule.js';
  */
 export const cronMetadataSchema = {
   schedule: field.string({
+    required: true,
     description:
       'When to fire: 5 fields (`min hour dom month dow`), 6 with leading seconds, `@every <duration>`, `@yearly`/`@annually`, `@monthly`, `@weekly`, `@daily`/`@midnight`, `@hourly`; optional `TZ=<zone> ` prefix.',
   }),
@@ -21,8 +22,16 @@ export interface CronSettings {
 
 /** Validates the schedule with contrib's error texts (`schedule not set`, `invalid schedule format '<s>': …`). */
 export function parseCronSettings(properties: Metadata): CronSettings {
-  const m = parseMetadata(properties, cronMetadataSchema);
-  if (m.schedule === undefined) throw new InvalidMetadataError('schedule', 'schedule not set');
+  let m: ReturnType<typeof parseMetadata<typeof cronMetadataSchema>>;
+  try {
+    m = parseMetadata(properties, cronMetadataSchema);
+  } catch (err) {
+    // contrib's text for a missing schedule
+    if (err instanceof InvalidMetadataError && err.field === 'schedule' && err.message.endsWith('is required')) {
+      throw new InvalidMetadataError('schedule', 'schedule not set');
+    }
+    throw err;
+  }
   try {
     return { schedule: m.schedule, parsed: parseSchedule(m.schedule) };
   } catch (err) {

@@ -5,7 +5,10 @@ export const RENEGOTIATION = ['RenegotiateNever', 'RenegotiateOnceAsClient', 'Re
 
 /** Component metadata (YAML `spec.metadata`), names and defaults as contrib's `bindings.http`. */
 export const httpBindingMetadataSchema = {
-  url: field.string({ description: 'Base URL every request goes to; request metadata `path` is appended.' }),
+  url: field.string({
+    required: true,
+    description: 'Base URL every request goes to; request metadata `path` is appended.',
+  }),
   responseTimeout: field.duration({
     description: 'Whole-request timeout (connect, headers and body), e.g. `10s`. None by default.',
   }),
@@ -77,7 +80,6 @@ function parseBodySize(raw: string): number | undefined {
 
 export function parseHttpBindingSettings(properties: Metadata): HttpBindingSettings {
   const m = parseMetadata(properties, httpBindingMetadataSchema);
-  if (m.url === undefined) throw new InvalidMetadataError('url', 'is required (the base URL to call)');
   let url: URL;
   try {
     url = new URL(m.url);

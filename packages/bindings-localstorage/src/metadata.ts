@@ -1,10 +1,4 @@
-import {
-  field,
-  InvalidArgumentError,
-  InvalidMetadataError,
-  type Metadata,
-  parseMetadata,
-} from '@daprkit/component-sdk';
+import { field, InvalidArgumentError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
 
 export const DECODE_BASE64 = ['auto', 'true', 'false'] as const;
 export type DecodeBase64 = (typeof DECODE_BASE64)[number];
@@ -12,6 +6,7 @@ export type DecodeBase64 = (typeof DECODE_BASE64)[number];
 /** Component metadata (YAML `spec.metadata`) of `bindings.localstorage`. */
 export const localStorageMetadataSchema = {
   rootPath: field.string({
+    required: true,
     description:
       'Directory every file lives under (created at init; relative paths are from the working directory). /proc, /sys, /boot and /var/run/secrets are refused.',
   }),
@@ -30,7 +25,6 @@ export interface LocalStorageSettings {
 
 export function parseLocalStorageSettings(properties: Metadata): LocalStorageSettings {
   const m = parseMetadata(properties, localStorageMetadataSchema);
-  if (m.rootPath === undefined) throw new InvalidMetadataError('rootPath', 'is required');
   return { rootPath: m.rootPath, decodeBase64: m.decodeBase64 as DecodeBase64 };
 }
 
