@@ -4,6 +4,7 @@
  * client in `./client`, test utilities in `./testing`.
  */
 
+export { parseGoDurationMs, tryGetBindingTtlMs } from './binding-metadata.js';
 export { type CleanupLoopOptions, startCleanupLoop } from './cleanup.js';
 export * from './errors.js';
 export { resolvePubSubFeatures } from './features.js';
