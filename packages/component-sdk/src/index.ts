@@ -4,11 +4,13 @@
  * client in `./client`, test utilities in `./testing`.
  */
 
+export { parseGoDurationMs, tryGetBindingTtlMs } from './binding-metadata.js';
 export { type CleanupLoopOptions, startCleanupLoop } from './cleanup.js';
 export * from './errors.js';
 export { resolvePubSubFeatures } from './features.js';
 export { createLogger, type LogLevel } from './logger.js';
 export * from './metadata.js';
+export * from './metadata-docs.js';
 export { readPackageVersion } from './package-version.js';
 export * from './query.js';
 export * from './state-helpers.js';

@@ -23,6 +23,10 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'secretstores.local.env': '@daprkit/secretstores-local-env',
   'secretstores.local.file': '@daprkit/secretstores-local-file',
   'secretstores.azure.keyvault': '@daprkit/secretstores-azure-keyvault',
+  'bindings.cron': '@daprkit/bindings-cron',
+  'bindings.http': '@daprkit/bindings-http',
+  'bindings.localstorage': '@daprkit/bindings-localstorage',
+  'bindings.redis': '@daprkit/bindings-redis',
 };
 
 export class MissingPackageError extends Error {
