@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { rabbitmqBindingMetadataSchema } from './metadata.js';
 import { RabbitMQInputBinding, RabbitMQOutputBinding } from './rabbitmq-binding.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +23,7 @@ const common = {
   types: ['bindings.rabbitmq'],
   packageName: '@daprkit/bindings-rabbitmq',
   version: VERSION,
+  metadata: rabbitmqBindingMetadataSchema,
 } as const;
 
 /**

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { rabbitmqPubSubMetadataSchema } from './metadata.js';
 import { RabbitMQPubSub } from './rabbitmq-pubsub.js';
 import { VERSION } from './version.js';
 
@@ -18,6 +19,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['pubsub.rabbitmq'],
     packageName: '@daprkit/pubsub-rabbitmq',
     version: VERSION,
+    metadata: rabbitmqPubSubMetadataSchema,
     create: ({ logger }) => new RabbitMQPubSub({ logger }),
   }),
 ];

@@ -40,7 +40,7 @@ describe('pubsub.rabbitmq metadata', () => {
     expect(() => parseRabbitPubSubSettings({ deliveryMode: '3' })).toThrow(/deliveryMode/);
     expect(() => parseRabbitPubSubSettings({ exchangeKind: 'x-consistent-hash' })).toThrow(/exchangeKind/);
     expect(() => parseRabbitPubSubSettings({ saslExternal: 'true' })).toThrow(/saslExternal/);
-    expect(() => parseRabbitPubSubSettings({ ttlInSeconds: '0' })).toThrow(/higher than zero/);
+    expect(() => parseRabbitPubSubSettings({ ttlInSeconds: '-1' })).toThrow(/higher than zero/);
     expect(() => parseRabbitPubSubSettings({ clientKey: 'not a key', clientCert: 'x' })).toThrow(
       /clientCert|clientKey/,
     );

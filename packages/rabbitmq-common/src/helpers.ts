@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Metadata, parseDuration } from '@daprkit/component-sdk';
+import { InvalidArgumentError, type Metadata, tryGetBindingTtlMs } from '@daprkit/component-sdk';
 
 /** Case-insensitive lookup: the exact key first, then any casing (as contrib's request-metadata helpers). */
 export function metadataValue(metadata: Metadata, key: string): string | undefined {
@@ -10,28 +10,10 @@ export function metadataValue(metadata: Metadata, key: string): string | undefin
 }
 
 /**
- * Dapr's TTL helper (`TryGetTTL`): `ttl`, else `ttlInSeconds` (any casing). A Go duration (`30s`, `1h`) or an
- * integer number of seconds, which must be > 0. Returns milliseconds, or undefined when neither key is set.
- * A negative duration string becomes 0 (as upstream).
+ * Dapr's TTL helper (`TryGetTTL`, component-sdk's `tryGetBindingTtlMs`): `ttl`, else `ttlInSeconds` (any casing); a
+ * Go duration (negative → 0) or an integer number of seconds > 0. Milliseconds, or undefined when neither is set.
  */
-export function parseTtlMs(metadata: Metadata): number | undefined {
-  for (const key of ['ttl', 'ttlInSeconds']) {
-    const raw = metadataValue(metadata, key);
-    if (raw === undefined || raw === '') continue;
-    const text = raw.trim();
-    if (/^[-+]?\d+$/.test(text)) {
-      const seconds = Number(text);
-      if (seconds <= 0) throw new InvalidArgumentError(`${key}: ttl value must be higher than zero`);
-      return seconds * 1000;
-    }
-    const ms = parseDuration(text, 'seconds');
-    if (ms === undefined) {
-      throw new InvalidArgumentError(`${key}: expected a duration like '30s' or an integer number of seconds`);
-    }
-    return Math.max(0, Math.floor(ms));
-  }
-  return undefined;
-}
+export const parseTtlMs = (metadata: Metadata): number | undefined => tryGetBindingTtlMs(metadata);
 
 /** Dapr's priority helper (`TryGetPriority`): metadata `priority`, an integer clamped to 0–255. */
 export function parsePriority(metadata: Metadata): number | undefined {

@@ -8,7 +8,8 @@ describe('Dapr request-metadata helpers', () => {
     expect(parseTtlMs({ TTLINSECONDS: '2' })).toBe(2000);
     expect(parseTtlMs({ ttl: '500ms', ttlInSeconds: '10' })).toBe(500);
     expect(parseTtlMs({ ttl: '-5s' })).toBe(0);
-    expect(() => parseTtlMs({ ttlInSeconds: '0' })).toThrow('ttl value must be higher than zero');
+    expect(parseTtlMs({ ttl: '0' })).toBe(0); // Go's ParseDuration accepts a bare 0
+    expect(() => parseTtlMs({ ttlInSeconds: '-3' })).toThrow('ttl value must be higher than zero');
     expect(() => parseTtlMs({ ttl: 'soon' })).toThrow(/ttl/);
   });
 
