@@ -362,6 +362,29 @@ describeWithRabbitMQ('pubsub.rabbitmq against RabbitMQ', () => {
     }
   });
 
+  it('with publisherConfirm, a publish across a dropped connection is retried and arrives', async () => {
+    const proxy = await startProxy(RABBITMQ_URL);
+    try {
+      const topic = unique('confirm-drop');
+      const subscriber = await openPubSub();
+      const seen: string[] = [];
+      await subscriber.subscribe(
+        { topic, metadata: {} },
+        async (m) => void seen.push(text(m)),
+        new AbortController().signal,
+      );
+      const publisher = await openPubSub({ connectionString: proxy.url, publisherConfirm: 'true' });
+      await publisher.publish(publishRequest(topic, 'before'));
+      proxy.dropAll();
+      await publisher.publish(publishRequest(topic, 'across-the-drop'));
+      await waitUntil(() => seen.includes('across-the-drop'), 15_000);
+      expect(seen).toContain('before');
+      await publisher.close();
+    } finally {
+      proxy.close();
+    }
+  });
+
   it('init errors name the field and never contain the password', async () => {
     const pubsub = new RabbitMQPubSub();
     const url = RABBITMQ_URL.replace(/:[^:@/]+@/, ':wrong-secret@');
