@@ -60,7 +60,8 @@ describe.each(packageDirs)('%s', (dir) => {
       expect(readme).toContain('<!-- metadata-table:start');
       expect(existsSync(join(root, dir, 'metadata.yaml'))).toBe(true);
       expect(pkg.files).toContain('metadata.yaml');
-      expect(readme).toContain(binName);
+      // How to run it: `npx @daprkit/<pkg>` (one bin per package) — the unscoped bin name alone fails outside a project.
+      expect(readme).toContain(`npx ${pkg.name}`);
     },
   );
 });
