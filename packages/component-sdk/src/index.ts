@@ -19,3 +19,6 @@ export * from './v1/pubsub.js';
 export * from './v1/secretstores.js';
 export * from './v1/state.js';
 export { VERSION } from './version.js';
+export { GoJsonRaw, goJsonQuote, goJsonStringify } from './go-json.js';
+export { goDurationString, goRfc3339Nano, nowEpochNs } from './go-time.js';
+export { invokeSqlBinding, parseSqlParams, SQL_BINDING_OPERATIONS, type SqlBindingDriver } from './sql-binding.js';

@@ -15,11 +15,19 @@ import {
   UnavailableError,
 } from '@daprkit/component-sdk';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { COMPRESSION, checkCompression, connectClients, createKafka } from './client.js';
-import { ConsumerSession, type Route } from './consumer-session.js';
-import { toPublishError } from './errors.js';
-import { type KafkaSettings, parseKafkaSettings } from './metadata.js';
-import { recordOf, recordSize } from './records.js';
+import {
+  COMPRESSION,
+  ConsumerSession,
+  checkCompression,
+  connectClients,
+  createKafka,
+  type KafkaSettings,
+  parseKafkaSettings,
+  type Route,
+  recordOf,
+  recordSize,
+  toPublishError,
+} from '@daprkit/kafka-common';
 
 /** How long in-flight handlers may finish (and commit) before a session is left anyway. */
 const DRAIN_TIMEOUT_MS = 5000;

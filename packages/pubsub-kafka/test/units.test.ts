@@ -8,10 +8,10 @@ import {
 } from '@daprkit/component-sdk';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { type Member, rangeAssignment, roundRobinAssignment } from '../src/assigners.js';
-import { toPublishError } from '../src/errors.js';
+import { type Member, rangeAssignment, roundRobinAssignment } from '@daprkit/kafka-common';
+import { toPublishError } from '@daprkit/kafka-common';
 import { definitions, KafkaPubSub, VERSION } from '../src/index.js';
-import { OffsetCommitter } from '../src/offset-committer.js';
+import { OffsetCommitter } from '@daprkit/kafka-common';
 import {
   hashPartition,
   metadataOf,
@@ -19,8 +19,8 @@ import {
   queryEscape,
   recordOf,
   saramaHashPartitioner,
-} from '../src/records.js';
-import { type RetryPolicy, redeliveryDelayMs } from '../src/retry-policy.js';
+} from '@daprkit/kafka-common';
+import { type RetryPolicy, redeliveryDelayMs } from '@daprkit/kafka-common';
 
 const policy: RetryPolicy = {
   policy: 'constant',

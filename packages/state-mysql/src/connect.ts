@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { InvalidMetadataError } from '@daprkit/component-sdk';
 import mysql, { type ConnectionOptions, type Pool, type SslOptions } from 'mysql2/promise';
 import { connectError } from './driver-errors.js';
-import type { GoMySqlDsn } from './dsn.js';
+import type { GoMySqlDsn } from '@daprkit/mysql-common';
 import type { MySqlSettings } from './metadata.js';
 
 /** daprd gives Init 5 s; failing inside that window lets us say why. */

@@ -11,7 +11,7 @@ import {
 } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../src/driver-errors.js';
-import { describeTarget, parseDsn, toPoolConfig } from '../src/dsn.js';
+import { describeTarget, parseDsn, toPoolConfig } from '@daprkit/postgresql-common';
 import { definitions, VERSION } from '../src/index.js';
 import { readSettings } from '../src/metadata.js';
 import { translateQuery } from '../src/query.js';

@@ -125,3 +125,27 @@ export function describeConnectError(err: unknown, settings: KafkaSettings): Dap
   }
   return new UnavailableError(`metadata 'brokers': cannot reach ${brokers} (${detail})`, { cause: err });
 }
+
+/**
+ * Connects only an admin client and asks the cluster to describe itself within INIT_TIMEOUT_MS: init of a
+ * consumer-only component (an input binding), which needs the admin for offsets but no producer.
+ */
+export async function connectAdmin(settings: KafkaSettings, logger: Logger): Promise<Admin> {
+  const admin = createKafka(settings, logger, { retries: 2, initialRetryTime: 100 }).admin();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InitTimeout()), INIT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([(async () => {
+      await admin.connect();
+      await admin.describeCluster();
+    })(), deadline]);
+    return admin;
+  } catch (err) {
+    await admin.disconnect().catch(() => undefined);
+    throw describeConnectError(err, settings);
+  } finally {
+    clearTimeout(timer);
+  }
+}
