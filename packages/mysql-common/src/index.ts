@@ -4,3 +4,4 @@
  * contrib's state.mysql or bindings.mysql means the same here.
  */
 export { type Address, describeAddress, type GoMySqlDsn, parseGoMySqlDsn, type TlsSetting } from './dsn.js';
+export { baseOptions, MAX_INIT_CONNECT_MS, sslOptions } from './connect.js';
