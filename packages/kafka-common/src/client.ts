@@ -1,5 +1,12 @@
 /** Building and connecting the kafkajs client, bounded so init fits inside daprd's 5 s init timeout. */
-import { DaprkitError, ErrorCode, InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
+import {
+  DaprkitError,
+  ErrorCode,
+  InvalidArgumentError,
+  InvalidMetadataError,
+  type Logger,
+  UnavailableError,
+} from '@daprkit/component-sdk';
 import kafkajs, { type Admin, type Kafka, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
 import type { KafkaSettings } from './metadata.js';
 import { saramaHashPartitioner } from './records.js';
@@ -147,5 +154,32 @@ export async function connectAdmin(settings: KafkaSettings, logger: Logger): Pro
     throw describeConnectError(err, settings);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Rejects a forced `partitionNumber` the topic does not have (kafkajs would drop the record and report success).
+ * `counts` caches partition counts per topic; they are lower bounds, since partitions are never removed.
+ */
+export async function checkPartitionNumber(
+  admin: Admin,
+  counts: Map<string, number>,
+  topic: string,
+  partition: number,
+): Promise<void> {
+  let count = counts.get(topic);
+  if (count === undefined || partition >= count) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      count = topics[0]?.partitions.length ?? 0;
+      counts.set(topic, count);
+    } catch {
+      return; // unknown topic (auto-created on send) or admin trouble: the partitioner still guards
+    }
+  }
+  if (partition >= count) {
+    throw new InvalidArgumentError(
+      `metadata 'partitionNumber': partition ${partition} is out of range, topic '${topic}' has ${count} partitions`,
+    );
   }
 }

@@ -8,6 +8,7 @@ export { type AuthMetadata, type KafkaAuth, resolveAuth } from './auth.js';
 export {
   COMPRESSION,
   checkCompression,
+  checkPartitionNumber,
   connectAdmin,
   connectClients,
   createKafka,
