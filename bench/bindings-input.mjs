@@ -105,7 +105,14 @@ async function fillTopic(kafka, topic) {
 }
 
 function componentYaml(topic, group) {
-  const items = { brokers: BROKERS, authType: 'none', topics: topic, consumerGroup: group, initialOffset: 'oldest', direction: 'input' };
+  const items = {
+    brokers: BROKERS,
+    authType: 'none',
+    topics: topic,
+    consumerGroup: group,
+    initialOffset: 'oldest',
+    direction: 'input',
+  };
   return `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: kafka-in\nspec:\n  type: bindings.kafka\n  version: v1\n  metadata:\n${Object.entries(
     items,
   )
@@ -131,7 +138,10 @@ async function startSidecarProcess(kind, resources, appPort) {
         ...['--metrics-port', String(metrics), '--dapr-listen-addresses', '127.0.0.1', '--app-protocol', 'http'],
         ...['--resources-path', resources, '--log-level', 'warn'],
       ],
-      { env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: join(resources, 'no-sockets') }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: join(resources, 'no-sockets') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -223,9 +233,12 @@ export async function benchBindingsInput() {
   }
   const row = { scenario: 'kafka → app (HTTP POST /<binding>)' };
   for (const c of columns) if (results[c].length > 0) row[c] = median(results[c]);
-  for (const c of columns)
-    notes.push(`${c} per round: ${results[c].map((r) => r.toFixed(0)).join(', ')} msgs/s`);
-  notes.push(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const c of columns) notes.push(`${c} per round: ${results[c].map((r) => r.toFixed(0)).join(', ')} msgs/s`);
+  notes.push(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   printTable('bindings-input: Kafka input binding → app', columns, [row], {
     unit: 'msgs/s',
     setup: `${MESSAGES} records × ${MESSAGE_BYTES} B, ${PARTITIONS} partitions, median of ${ROUNDS} interleaved rounds`,

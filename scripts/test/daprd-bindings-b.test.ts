@@ -81,7 +81,12 @@ suite(`daprd with the SQL and Kafka binding plugins${skipReason ? ` (SKIPPED: ${
         componentYaml('kafka-builtin-out', 'bindings.kafka', { ...kafka, publishTopic: topic, direction: 'output' }),
       ].join('---\n'),
     );
-    daprd = await startDaprd({ appId: `daprd-bb-${run}`, appPort: app.port, resourcesPath: resources, socketsFolder: sockets });
+    daprd = await startDaprd({
+      appId: `daprd-bb-${run}`,
+      appPort: app.port,
+      resourcesPath: resources,
+      socketsFolder: sockets,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -95,9 +100,15 @@ suite(`daprd with the SQL and Kafka binding plugins${skipReason ? ` (SKIPPED: ${
   });
 
   it('lists the plugins with their operations in the metadata API', async () => {
-    const metadata = (await daprd.api('GET', '/v1.0/metadata')).json as { components: { name: string; type: string }[] };
+    const metadata = (await daprd.api('GET', '/v1.0/metadata')).json as {
+      components: { name: string; type: string }[];
+    };
     const types = Object.fromEntries(metadata.components.map((c) => [c.name, c.type]));
-    expect(types).toMatchObject({ 'pg-dk': 'bindings.dk-bpg', 'my-dk': 'bindings.dk-bmy', 'kafka-in': 'bindings.dk-bkafka' });
+    expect(types).toMatchObject({
+      'pg-dk': 'bindings.dk-bpg',
+      'my-dk': 'bindings.dk-bmy',
+      'kafka-in': 'bindings.dk-bkafka',
+    });
   });
 
   it('postgres: exec and query through daprd, byte-identical to the built-in bindings.postgres', async () => {
@@ -106,9 +117,9 @@ suite(`daprd with the SQL and Kafka binding plugins${skipReason ? ` (SKIPPED: ${
     });
     const inserted = await invoke('pg-dk', 'exec', {
       sql: `INSERT INTO ${pgTable} VALUES (1, 'a <b> & "c"', 12.340, '2024-01-02 03:04:05.123456+02', '2024-02-29', '2024-01-02 03:04:05.5', '{"z":1,"a":[true,null,1.5e3],"s":"<x>"}', '{x,"y z"}', '{1,NULL,3}', '00010203-0405-0607-0809-0a0b0c0d0e0f', '\\x00ff', true, 1.1, 0.1, '1 year 2 mons 3 days 04:05:06.789', '12:34:56.5'), (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ($1, $2, $3, now(), current_date, now(), $4, NULL, NULL, gen_random_uuid(), NULL, false, -0.5, 1e21, '-1 days', '00:00:00')`,
-      params: JSON.stringify([3, 'param', '0.001', { n: 9007199254740993 }]),
+      params: '[3, "param", "0.001", {"n": 9007199254740993}]',
     });
-    expect(inserted.headers.get('metadata.rows-affected') ?? '3').toBe('3');
+    expect(inserted.headers.get('metadata.rows-affected')).toBe('3');
     for (const [sql, params] of [
       [`SELECT * FROM ${pgTable} WHERE id < 3 ORDER BY id`, undefined],
       [`SELECT id, name, amount, doc, ok, f4, f8, span FROM ${pgTable} WHERE id = $1`, '[3]'],
@@ -139,7 +150,10 @@ suite(`daprd with the SQL and Kafka binding plugins${skipReason ? ` (SKIPPED: ${
       '[{"amount":"MTIuMzQw","at":"2024-01-02T03:04:05.123Z","big":18446744073709551615,"bin":"eHk=","d":0.1,"day":"2024-02-29T00:00:00Z","doc":"{\\"b\\":1,\\"a\\":2}","e":"y","f":1.1,"flag":1,"fn":1.1,"id":1,"n":7,"name":"a \\u003cb\\u003e \\u0026 c","note":"text","t":"MTI6MzQ6NTY=","ts":"2024-01-02T03:04:05Z"},' +
         '{"amount":null,"bin":null,"doc":"","e":"","f":1.1,"id":2,"name":"","note":"","t":null}]',
     );
-    const params = await invoke('my-dk', 'query', { sql: `SELECT id, fn, d FROM ${myTable} WHERE id = ?`, params: '[3]' });
+    const params = await invoke('my-dk', 'query', {
+      sql: `SELECT id, fn, d FROM ${myTable} WHERE id = ?`,
+      params: '[3]',
+    });
     // With params contrib's driver uses a prepared statement: a nullable FLOAT is a widened float32.
     expect(params.text).toBe('[{"d":1e+21,"fn":2.5,"id":3}]');
     const none = await invoke('my-dk', 'query', { sql: `SELECT id FROM ${myTable} WHERE id > ?`, params: '[100]' });

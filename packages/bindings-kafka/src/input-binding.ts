@@ -1,8 +1,8 @@
 import {
   type BindingEventHandler,
   FailedPreconditionError,
-  InvalidMetadataError,
   type InputBinding,
+  InvalidMetadataError,
   type Logger,
   type Metadata,
   silentLogger,
@@ -66,7 +66,10 @@ export class KafkaInputBinding implements InputBinding {
       return;
     }
     if (c.settings.consumerGroup === undefined) {
-      throw new InvalidMetadataError('consumerGroup', 'is required to read topics (daprd sets no consumerID for bindings)');
+      throw new InvalidMetadataError(
+        'consumerGroup',
+        'is required to read topics (daprd sets no consumerID for bindings)',
+      );
     }
     if (this.reading !== undefined) throw new FailedPreconditionError('the input binding is already reading');
     if (signal.aborted) return;
@@ -156,7 +159,8 @@ export class KafkaInputBinding implements InputBinding {
 
   private require(): Connected {
     if (this.closed) throw new FailedPreconditionError('component is closed');
-    if (this.connected === undefined) throw new FailedPreconditionError('component is not initialised: call init first');
+    if (this.connected === undefined)
+      throw new FailedPreconditionError('component is not initialised: call init first');
     return this.connected;
   }
 }

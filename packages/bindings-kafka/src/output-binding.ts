@@ -79,7 +79,8 @@ export class KafkaOutputBinding implements OutputBinding {
       const size = recordSize(record);
       if (size > limit) throw new InvalidArgumentError(`message of ${size} bytes exceeds maxMessageBytes (${limit})`);
     }
-    if (record.partition !== undefined && record.partition !== null) await this.checkPartition(c, topic, record.partition);
+    if (record.partition !== undefined && record.partition !== null)
+      await this.checkPartition(c, topic, record.partition);
     try {
       await c.producer.send({
         topic,
@@ -100,7 +101,10 @@ export class KafkaOutputBinding implements OutputBinding {
     if (!this.closed) {
       this.closed = true;
       const c = this.connected;
-      this.closing = c === undefined ? Promise.resolve() : Promise.allSettled([c.producer.disconnect(), c.admin.disconnect()]).then(() => undefined);
+      this.closing =
+        c === undefined
+          ? Promise.resolve()
+          : Promise.allSettled([c.producer.disconnect(), c.admin.disconnect()]).then(() => undefined);
     }
     return this.closing!;
   }
@@ -111,7 +115,8 @@ export class KafkaOutputBinding implements OutputBinding {
 
   private require(): Connected {
     if (this.closed) throw new FailedPreconditionError('component is closed');
-    if (this.connected === undefined) throw new FailedPreconditionError('component is not initialised: call init first');
+    if (this.connected === undefined)
+      throw new FailedPreconditionError('component is not initialised: call init first');
     return this.connected;
   }
 }

@@ -28,8 +28,13 @@ describe('package and metadata', () => {
     expect(s.publishTopic).toBe('out');
     // consumeRetryEnabled defaults to false for the binding: a rejected message is not retried.
     expect(s.redelivery.maxRetries).toBe(0);
-    expect(parseKafkaBindingSettings({ brokers: BROKERS, authType: 'none', consumeRetryEnabled: 'true' }).redelivery.maxRetries).toBe(-1);
-    expect(parseKafkaBindingSettings({ brokers: BROKERS, authRequired: 'false', consumerID: 'g' }).consumerGroup).toBe('g');
+    expect(
+      parseKafkaBindingSettings({ brokers: BROKERS, authType: 'none', consumeRetryEnabled: 'true' }).redelivery
+        .maxRetries,
+    ).toBe(-1);
+    expect(parseKafkaBindingSettings({ brokers: BROKERS, authRequired: 'false', consumerID: 'g' }).consumerGroup).toBe(
+      'g',
+    );
     expect(() => parseKafkaBindingSettings({ authType: 'none' })).toThrow(InvalidMetadataError);
     expect(() => parseKafkaBindingSettings({ brokers: BROKERS, authType: 'password' })).toThrow(/saslUsername/);
   });
@@ -71,7 +76,11 @@ describeWithKafka('bindings.kafka against Kafka', () => {
     const out = await output(topic);
     expect(out.operations()).toEqual(['create']);
     // Any operation publishes, as in contrib.
-    await out.invoke({ operation: 'create', data: bytes('{"a":1}'), metadata: { partitionKey: 'order-7', trace: 't1' } });
+    await out.invoke({
+      operation: 'create',
+      data: bytes('{"a":1}'),
+      metadata: { partitionKey: 'order-7', trace: 't1' },
+    });
     await out.invoke({ operation: 'anything', data: bytes('null'), metadata: {} });
     const events = recorder();
     await input(topic, unique('group'), events.handler);
@@ -86,9 +95,9 @@ describeWithKafka('bindings.kafka against Kafka', () => {
     expect(keyed.__partition).toBe(String(hashPartition(bytes('order-7'), 3)));
     // data `null` went out as a tombstone and comes back as the bytes `null`.
     expect(byData.has('null')).toBe(true);
-    await expect(out.invoke({ operation: 'create', data: bytes('x'), metadata: { partitionNumber: '9' } })).rejects.toThrow(
-      /partition 9 is out of range/,
-    );
+    await expect(
+      out.invoke({ operation: 'create', data: bytes('x'), metadata: { partitionNumber: '9' } }),
+    ).rejects.toThrow(/partition 9 is out of range/);
   });
 
   it('commits only after the app accepted: a rejected last message is delivered again after a restart', async () => {

@@ -33,8 +33,14 @@ const unreachable = await probeKafka().then(
 export function describeWithKafka(name: string, body: () => void): void {
   if (unreachable === undefined) describe(name, body);
   else if (process.env.CI === 'true')
-    describe(name, () => it('has its broker', () => Promise.reject(new Error(`Kafka unreachable at ${BROKERS}: ${unreachable}`))));
-  else describe.skip(`${name} [skipped: Kafka unreachable at ${BROKERS}: ${unreachable}; run bash scripts/services.sh up kafka]`, body);
+    describe(name, () =>
+      it('has its broker', () => Promise.reject(new Error(`Kafka unreachable at ${BROKERS}: ${unreachable}`))),
+    );
+  else
+    describe.skip(
+      `${name} [skipped: Kafka unreachable at ${BROKERS}: ${unreachable}; run bash scripts/services.sh up kafka]`,
+      body,
+    );
 }
 
 export const unique = (prefix: string) => `daprkit-test-${prefix}-${randomUUID()}`;

@@ -50,7 +50,9 @@ function checkParams(params: unknown[]): unknown[] {
   params.forEach((p, i) => {
     if (p !== null && typeof p === 'object') {
       const kind = Array.isArray(p) ? '[]interface {}, a slice' : 'map[string]interface {}, a map';
-      throw new InvalidArgumentError(`error executing query: sql: converting argument $${i + 1} type: unsupported type ${kind}`);
+      throw new InvalidArgumentError(
+        `error executing query: sql: converting argument $${i + 1} type: unsupported type ${kind}`,
+      );
     }
   });
   return params;
@@ -135,7 +137,12 @@ export class MySqlBinding implements OutputBinding {
     const pool = this.pool;
     if (pool === undefined) throw new FailedPreconditionError('component is not initialised: call init first');
     try {
-      const [result, fields] = await pool.query({ sql, values: checkParams(params), typeCast: rawBytes, rowsAsArray: true });
+      const [result, fields] = await pool.query({
+        sql,
+        values: checkParams(params),
+        typeCast: rawBytes,
+        rowsAsArray: true,
+      });
       return [result, fields as FieldPacket[] | undefined];
     } catch (err) {
       throw this.executionError(err);
@@ -183,7 +190,10 @@ function redact(text: string, secret: string): string {
 }
 
 /** A binding that is already initialised with `properties`. */
-export async function createMySqlBinding(properties: Metadata, options: MySqlBindingOptions = {}): Promise<MySqlBinding> {
+export async function createMySqlBinding(
+  properties: Metadata,
+  options: MySqlBindingOptions = {},
+): Promise<MySqlBinding> {
   const binding = new MySqlBinding(options);
   await binding.init(properties);
   return binding;

@@ -134,4 +134,3 @@ export function rowsOf(columns: readonly ColumnInfo[], rows: readonly (Buffer | 
     return record;
   });
 }
-

@@ -56,7 +56,16 @@ describeWithMySql('bindings.mysql against MariaDB', () => {
     const inserted = await binding.invoke(
       invoke('exec', {
         sql: `INSERT INTO ${table} (id, name, note, amount, at, doc, bin, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
-        params: JSON.stringify([1, 'a <b>', 'long text', '12.340', '2024-01-02 03:04:05.120000', '{"b":1,"a":2}', 'xy', 7]),
+        params: JSON.stringify([
+          1,
+          'a <b>',
+          'long text',
+          '12.340',
+          '2024-01-02 03:04:05.120000',
+          '{"b":1,"a":2}',
+          'xy',
+          7,
+        ]),
       }),
     );
     expect(inserted.metadata).toMatchObject({ operation: 'exec', 'rows-affected': '2' });
@@ -78,7 +87,11 @@ describeWithMySql('bindings.mysql against MariaDB', () => {
   });
 
   it('answers bad requests with contrib’s errors', async () => {
-    const error = (request: InvokeRequest) => binding.invoke(request).then(() => undefined, (err: Error) => err);
+    const error = (request: InvokeRequest) =>
+      binding.invoke(request).then(
+        () => undefined,
+        (err: Error) => err,
+      );
     expect((await error(invoke('exec', {})))?.message).toBe('metadata required');
     expect((await error(invoke('exec', { params: '[1]' })))?.message).toBe('required metadata not set: sql');
     expect((await error(invoke('exec', { sql: 'SELECT 1', params: '"x"' })))?.message).toMatch(

@@ -9,7 +9,10 @@ const SERVER_DSN = process.env.DAPRKIT_MYSQL_DSN ?? 'daprkit:daprkit@tcp(127.0.0
 export const MYSQL_URL = SERVER_DSN.replace(/\/(\?|$)/, '/daprkit$1');
 
 export async function probeMySql(): Promise<void> {
-  const connection = await mysql.createConnection({ ...baseOptions(parseGoMySqlDsn(MYSQL_URL), undefined), connectTimeout: 3000 });
+  const connection = await mysql.createConnection({
+    ...baseOptions(parseGoMySqlDsn(MYSQL_URL), undefined),
+    connectTimeout: 3000,
+  });
   try {
     await connection.query('SELECT 1');
   } finally {

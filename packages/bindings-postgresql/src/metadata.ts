@@ -44,7 +44,8 @@ export interface PostgresBindingSettings {
 
 export function readSettings(properties: Metadata): PostgresBindingSettings {
   const m = parseMetadata(properties, postgresBindingMetadataSchema);
-  if (m.useAzureAD) throw new InvalidMetadataError('useAzureAD', 'is not supported yet by @daprkit/bindings-postgresql');
+  if (m.useAzureAD)
+    throw new InvalidMetadataError('useAzureAD', 'is not supported yet by @daprkit/bindings-postgresql');
   const params = connectionParamsOf(m);
   const dsnConnectTimeoutMs = Number(params.connect_timeout ?? 0) * 1000;
   const connectTimeoutMs = Math.min(

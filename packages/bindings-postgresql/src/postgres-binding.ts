@@ -1,5 +1,5 @@
 import {
-  DaprkitError,
+  type DaprkitError,
   FailedPreconditionError,
   goJsonStringify,
   InvalidArgumentError,

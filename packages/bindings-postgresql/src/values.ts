@@ -64,7 +64,8 @@ function fraction(digits: string | undefined): string {
   return trimmed === '' ? '' : `.${trimmed}`;
 }
 
-const DATE_TIME = /^(\d{4,})-(\d\d)-(\d\d)(?: (\d\d):(\d\d):(\d\d)(?:\.(\d+))?)?(?:([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?)?$/;
+const DATE_TIME =
+  /^(\d{4,})-(\d\d)-(\d\d)(?: (\d\d):(\d\d):(\d\d)(?:\.(\d+))?)?(?:([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?)?$/;
 
 /** A date/timestamp/timestamptz in PostgreSQL's ISO output → Go's RFC3339Nano of the instant in UTC. */
 function timestampOf(text: string): unknown {

@@ -106,12 +106,18 @@ describePostgres('bindings.postgres against PostgreSQL', () => {
     );
     expect(response.metadata).toMatchObject({ operation: 'query' });
     expect(response.metadata!['rows-affected']).toBeUndefined();
-    const none = await binding.invoke(invoke('query', { sql: `SELECT id FROM ${table} WHERE id = $1`, params: '[99]' }));
+    const none = await binding.invoke(
+      invoke('query', { sql: `SELECT id FROM ${table} WHERE id = $1`, params: '[99]' }),
+    );
     expect(text(none.data)).toBe('[]');
   });
 
   it('answers bad requests with contrib’s errors', async () => {
-    const error = (request: InvokeRequest) => binding.invoke(request).then(() => undefined, (err: Error) => err);
+    const error = (request: InvokeRequest) =>
+      binding.invoke(request).then(
+        () => undefined,
+        (err: Error) => err,
+      );
     expect((await error(invoke('query', {})))?.message).toBe('metadata required');
     expect((await error(invoke('query', { params: '[]' })))?.message).toBe('required metadata not set: sql');
     const params = await error(invoke('exec', { sql: 'SELECT 1', params: '{"a":1}' }));

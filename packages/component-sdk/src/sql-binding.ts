@@ -36,7 +36,8 @@ export function parseSqlParams(text: string | undefined): unknown[] {
     return fail(`invalid JSON (${(err as Error).message})`);
   }
   if (value === null) return [];
-  if (!Array.isArray(value)) return fail(`json: cannot unmarshal ${GO_KIND[typeof value]} into Go value of type []interface {}`);
+  if (!Array.isArray(value))
+    return fail(`json: cannot unmarshal ${GO_KIND[typeof value]} into Go value of type []interface {}`);
   return value;
 }
 
@@ -69,9 +70,7 @@ export async function invokeSqlBinding(driver: SqlBindingDriver, request: Invoke
       data = await driver.query(sql, params);
       break;
     default:
-      throw new InvalidArgumentError(
-        `invalid operation type: ${request.operation}. Expected exec, query, or close`,
-      );
+      throw new InvalidArgumentError(`invalid operation type: ${request.operation}. Expected exec, query, or close`);
   }
   const end = nowEpochNs();
   responseMetadata['end-time'] = goRfc3339Nano(end);

@@ -144,10 +144,13 @@ export async function connectAdmin(settings: KafkaSettings, logger: Logger): Pro
     timer = setTimeout(() => reject(new InitTimeout()), INIT_TIMEOUT_MS);
   });
   try {
-    await Promise.race([(async () => {
-      await admin.connect();
-      await admin.describeCluster();
-    })(), deadline]);
+    await Promise.race([
+      (async () => {
+        await admin.connect();
+        await admin.describeCluster();
+      })(),
+      deadline,
+    ]);
     return admin;
   } catch (err) {
     await admin.disconnect().catch(() => undefined);

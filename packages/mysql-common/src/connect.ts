@@ -23,9 +23,13 @@ export async function sslOptions(
     case 'named': {
       // Contrib registers pemPath as the only named TLS config, 'custom'.
       if (dsn.tls.name !== 'custom') {
-        throw new InvalidMetadataError(field, `unknown TLS config '${dsn.tls.name}' (only 'custom', with pemPath, exists)`);
+        throw new InvalidMetadataError(
+          field,
+          `unknown TLS config '${dsn.tls.name}' (only 'custom', with pemPath, exists)`,
+        );
       }
-      if (pemPath === undefined) throw new InvalidMetadataError('pemPath', `is required when the ${field} has tls=custom`);
+      if (pemPath === undefined)
+        throw new InvalidMetadataError('pemPath', `is required when the ${field} has tls=custom`);
       const ca = await readFile(pemPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
         throw new InvalidMetadataError('pemPath', `cannot read '${pemPath}' (${err.code ?? err.message})`);
       });

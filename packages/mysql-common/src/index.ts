@@ -3,5 +3,6 @@
  * (`user:password@tcp(host:3306)/db?tls=custom`) split exactly as go-sql-driver/mysql does, so a DSN written for
  * contrib's state.mysql or bindings.mysql means the same here.
  */
-export { type Address, describeAddress, type GoMySqlDsn, parseGoMySqlDsn, type TlsSetting } from './dsn.js';
+
 export { baseOptions, MAX_INIT_CONNECT_MS, sslOptions } from './connect.js';
+export { type Address, describeAddress, type GoMySqlDsn, parseGoMySqlDsn, type TlsSetting } from './dsn.js';

@@ -14,7 +14,6 @@ import {
   silentLogger,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import {
   COMPRESSION,
   ConsumerSession,
@@ -29,6 +28,7 @@ import {
   recordSize,
   toPublishError,
 } from '@daprkit/kafka-common';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 
 /** How long in-flight handlers may finish (and commit) before a session is left anyway. */
 const DRAIN_TIMEOUT_MS = 5000;

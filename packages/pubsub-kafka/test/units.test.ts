@@ -6,21 +6,24 @@ import {
   InvalidMetadataError,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import kafkajs, { type KafkaMessage } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
-import { type Member, rangeAssignment, roundRobinAssignment } from '@daprkit/kafka-common';
-import { toPublishError } from '@daprkit/kafka-common';
-import { definitions, KafkaPubSub, VERSION } from '../src/index.js';
-import { OffsetCommitter } from '@daprkit/kafka-common';
 import {
   hashPartition,
+  type Member,
   metadataOf,
+  OffsetCommitter,
   PartitionOutOfRangeError,
   queryEscape,
+  type RetryPolicy,
+  rangeAssignment,
   recordOf,
+  redeliveryDelayMs,
+  roundRobinAssignment,
   saramaHashPartitioner,
+  toPublishError,
 } from '@daprkit/kafka-common';
-import { type RetryPolicy, redeliveryDelayMs } from '@daprkit/kafka-common';
+import kafkajs, { type KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { definitions, KafkaPubSub, VERSION } from '../src/index.js';
 
 const policy: RetryPolicy = {
   policy: 'constant',

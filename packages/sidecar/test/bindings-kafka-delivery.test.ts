@@ -73,7 +73,11 @@ describe.skipIf(unreachable !== undefined)(
               backOffDuration: '50ms',
             },
           },
-          { name: 'orders-out', type: 'bindings.kafka', metadata: { ...kafka, direction: 'output', publishTopic: topic } },
+          {
+            name: 'orders-out',
+            type: 'bindings.kafka',
+            metadata: { ...kafka, direction: 'output', publishTopic: topic },
+          },
         ],
       });
       await sidecar.ready;

@@ -3,13 +3,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { field, InvalidMetadataError, type Metadata, type MetadataOf, parseMetadata } from '@daprkit/component-sdk';
-import type { PoolConfig } from 'pg';
 import {
   connectionParamsOf,
   describeTarget,
   postgresConnectionMetadataSchema,
   toPoolConfig,
 } from '@daprkit/postgresql-common';
+import type { PoolConfig } from 'pg';
 
 /** How long init may wait for the first connection, so daprd's component init timeout is never the one to fire. */
 export const MAX_CONNECT_TIMEOUT_MS = 5_000;
