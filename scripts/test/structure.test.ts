@@ -23,7 +23,14 @@ describe.each(packageDirs)('%s', (dir) => {
     expect(pkg.files).toContain('dist');
     expect(pkg.engines.node).toBe('>=20');
     expect(pkg.publishConfig.access).toBe('public');
-    expect(pkg.license).toBeTruthy();
+    expect(pkg.license).toBe('Apache-2.0');
+    // CommonJS consumers (Node >= 20.19 require() ESM) need `default`; maps and `source` need src shipped.
+    for (const [subpath, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      if (typeof target === 'object' && target !== null) expect(target, subpath).toHaveProperty('default');
+    }
+    expect(pkg.files).toEqual(expect.arrayContaining(['src', 'LICENSE']));
+    expect(existsSync(join(root, dir, 'LICENSE'))).toBe(true);
+    if (existsSync(join(root, dir, 'proto'))) expect(pkg.files).toContain('NOTICE');
   });
 
   it('has a README and is part of the TypeScript build', () => {
@@ -48,6 +55,11 @@ describe.each(packageDirs)('%s', (dir) => {
       }
       const readme = read(`${dir}/README.md`);
       expect(readme).toMatch(/metadata/i);
+      // Generated from the schema by `pnpm docs`; `docs --check` in scripts/test.sh keeps them current.
+      expect(mod.definitions.some((d: { metadata?: unknown }) => d.metadata !== undefined)).toBe(true);
+      expect(readme).toContain('<!-- metadata-table:start');
+      expect(existsSync(join(root, dir, 'metadata.yaml'))).toBe(true);
+      expect(pkg.files).toContain('metadata.yaml');
       expect(readme).toContain(binName);
     },
   );

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { KafkaInputBinding } from './input-binding.js';
+import { kafkaBindingMetadataSchema } from './metadata.js';
 import { KafkaOutputBinding } from './output-binding.js';
 import { VERSION } from './version.js';
 
@@ -13,6 +14,7 @@ const common = {
   types: ['bindings.kafka'],
   packageName: '@daprkit/bindings-kafka',
   version: VERSION,
+  metadata: kafkaBindingMetadataSchema,
 } as const;
 
 /**

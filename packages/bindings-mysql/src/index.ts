@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { mysqlBindingMetadataSchema } from './metadata.js';
 import { MySqlBinding } from './mysql-binding.js';
 import { VERSION } from './version.js';
 
@@ -15,6 +16,7 @@ export const definitions: ComponentDefinition<'outputBinding'>[] = [
     types: ['bindings.mysql'],
     packageName: '@daprkit/bindings-mysql',
     version: VERSION,
+    metadata: mysqlBindingMetadataSchema,
     create: ({ logger }) => new MySqlBinding({ logger }),
   }),
 ];

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { postgresBindingMetadataSchema } from './metadata.js';
 import { PostgresBinding } from './postgres-binding.js';
 import { VERSION } from './version.js';
 
@@ -18,6 +19,7 @@ export const definitions: ComponentDefinition<'outputBinding'>[] = [
     types: ['bindings.postgres', 'bindings.postgresql'],
     packageName: '@daprkit/bindings-postgresql',
     version: VERSION,
+    metadata: postgresBindingMetadataSchema,
     create: ({ logger }) => new PostgresBinding({ logger }),
   }),
 ];

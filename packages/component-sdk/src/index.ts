@@ -11,6 +11,7 @@ export { GoJsonRaw, goJsonQuote, goJsonStringify } from './go-json.js';
 export { goDurationString, goRfc3339Nano, nowEpochNs } from './go-time.js';
 export { createLogger, type LogLevel } from './logger.js';
 export * from './metadata.js';
+export * from './metadata-docs.js';
 export { readPackageVersion } from './package-version.js';
 export * from './query.js';
 export { invokeSqlBinding, parseSqlParams, SQL_BINDING_OPERATIONS, type SqlBindingDriver } from './sql-binding.js';
