@@ -3,7 +3,9 @@
  * `POST /v1.0/bindings/<output>` reach the app as `POST /<input>` with the Kafka metadata as headers, and an app answering 500 gets the message again (consumeRetryEnabled) before anything behind it.
  */
 import { randomUUID } from 'node:crypto';
+import { CommunicationProtocolEnum, DaprServer, LogLevel } from '@dapr/dapr';
 import { silentLogger } from '@daprkit/component-sdk';
+import { freePort } from '@daprkit/component-sdk/testing';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSidecar, type Sidecar } from '../src/index.js';
@@ -112,6 +114,82 @@ describe.skipIf(unreachable !== undefined)(
       expect(headers.__key).toBe('k1');
       expect(headers.partitionkey ?? headers.partitionKey).toBe('k1');
       expect(headers.__offset).toMatch(/^\d+$/);
+    });
+  },
+);
+
+describe.skipIf(unreachable !== undefined)(
+  `bindings.kafka input delivery to a gRPC app (OnBindingEvent)${unreachable ? ` [skipped: Kafka unreachable: ${unreachable}]` : ''}`,
+  () => {
+    const topic = `daprkit-sidecar-binding-grpc-${randomUUID()}`;
+    const received: unknown[] = [];
+    let rejectsLeft = 1;
+    let server: DaprServer;
+    let sidecar: Sidecar;
+
+    beforeAll(async () => {
+      const appPort = await freePort();
+      sidecar = await createSidecar({
+        appId: 'kafka-binding-grpc-app',
+        appPort,
+        appProtocol: 'grpc',
+        httpPort: 0,
+        grpcPort: 0,
+        logger: silentLogger,
+        components: [
+          {
+            name: 'orders-grpc',
+            type: 'bindings.kafka',
+            metadata: {
+              brokers: BROKERS,
+              authType: 'none',
+              initialOffset: 'oldest',
+              topics: topic,
+              publishTopic: topic,
+              consumerGroup: `g-${randomUUID()}`,
+              consumeRetryEnabled: 'true',
+              backOffDuration: '50ms',
+            },
+          },
+        ],
+      });
+      server = new DaprServer({
+        serverHost: '127.0.0.1',
+        serverPort: String(appPort),
+        communicationProtocol: CommunicationProtocolEnum.GRPC,
+        clientOptions: {
+          daprHost: '127.0.0.1',
+          daprPort: String(sidecar.grpcPort),
+          communicationProtocol: CommunicationProtocolEnum.GRPC,
+        },
+        logger: { level: LogLevel.Error },
+      });
+      await server.binding.receive('orders-grpc', async (data: unknown) => {
+        if ((data as { n?: number }).n === 2 && rejectsLeft-- > 0) throw new Error('not yet');
+        received.push(data);
+      });
+      await server.start();
+      await sidecar.ready;
+    });
+
+    afterAll(async () => {
+      await sidecar?.close();
+      await server?.stop().catch(() => {});
+    });
+
+    it('delivers each record through OnBindingEvent; a failing handler gets it again', async () => {
+      for (const n of [1, 2, 3]) {
+        const response = await http(
+          sidecar.httpPort,
+          'POST',
+          '/v1.0/bindings/orders-grpc',
+          JSON.stringify({ operation: 'create', data: { n }, metadata: { partitionKey: 'same' } }),
+        );
+        expect(response.status).toBe(204);
+      }
+      await waitFor(() => received.length >= 3, 30_000);
+      expect(received).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(rejectsLeft).toBeLessThan(0);
     });
   },
 );
