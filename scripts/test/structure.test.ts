@@ -64,3 +64,25 @@ describe.each(packageDirs)('%s', (dir) => {
     },
   );
 });
+
+/** Whether a caret range (`^0.1.0`, `^2.3.0`) accepts `version`: npm's rule, without a semver dependency. */
+function caretAccepts(range: string, version: string): boolean {
+  const [rMajor, rMinor, rPatch] = range.replace(/^\^/, '').split('.').map(Number) as [number, number, number];
+  const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];
+  if (rMajor > 0) return major === rMajor && (minor > rMinor || (minor === rMinor && patch >= rPatch));
+  return major === 0 && minor === rMinor && patch >= rPatch;
+}
+
+describe('create-component', () => {
+  it('the ranges it writes into generated packages accept the versions in this workspace', () => {
+    const manifest = JSON.parse(read('packages/create-component/package.json'));
+    const ranges = manifest.daprkit.templateDependencies as Record<string, string>;
+    for (const [name, dir] of [
+      ['@daprkit/component-sdk', 'packages/component-sdk'],
+      ['@daprkit/conformance', 'conformance'],
+    ] as const) {
+      const version = JSON.parse(read(`${dir}/package.json`)).version as string;
+      expect(caretAccepts(ranges[name]!, version), `${name} ${ranges[name]} vs ${version}`).toBe(true);
+    }
+  });
+});
