@@ -126,7 +126,9 @@ export class PostgresBinding implements OutputBinding {
       ? `${severity ?? 'ERROR'}: ${this.scrub(err)} (SQLSTATE ${code})`
       : this.scrub(err);
     const message = `error executing query: ${text}`;
-    if (TRANSIENT_NETWORK.has(code) || /^(08|57P0)/.test(code) || /Connection terminated|timeout/i.test(text)) {
+    // 08P01 (protocol violation, e.g. fewer params than placeholders) is the request's fault, not the connection's.
+    const transientState = /^(08|57P0)/.test(code) && code !== '08P01';
+    if (TRANSIENT_NETWORK.has(code) || transientState || /Connection terminated|timeout/i.test(text)) {
       return new UnavailableError(message, { cause: err });
     }
     return new InvalidArgumentError(message, { cause: err });

@@ -130,6 +130,9 @@ describePostgres('bindings.postgres against PostgreSQL', () => {
     );
     const bad = await error(invoke('query', { sql: 'SELEC 1' }));
     expect(bad?.message).toMatch(/^error executing query: ERROR: syntax error at or near "SELEC" \(SQLSTATE 42601\)$/);
+    const missing = await error(invoke('query', { sql: 'SELECT $1::int' }));
+    expect(missing).toBeInstanceOf(InvalidArgumentError);
+    expect(missing?.message).toMatch(/^error executing query: ERROR: .*\$1.* \(SQLSTATE [0-9A-Z]{5}\)$/);
     const nan = await error(invoke('query', { sql: "SELECT 'NaN'::float8" }));
     expect(nan?.message).toBe('error serializing results: json: unsupported value: NaN');
   });
