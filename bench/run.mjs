@@ -11,6 +11,7 @@ const suites = {
   daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
   'bindings-output': async () => (await import('./bindings-output.mjs')).benchBindingsOutput(),
   rabbitmq: async () => (await import('./rabbitmq.mjs')).benchRabbitMQ(),
+  'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in suites));

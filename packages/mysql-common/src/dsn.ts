@@ -1,7 +1,7 @@
 /**
  * Go-MySQL DSNs (`[user[:password]@][net[(addr)]]/[dbname][?param=value&...]`), split exactly the way
  * go-sql-driver/mysql does, so a `connectionString` written for contrib's state.mysql means the same here.
- * Errors name `connectionString` and never quote any part of the DSN that could hold the password.
+ * Errors name the metadata field (`connectionString` for the state store) and never quote any part of the DSN that could hold the password.
  */
 import { InvalidMetadataError, parseDuration } from '@daprkit/component-sdk';
 
@@ -28,9 +28,10 @@ export interface GoMySqlDsn {
   allowCleartextPasswords: boolean;
 }
 
-const FIELD = 'connectionString';
+/** Thrown inside the parser; `parseGoMySqlDsn` turns it into an InvalidMetadataError naming the caller's field. */
+class DsnError extends Error {}
 const fail = (message: string): never => {
-  throw new InvalidMetadataError(FIELD, message);
+  throw new DsnError(message);
 };
 
 /** Go's readBool: `1`/`true`/`0`/`false` only. */
@@ -127,8 +128,20 @@ function parseAddress(net: string, addr: string | undefined): Address {
   return fail("unknown network protocol (expected 'tcp(host:port)' or 'unix(/path/to/socket)')");
 }
 
-/** Parses a Go-MySQL DSN; throws InvalidMetadataError('connectionString', ...) when malformed. */
-export function parseGoMySqlDsn(text: string): GoMySqlDsn {
+/**
+ * Parses a Go-MySQL DSN; throws InvalidMetadataError naming `field` (state.mysql: `connectionString`,
+ * bindings.mysql: `url`) when malformed.
+ */
+export function parseGoMySqlDsn(text: string, field = 'connectionString'): GoMySqlDsn {
+  try {
+    return parseDsnText(text);
+  } catch (err) {
+    if (err instanceof DsnError) throw new InvalidMetadataError(field, err.message);
+    throw err;
+  }
+}
+
+function parseDsnText(text: string): GoMySqlDsn {
   // The last '/' separates the database: the password and the address may themselves contain '/'.
   const slash = text.lastIndexOf('/');
   if (slash < 0) fail("must contain '/' (e.g. user:password@tcp(host:3306)/)");

@@ -41,6 +41,12 @@ export interface SessionOwner {
   isPaused(): boolean;
   /** kafkajs gave up on this session for good; the owner starts a new one. */
   failed(session: ConsumerSession): void;
+  /**
+   * What happens to a message the retry policy gives up on: `true` (default, pub/sub) commits past it at once;
+   * `false` (bindings.kafka, as contrib) leaves it uncommitted, so only the next success on the partition moves
+   * the committed offset past it, and a restart before that redelivers it.
+   */
+  commitSkipped?: boolean;
 }
 
 interface Redelivery {
@@ -264,7 +270,7 @@ export class ConsumerSession {
       // The policy is exhausted (or consumeRetryEnabled is off): skip the message, as contrib does.
       this.redeliveries.delete(key);
       this.logger.error('kafka message rejected too often; skipping it', fields);
-      this.committer.acknowledged(topic, partition, offset);
+      if (this.owner.commitSkipped !== false) this.committer.acknowledged(topic, partition, offset);
       return;
     }
     this.logger.warn('kafka message rejected; redelivering it after a backoff', { ...fields, delayMs });

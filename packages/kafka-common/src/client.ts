@@ -1,5 +1,12 @@
 /** Building and connecting the kafkajs client, bounded so init fits inside daprd's 5 s init timeout. */
-import { DaprkitError, ErrorCode, InvalidMetadataError, type Logger, UnavailableError } from '@daprkit/component-sdk';
+import {
+  DaprkitError,
+  ErrorCode,
+  InvalidArgumentError,
+  InvalidMetadataError,
+  type Logger,
+  UnavailableError,
+} from '@daprkit/component-sdk';
 import kafkajs, { type Admin, type Kafka, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
 import type { KafkaSettings } from './metadata.js';
 import { saramaHashPartitioner } from './records.js';
@@ -124,4 +131,58 @@ export function describeConnectError(err: unknown, settings: KafkaSettings): Dap
     return new DaprkitError(ErrorCode.PermissionDenied, `the brokers refused this client: ${detail}`, { cause: err });
   }
   return new UnavailableError(`metadata 'brokers': cannot reach ${brokers} (${detail})`, { cause: err });
+}
+
+/**
+ * Connects only an admin client and asks the cluster to describe itself within INIT_TIMEOUT_MS: init of a
+ * consumer-only component (an input binding), which needs the admin for offsets but no producer.
+ */
+export async function connectAdmin(settings: KafkaSettings, logger: Logger): Promise<Admin> {
+  const admin = createKafka(settings, logger, { retries: 2, initialRetryTime: 100 }).admin();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InitTimeout()), INIT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        await admin.connect();
+        await admin.describeCluster();
+      })(),
+      deadline,
+    ]);
+    return admin;
+  } catch (err) {
+    await admin.disconnect().catch(() => undefined);
+    throw describeConnectError(err, settings);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Rejects a forced `partitionNumber` the topic does not have (kafkajs would drop the record and report success).
+ * `counts` caches partition counts per topic; they are lower bounds, since partitions are never removed.
+ */
+export async function checkPartitionNumber(
+  admin: Admin,
+  counts: Map<string, number>,
+  topic: string,
+  partition: number,
+): Promise<void> {
+  let count = counts.get(topic);
+  if (count === undefined || partition >= count) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      count = topics[0]?.partitions.length ?? 0;
+      counts.set(topic, count);
+    } catch {
+      return; // unknown topic (auto-created on send) or admin trouble: the partitioner still guards
+    }
+  }
+  if (partition >= count) {
+    throw new InvalidArgumentError(
+      `metadata 'partitionNumber': partition ${partition} is out of range, topic '${topic}' has ${count} partitions`,
+    );
+  }
 }

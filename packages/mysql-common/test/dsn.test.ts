@@ -111,3 +111,10 @@ describe('Go-MySQL DSN parser', () => {
     expect(parseError('u:p@tcp(h)/?tls=preferred').message).toContain('tls=preferred is not supported');
   });
 });
+
+describe('field name', () => {
+  it('names the caller’s field in errors', () => {
+    expect(() => parseGoMySqlDsn('no-slash', 'url')).toThrow(/^metadata 'url': /);
+    expect(parseError('no-slash').field).toBe('connectionString');
+  });
+});
