@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { mongoStateStoreMetadataSchema } from './metadata.js';
 import { MongoStateStore } from './mongo-state-store.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition<'state'>[] = [
     types: ['state.mongodb'],
     packageName: '@daprkit/state-mongodb',
     version: VERSION,
+    metadata: mongoStateStoreMetadataSchema,
     create: ({ logger }) => new MongoStateStore({ logger }),
   }),
 ];

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { sqliteStateStoreMetadataSchema } from './metadata.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { VERSION } from './version.js';
 
@@ -16,6 +17,7 @@ export const definitions: ComponentDefinition<'state'>[] = [
     types: ['state.sqlite', 'state.sqlite3'],
     packageName: '@daprkit/state-sqlite',
     version: VERSION,
+    metadata: sqliteStateStoreMetadataSchema,
     create: ({ logger }) => new SqliteStateStore({ logger }),
   }),
 ];
