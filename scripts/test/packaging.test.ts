@@ -122,7 +122,11 @@ describe('packed tarballs', () => {
   it(
     'install into a CommonJS project: require() every package, and every bin answers --help and --version',
     () => {
-      const dir = project(join(scratch, 'cjs'), { type: 'commonjs' });
+      const dir = project(
+        join(scratch, 'cjs'),
+        { type: 'commonjs' },
+        { typescript: '~5.9.3', '@types/node': '^20.19.0', vitest: '^4.1.12' },
+      );
       const script = `for (const name of ${JSON.stringify(packed.map((p) => p.name))}) {
         const m = require(name);
         if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing');
@@ -152,11 +156,11 @@ describe('packed tarballs', () => {
   it(
     'install into an ESM + TypeScript project (nodenext, skipLibCheck false): type-checks and imports',
     () => {
-      const dir = project(
-        join(scratch, 'esm-ts'),
-        { type: 'module' },
-        { typescript: '~5.9.3', '@types/node': '^20.19.0', vitest: '^4.1.12' },
-      );
+      // Inside the CommonJS project's folder, so it resolves that node_modules: one install (better-sqlite3 compiles
+      // from source on every install) serves both consumers.
+      const dir = join(scratch, 'cjs', 'esm-ts');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'esm-consumer', private: true, type: 'module' }));
       const imports = packed.map((p, i) => `import * as m${i} from '${p.name}';`).join('\n');
       writeFileSync(
         join(dir, 'index.ts'),
@@ -177,7 +181,7 @@ describe('packed tarballs', () => {
           files: ['index.ts'],
         }),
       );
-      run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);
+      run(join(scratch, 'cjs', 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);
       expect(run('node', ['out/index.js'], dir)).toContain(`imported ${packed.length}`);
     },
     TIMEOUT,
