@@ -1,4 +1,5 @@
 /** gRPC state methods (spec §3.1, §3.2): decoding into the protocol-neutral calls of api/state.ts and transaction.ts. */
+import type { Metadata } from '@daprkit/component-sdk';
 import {
   bulkGetState,
   deleteState,
@@ -38,6 +39,18 @@ function etagOf(item: { etag: WireEtag | null }): string | undefined {
 
 function optionsOf(options: WireStateOptions | null) {
   return stateOptions(CONCURRENCY[options?.concurrency ?? 0], CONSISTENCY[options?.consistency ?? 0]);
+}
+
+/** A delete by key, with its ETag and options. */
+function deleteRequestOf(item: {
+  key: string;
+  etag: WireEtag | null;
+  metadata: Metadata;
+  options: WireStateOptions | null;
+}) {
+  const options = optionsOf(item.options);
+  const etag = etagOf(item);
+  return { key: item.key, metadata: item.metadata, options, ...(etag ? { etag } : {}) };
 }
 
 /** A state item with its value bytes as sent (transactions always pass raw bytes). */
@@ -91,27 +104,11 @@ export function stateHandlers(runtime: Runtime) {
       return {};
     },
     DeleteState: async (r: DeleteStateRequest): Promise<Empty> => {
-      const options = optionsOf(r.options);
-      const etag = etagOf(r);
-      await deleteState(runtime, r.store_name, {
-        key: r.key,
-        metadata: r.metadata,
-        options,
-        ...(etag ? { etag } : {}),
-      });
+      await deleteState(runtime, r.store_name, deleteRequestOf(r));
       return {};
     },
     DeleteBulkState: async (r: DeleteBulkStateRequest): Promise<Empty> => {
-      for (const item of r.states) {
-        const etag = etagOf(item);
-        const options = optionsOf(item.options);
-        await deleteState(runtime, r.store_name, {
-          key: item.key,
-          metadata: item.metadata,
-          options,
-          ...(etag ? { etag } : {}),
-        });
-      }
+      for (const item of r.states) await deleteState(runtime, r.store_name, deleteRequestOf(item));
       return {};
     },
     ExecuteStateTransaction: async (r: ExecuteStateTransactionRequest): Promise<Empty> => {
