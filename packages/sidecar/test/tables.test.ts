@@ -57,6 +57,25 @@ describe('DEFAULT_REGISTRY', () => {
     expect(missing).toEqual([]);
   });
 
+  it('is installed on demand: only the embedded and local stores are dependencies, the rest optional', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'packages', 'sidecar', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    const registered = new Set(Object.values(DEFAULT_REGISTRY));
+    const bundled = Object.keys(manifest.dependencies).filter((d) => registered.has(d));
+    expect(bundled.sort()).toEqual([
+      '@daprkit/pubsub-memory',
+      '@daprkit/secretstores-local-env',
+      '@daprkit/secretstores-local-file',
+      '@daprkit/state-memory',
+    ]);
+    for (const peer of Object.keys(manifest.peerDependencies ?? {}))
+      expect(manifest.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
+    expect(manifest.peerDependencies).toHaveProperty('@daprkit/secretstores-azure-keyvault');
+  });
+
   it('is a plain table of lower-case Dapr types', () => {
     for (const [type, pkg] of Object.entries(DEFAULT_REGISTRY)) {
       expect(type).toBe(type.toLowerCase());

@@ -25,7 +25,7 @@ import { field, fieldKey } from '../shared/json-fields.js';
 import { keyPrefixFor } from '../shared/state-keys.js';
 import { ComponentConfigError, resolveComponentMetadata } from './metadata-values.js';
 import { discoverPluggableTypes, remoteComponent } from './pluggable.js';
-import { loadPackageDefinitions } from './registry.js';
+import { loadPackageDefinitions, MissingPackageError } from './registry.js';
 import { ComponentTable, type LoadedComponent } from './table.js';
 
 /** A component declared in YAML or in code; `instance` skips type resolution (programmatic embedding). */
@@ -131,7 +131,16 @@ export async function composeComponents(
           `couldn't find ${category} ${d.type}/${d.version}: no socket '${type.slice(category.length + 1)}' in ${options.socketsFolder} and no package registered for it (see --registry)`,
         );
       }
-      definitions = (await loadPackageDefinitions(packageName, options.cwd)).filter(fits);
+      let loaded: ComponentDefinition[];
+      try {
+        loaded = await loadPackageDefinitions(packageName, options.cwd);
+      } catch (error) {
+        // Component packages are optional: say which type needs the missing one.
+        if (error instanceof MissingPackageError)
+          throw new MissingPackageError(`${error.message} (it implements '${d.type}')`);
+        throw error;
+      }
+      definitions = loaded.filter(fits);
       if (definitions.length === 0)
         throw new ComponentConfigError(`package '${packageName}' has no definition for type '${d.type}'`);
     }
