@@ -4,7 +4,8 @@
  * (read by Dapr's docs tooling).
  */
 import type { Field, MetadataSchema } from './metadata.js';
-import { type ComponentDefinition, typeCategoryOf } from './v1/definition.js';
+import type { ComponentDefinition } from './v1/definition.js';
+import { componentKindInfo } from './v1/kinds.js';
 
 /** Markers around the generated table in a README; everything between them is rewritten. */
 export const METADATA_TABLE_START = '<!-- metadata-table:start (generated from the schema: pnpm docs) -->';
@@ -106,7 +107,7 @@ export function renderMetadataYaml(
 ): string {
   const first = definitions[0];
   if (first === undefined) throw new Error('renderMetadataYaml: no definitions');
-  const category = typeCategoryOf[first.kind];
+  const category = componentKindInfo(first.kind).category;
   const type = first.types.find((t) => t.startsWith(`${category}.`)) ?? `${category}.${first.packageName}`;
   const name = type.slice(category.length + 1);
   const kinds = new Set(definitions.map((d) => d.kind));

@@ -215,24 +215,3 @@ export function parseMetadata<S extends MetadataSchema>(properties: Metadata, sc
   }
   return out as Parsed<S>;
 }
-
-/** One row per field, for README metadata tables and diagnostics. */
-export function describeMetadata(schema: MetadataSchema): {
-  name: string;
-  type: string;
-  required: boolean;
-  default?: unknown;
-  secret: boolean;
-  aliases: readonly string[];
-  description?: string;
-}[] {
-  return Object.entries(schema).map(([name, f]) => ({
-    name,
-    type: f.kind,
-    required: f.options.required === true,
-    default: f.options.default,
-    secret: f.options.secret === true,
-    aliases: f.options.aliases ?? [],
-    description: f.options.description,
-  }));
-}

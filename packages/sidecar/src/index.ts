@@ -3,10 +3,10 @@
  * sockets, serves the Dapr HTTP and gRPC APIs, and delivers pub/sub and input binding events to the app.
  */
 
-export { goJsonStringify } from './api/go-json.js';
 export { parseSidecarArgs, runSidecarCli } from './cli.js';
 export { DEFAULT_REGISTRY } from './composition/registry.js';
 export { loadResources } from './resources/load.js';
 export type { ComponentResource, ConfigurationResource, Resources, SubscriptionResource } from './resources/types.js';
+export { goJsonStringify } from './shared/go-json.js';
 export { type ComponentInput, createSidecar, type Sidecar, type SidecarOptions } from './sidecar.js';
 export { VERSION } from './version.js';

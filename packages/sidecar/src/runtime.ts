@@ -1,11 +1,15 @@
-/** The state every API surface (HTTP, gRPC, app delivery) shares about one running sidecar. */
+/** The state every API surface (HTTP, gRPC, app delivery, outbox) shares about one running sidecar. */
 import type { Logger } from '@daprkit/component-sdk';
+import type { MetadataContext } from './api/metadata.js';
+import type { PublishContext } from './api/publish.js';
+import type { TransactionContext, TransactionHook } from './api/transaction.js';
+import type { AppChannel, AppConnection } from './app/app-channel.js';
 import type { ComponentTable } from './composition/table.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
-export type AppProtocol = 'http' | 'grpc';
+export type { AppProtocol } from './app/app-channel.js';
 
-export interface Runtime {
+export interface Runtime extends TransactionContext, PublishContext, MetadataContext {
   readonly appId: string;
   readonly logger: Logger;
   readonly components: ComponentTable;
@@ -14,7 +18,11 @@ export interface Runtime {
   readonly extendedMetadata: Map<string, string>;
   /** Subscriptions currently delivering (declarative merged with programmatic). */
   subscriptions: SubscriptionResource[];
-  readonly app: { port?: number; protocol: AppProtocol; channelAddress: string };
+  readonly app: AppConnection;
+  /** The channel to the app (HTTP or gRPC, by `app.protocol`); undefined without an app port. */
+  readonly appChannel: AppChannel | undefined;
+  /** Run before every state transaction commits; the outbox registers its hook here (sidecar.ts). */
+  readonly transactionHooks: TransactionHook[];
   /** `outbound`: components loaded and APIs listening; `runtime`: the app is reachable and delivery started. */
   readonly health: { outbound: boolean; runtime: boolean };
   /** Begins a graceful shutdown (the API answers first). */

@@ -12,8 +12,7 @@ import {
   type LogLevel,
   type Metadata,
 } from '@daprkit/component-sdk';
-import type { AppChannel } from './app/app-channel.js';
-import { HttpAppDelivery } from './app/http-app.js';
+import { type AppChannel, type AppProtocol, createAppChannel } from './app/app-channel.js';
 import { waitForAppPort } from './app/http-channel.js';
 import { Subscriber } from './app/subscriber.js';
 import { mergeSubscriptions } from './app/subscriptions.js';
@@ -23,7 +22,9 @@ import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
+import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
+import { outboxTransactionHook } from './outbox/write.js';
 import { loadResources } from './resources/load.js';
 import {
   type ConfigurationResource,
@@ -31,7 +32,7 @@ import {
   type MetadataItem,
   type SubscriptionResource,
 } from './resources/types.js';
-import type { AppProtocol, Runtime } from './runtime.js';
+import type { Runtime } from './runtime.js';
 
 /** A component given in code: metadata as a plain map or as YAML-style items; `instance` skips type resolution. */
 export interface ComponentInput {
@@ -154,6 +155,11 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   const shutdownAbort = new AbortController();
   let closing: Promise<void> | undefined;
   let sidecar: Sidecar;
+  const app = {
+    protocol: options.appProtocol ?? 'http',
+    channelAddress: options.appChannelAddress ?? '127.0.0.1',
+  } as const;
+  const appApiToken = options.appApiToken ?? (process.env.APP_API_TOKEN || undefined);
   const runtime: Runtime = {
     appId,
     logger,
@@ -161,17 +167,22 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     configuration,
     extendedMetadata: new Map(),
     subscriptions: [],
-    app: {
-      ...(options.appPort ? { port: options.appPort } : {}),
-      protocol: options.appProtocol ?? 'http',
-      channelAddress: options.appChannelAddress ?? '127.0.0.1',
-    },
+    app: options.appPort ? { port: options.appPort, ...app } : app,
+    // Nothing is dialled before the first call; delivery waits for the app's port below.
+    appChannel: options.appPort
+      ? createAppChannel({ port: options.appPort, ...app }, { appId, appApiToken, logger })
+      : undefined,
+    transactionHooks: [],
     health: { outbound: false, runtime: false },
     requestShutdown: (force) => {
       if (options.onShutdownRequest) options.onShutdownRequest(force);
       else void sidecar.close();
     },
   };
+  // The outbox hooks into state transactions from here, so the state API knows nothing about it. The crash
+  // points are test-only (DAPRKIT_OUTBOX_CRASH_AT) and undefined otherwise.
+  const crashPoint = crashPointsFromEnv();
+  runtime.transactionHooks.push(outboxTransactionHook(runtime, crashPoint));
 
   const apiToken = options.apiToken ?? (process.env.DAPR_API_TOKEN || undefined);
   let http: Awaited<ReturnType<typeof startHttpApi>>;
@@ -193,6 +204,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       });
     }
   } catch (error) {
+    runtime.appChannel?.close();
     await components.closeAll();
     throw error;
   }
@@ -203,24 +215,15 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     grpc: grpc ? `${listenAddress}:${grpc.port}` : 'disabled',
   });
 
-  let appChannel: AppChannel | undefined;
   let subscriber: Subscriber | undefined;
   const declarative: SubscriptionResource[] = [
     ...(resources?.subscriptions ?? []),
     ...(options.subscriptions ?? []).map((s) => ({ ...s, name: '', scopes: [], type: 'DECLARATIVE' as const })),
   ];
-  const connectApp = async () => {
-    if (!options.appPort) return;
-    const host = runtime.app.channelAddress;
-    await waitForAppPort(host, options.appPort, shutdownAbort.signal);
+  const connectApp = async (appChannel: AppChannel | undefined) => {
+    if (appChannel === undefined || runtime.app.port === undefined) return;
+    await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
-    const appApiToken = options.appApiToken ?? (process.env.APP_API_TOKEN || undefined);
-    if (runtime.app.protocol === 'grpc') {
-      const { GrpcAppDelivery } = await import('./grpc/app-callback.js');
-      appChannel = new GrpcAppDelivery(host, options.appPort, appApiToken, logger);
-    } else {
-      appChannel = new HttpAppDelivery(host, options.appPort, appId, appApiToken, logger);
-    }
     subscriber = new Subscriber(components, appChannel, appId, logger);
     if (components.pubsub.size > 0) {
       const programmatic = await appChannel.listSubscriptions();
@@ -233,9 +236,9 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   // After app subscriptions, as daprd does: a final event must not reach a broker before its subscriber exists.
   const startOutbox = async () => {
     if (shutdownAbort.signal.aborted) return;
-    outboxRelays = await startOutboxRelays(runtime, logger);
+    outboxRelays = await startOutboxRelays(runtime, logger, crashPoint);
   };
-  const ready = connectApp()
+  const ready = connectApp(runtime.appChannel)
     .then(startOutbox)
     .then(
       () => {
@@ -264,7 +267,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         subscriber?.stop();
         outboxRelays?.stop();
         await Promise.allSettled([closeServer(http.server), grpc?.close()]);
-        appChannel?.close();
+        runtime.appChannel?.close();
         await components.closeAll();
         logger.info('sidecar stopped');
       })();

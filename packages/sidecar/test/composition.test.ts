@@ -129,6 +129,20 @@ describe('createSidecar (programmatic)', () => {
     );
   });
 
+  it('names the type that needs the missing package (component packages are optional)', async () => {
+    await expect(
+      createSidecar({
+        httpPort: 0,
+        grpcPort: false,
+        logger: silentLogger,
+        registry: { 'secretstores.fancy': '@daprkit/secretstores-fancy-not-published' },
+        components: [{ name: 'vault', type: 'secretstores.fancy' }],
+      }),
+    ).rejects.toThrow(
+      "package '@daprkit/secretstores-fancy-not-published' is not installed: run `npm install @daprkit/secretstores-fancy-not-published` in your project (it implements 'secretstores.fancy')",
+    );
+  });
+
   it('says which types are unknown', async () => {
     await expect(
       createSidecar({

@@ -1,9 +1,9 @@
 /** Pure pieces: Go-compatible JSON, routing-rule expressions, the HTTP route table, CLI flags. */
 import { describe, expect, it } from 'vitest';
-import { goJsonStringify } from '../src/api/go-json.js';
 import { compileMatch } from '../src/app/route-match.js';
 import { parseSidecarArgs } from '../src/cli.js';
 import { Router } from '../src/http/router.js';
+import { goJsonStringify } from '../src/shared/go-json.js';
 
 describe('goJsonStringify (daprd re-serialisation)', () => {
   it('sorts keys, escapes HTML characters and line separators, quotes strings', () => {

@@ -203,7 +203,14 @@ suite(`outbox crash tests${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () =
         sidecar = await startSidecarProcess(args, crashEnv(plan));
       };
 
+      const started = Date.now();
+      const key = (i: number) => `order-${run}-${i}`;
+      let acknowledged = 0;
+      let interrupted = 0;
+      const failures: string[] = [];
+      await restart(crashPlan);
       // Components scenario: plugins come back 200 ms after dying; chaos also kills one every 0.5–1.5 s (mid-call).
+      // It starts once the sidecar is up: like daprd, the sidecar discovers sockets once, at start-up.
       let chaos: NodeJS.Timeout | undefined;
       let randomKills = 0;
       if (scenario.kill === 'components') {
@@ -224,12 +231,6 @@ suite(`outbox crash tests${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () =
         tick();
       }
 
-      const started = Date.now();
-      const key = (i: number) => `order-${run}-${i}`;
-      let acknowledged = 0;
-      let interrupted = 0;
-      const failures: string[] = [];
-      await restart(crashPlan);
       for (let i = 0; i < TRANSACTIONS; i++) {
         if (!alive()) await restart(crashPlan);
         const body = JSON.stringify({

@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { methodDefinition, ServiceName } from '../server/proto.js';
+import { componentKindOfService } from '../v1/kinds.js';
 import { createClient } from './channel.js';
 
 export interface ListServicesOptions {
@@ -56,15 +57,6 @@ export function listServices(socketPath: string, options: ListServicesOptions = 
   });
 }
 
-/** The five services daprd turns into component types; anything else is ignored. */
-const TYPE_CATEGORY: Record<string, string> = {
-  [ServiceName.StateStore]: 'state',
-  [ServiceName.PubSub]: 'pubsub',
-  [ServiceName.InputBinding]: 'bindings',
-  [ServiceName.OutputBinding]: 'bindings',
-  [ServiceName.SecretStore]: 'secretstores',
-};
-
 export interface DiscoveredSocket {
   name: string;
   path: string;
@@ -100,9 +92,9 @@ export async function discoverSockets(
       const path = join(folder, entry.name);
       const name = socketNameOf(entry.name);
       const services = await listServices(path, { version: 'v1alpha', timeoutMs: options.timeoutMs });
-      const types = [
-        ...new Set(services.flatMap((s) => (TYPE_CATEGORY[s] ? [`${TYPE_CATEGORY[s]}.${name}`.toLowerCase()] : []))),
-      ];
+      // Only the services of the kinds table become component types; anything else is ignored (daprd).
+      const categories = services.flatMap((s) => componentKindOfService(s)?.category ?? []);
+      const types = [...new Set(categories.map((category) => `${category}.${name}`.toLowerCase()))];
       return { name, path, services, types };
     }),
   );

@@ -7,7 +7,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '../logger.js';
-import { type ComponentDefinition, typeCategoryOf } from '../v1/definition.js';
+import type { ComponentDefinition } from '../v1/definition.js';
+import { componentKindInfo } from '../v1/kinds.js';
 import { type Served, type ServeOptions, serve } from './serve.js';
 import { resolveSocketFolder, SOCKET_EXTENSION } from './socket-files.js';
 
@@ -31,7 +32,7 @@ function binNameOf(definitions: readonly ComponentDefinition[]): string {
 
 /** `state.daprkit-redis`: what a daprd YAML names for this definition served on `socketName`. */
 export function pluggableTypeOf(definition: ComponentDefinition, socketName = definition.socketName): string {
-  return `${typeCategoryOf[definition.kind]}.${socketName}`;
+  return `${componentKindInfo(definition.kind).category}.${socketName}`;
 }
 
 /** The help text of a component package's bin: flags, the socket file(s) it creates and the YAML types to write. */

@@ -5,14 +5,12 @@
 import { fileURLToPath } from 'node:url';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { COMPONENT_KINDS } from '../v1/kinds.js';
 
 export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
 
 const PROTO_FILES = [
-  'dapr/proto/components/v1/state.proto',
-  'dapr/proto/components/v1/pubsub.proto',
-  'dapr/proto/components/v1/bindings.proto',
-  'dapr/proto/components/v1/secretstore.proto',
+  ...new Set(COMPONENT_KINDS.map((k) => k.proto)),
   'google/rpc/status.proto',
   'google/rpc/error_details.proto',
   'grpc/reflection/v1alpha/reflection.proto',

@@ -15,15 +15,6 @@ export interface ComponentKinds {
 }
 export type ComponentKind = keyof ComponentKinds;
 
-/** Dapr YAML `spec.type` category for each kind. */
-export const typeCategoryOf: Record<ComponentKind, string> = {
-  state: 'state',
-  pubsub: 'pubsub',
-  inputBinding: 'bindings',
-  outputBinding: 'bindings',
-  secretStore: 'secretstores',
-};
-
 /**
  * What a component package exports: how to build one instance, and under which names it is served.
  * `create` is called once per component instance (per YAML `metadata.name`), on Init.

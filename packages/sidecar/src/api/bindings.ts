@@ -1,15 +1,10 @@
 /** Output bindings (spec §2.3): invoke by name with an allowed operation. */
-import { ErrorCode, type InvokeResponse, type Metadata } from '@daprkit/component-sdk';
+import type { InvokeResponse, Metadata } from '@daprkit/component-sdk';
 import type { ComponentTable } from '../composition/table.js';
-import { ApiError, errorText } from './errors.js';
+import { type ApiError, apiError, errorText } from '../shared/errors.js';
 
 function invokeError(name: string, inner: string): ApiError {
-  return new ApiError(
-    500,
-    'ERR_INVOKE_OUTPUT_BINDING',
-    `error invoking output binding ${name}: ${inner}`,
-    ErrorCode.Internal,
-  );
+  return apiError('invokeOutputBinding', { message: `error invoking output binding ${name}: ${inner}` });
 }
 
 export async function invokeBinding(

@@ -1,21 +1,12 @@
 /**
  * CloudEvents envelopes as daprd builds them on publish (spec §2.2.2): a new envelope around the payload, or the
- * caller's own event passed through with `topic`/`pubsubname` overwritten and missing fields defaulted.
+ * caller's own event passed through with `topic`/`pubsubname` overwritten and missing fields defaulted. The
+ * outbox builds its events with the same data placement and serialisation (placeCloudEventData, serializeCloudEvent).
  */
 import { randomUUID } from 'node:crypto';
 import { type Metadata, parseDuration } from '@daprkit/component-sdk';
-
-export const CLOUDEVENT_CONTENT_TYPE = 'application/cloudevents+json';
-
-const mediaType = (contentType: string) => (contentType.split(';')[0] ?? '').trim().toLowerCase();
-
-export const isCloudEventContentType = (contentType: string) => mediaType(contentType) === CLOUDEVENT_CONTENT_TYPE;
-export const isJsonContentType = (contentType: string) => {
-  const media = mediaType(contentType);
-  return media === 'application/json' || media.endsWith('+json');
-};
-const isBinaryContentType = (contentType: string) =>
-  ['application/octet-stream', 'application/cloudevents+protobuf'].includes(mediaType(contentType));
+import { isObject } from '../shared/json-fields.js';
+import { isBinaryContentType, isCloudEventContentType, isJsonContentType } from '../shared/media-type.js';
 
 export interface EnvelopeInput {
   appId: string;
@@ -51,10 +42,36 @@ export class CloudEventError extends Error {
   override name = 'CloudEventError';
 }
 
-/** Serialises an envelope; `rawJsonData` is spliced in verbatim so big numbers survive exactly. */
-function serialise(envelope: Record<string, unknown>, rawJsonData?: string): Buffer {
+/** Serialises an envelope; `rawJsonData` is spliced in verbatim as `data`, so big numbers survive exactly. */
+export function serializeCloudEvent(envelope: Record<string, unknown>, rawJsonData?: string): Buffer {
   const head = JSON.stringify(envelope);
   return Buffer.from(rawJsonData === undefined ? head : `${head.slice(0, -1)},"data":${rawJsonData}}`);
+}
+
+/**
+ * Places a payload in an envelope by its content type (spec §2.2.2): binary as `data_base64`, valid JSON as raw
+ * JSON (returned, for serializeCloudEvent to splice in), anything else as a `data` string.
+ */
+export function placeCloudEventData(
+  envelope: Record<string, unknown>,
+  payload: Uint8Array,
+  contentType: string,
+): string | undefined {
+  if (isBinaryContentType(contentType)) {
+    envelope.data_base64 = Buffer.from(payload).toString('base64');
+    return undefined;
+  }
+  const text = Buffer.from(payload).toString('utf8');
+  if (isJsonContentType(contentType)) {
+    try {
+      JSON.parse(text);
+      return text.trim();
+    } catch {
+      // Not valid JSON after all: daprd then carries it as a string.
+    }
+  }
+  envelope.data = text;
+  return undefined;
 }
 
 export function buildCloudEvent(input: EnvelopeInput): Buffer {
@@ -67,9 +84,8 @@ export function buildCloudEvent(input: EnvelopeInput): Buffer {
     } catch (error) {
       throw new CloudEventError(`cannot create cloudevent: ${(error as Error).message}`);
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event))
-      throw new CloudEventError('cannot create cloudevent: not a JSON object');
-    const passthrough = event as Record<string, unknown>;
+    if (!isObject(event)) throw new CloudEventError('cannot create cloudevent: not a JSON object');
+    const passthrough = event;
     passthrough.topic = input.topic;
     passthrough.pubsubname = input.pubsubName;
     passthrough.time ??= new Date().toISOString();
@@ -101,18 +117,5 @@ export function buildCloudEvent(input: EnvelopeInput): Buffer {
   };
   if (o.has('subject')) envelope.subject = o.get('subject');
   if (expiration !== undefined) envelope.expiration = expiration;
-  if (isBinaryContentType(input.contentType)) {
-    envelope.data_base64 = Buffer.from(input.data).toString('base64');
-    return serialise(envelope);
-  }
-  if (isJsonContentType(input.contentType)) {
-    try {
-      JSON.parse(text);
-      return serialise(envelope, text.trim());
-    } catch {
-      // Not valid JSON after all: daprd then carries it as a string.
-    }
-  }
-  envelope.data = text;
-  return serialise(envelope);
+  return serializeCloudEvent(envelope, placeCloudEventData(envelope, input.data, input.contentType));
 }

@@ -1,6 +1,17 @@
 /** `GET /v1.0/metadata` (spec §2.5): what @dapr/dapr polls for readiness and reads back. */
-import type { Runtime } from '../runtime.js';
+import type { AppConnection } from '../app/app-channel.js';
+import type { ComponentTable } from '../composition/table.js';
+import type { ConfigurationResource, SubscriptionResource } from '../resources/types.js';
 import { VERSION } from '../version.js';
+
+export interface MetadataContext {
+  readonly appId: string;
+  readonly components: ComponentTable;
+  readonly configuration: ConfigurationResource;
+  readonly extendedMetadata: ReadonlyMap<string, string>;
+  readonly subscriptions: readonly SubscriptionResource[];
+  readonly app: AppConnection;
+}
 
 export interface MetadataDocument {
   id: string;
@@ -22,7 +33,7 @@ export interface MetadataDocument {
   actorRuntime: { runtimeStatus: string; hostReady: boolean };
 }
 
-export function metadataDocument(runtime: Runtime): MetadataDocument {
+export function metadataDocument(runtime: MetadataContext): MetadataDocument {
   const document: MetadataDocument = {
     id: runtime.appId,
     runtimeVersion: `daprkit-${VERSION}`,

@@ -1,35 +1,15 @@
 /** Publishing (spec §2.2): validation, envelopes, single and bulk publish, with daprd's rich pub/sub errors. */
-import { type BulkMessageEntry, ErrorCode, type Metadata, mapLimit, PubSubFeature } from '@daprkit/component-sdk';
+import { type BulkMessageEntry, type Metadata, mapLimit, PubSubFeature } from '@daprkit/component-sdk';
+import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
-import { buildCloudEvent, CLOUDEVENT_CONTENT_TYPE, CloudEventError } from './cloudevents.js';
-import { ApiError, errorInfo, errorText, resourceInfo } from './errors.js';
-import { topicAllowed } from './pubsub-scopes.js';
+import { type ApiError, apiError, errorText } from '../shared/errors.js';
+import { parseGoBool } from '../shared/go-json.js';
+import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
+import { buildCloudEvent, CloudEventError } from './cloudevents.js';
 
 export interface PublishContext {
   appId: string;
   components: ComponentTable;
-}
-
-function pubsubError(
-  status: number,
-  errorCode: string,
-  message: string,
-  grpcCode: ErrorCode,
-  reason: string,
-  pubsubName: string,
-  info: Record<string, string>,
-  withResource = true,
-): ApiError {
-  const details = [errorInfo(reason, info)];
-  if (withResource) details.push(resourceInfo('pubsub', pubsubName, message));
-  return new ApiError(status, errorCode, message, grpcCode, details);
-}
-
-/** Go's strconv.ParseBool. */
-export function parseGoBool(value: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  return undefined;
 }
 
 export function isRawPayload(metadata: Metadata, pubsubName: string): boolean {
@@ -37,15 +17,10 @@ export function isRawPayload(metadata: Metadata, pubsubName: string): boolean {
   if (raw === undefined || raw === '') return false;
   const parsed = parseGoBool(raw);
   if (parsed === undefined) {
-    throw pubsubError(
-      400,
-      'ERR_PUBSUB_REQUEST_METADATA',
-      `failed deserializing metadata. Error: rawPayload value must be a valid boolean: actual is '${raw}'`,
-      ErrorCode.InvalidArgument,
-      'DAPR_PUBSUB_METADATA_DESERIALIZATION',
-      pubsubName,
-      {},
-    );
+    throw apiError('pubsubMetadata', {
+      message: `failed deserializing metadata. Error: rawPayload value must be a valid boolean: actual is '${raw}'`,
+      resource: pubsubName,
+    });
   }
   return parsed;
 }
@@ -58,50 +33,24 @@ export function publishTarget(
   metadata: Metadata,
 ): PubSubEntry {
   if (pubsubName === '') {
-    throw pubsubError(
-      404,
-      'ERR_PUBSUB_EMPTY',
-      'pubsub name is empty',
-      ErrorCode.InvalidArgument,
-      'DAPR_PUBSUB_NAME_EMPTY',
-      pubsubName,
-      metadata,
-    );
+    throw apiError('pubsubNameEmpty', { message: 'pubsub name is empty', info: metadata, resource: pubsubName });
   }
   const entry = context.components.pubsub.get(pubsubName);
   if (entry === undefined) {
-    throw pubsubError(
-      404,
-      'ERR_PUBSUB_NOT_FOUND',
-      `pubsub ${pubsubName} is not found`,
-      ErrorCode.InvalidArgument,
-      'DAPR_PUBSUB_NOT_FOUND',
-      pubsubName,
-      metadata,
-      false,
-    );
+    throw apiError('pubsubNotFound', { message: `pubsub ${pubsubName} is not found`, info: metadata });
   }
   if (topic === '') {
-    throw pubsubError(
-      404,
-      'ERR_TOPIC_NAME_EMPTY',
-      `topic is empty in pubsub ${pubsubName}`,
-      ErrorCode.InvalidArgument,
-      'DAPR_PUBSUB_TOPIC_NAME_EMPTY',
-      pubsubName,
-      metadata,
-    );
+    throw apiError('pubsubTopicEmpty', {
+      message: `topic is empty in pubsub ${pubsubName}`,
+      info: metadata,
+      resource: pubsubName,
+    });
   }
   if (!topicAllowed(entry.component.properties, context.appId, topic, 'publish')) {
-    throw pubsubError(
-      403,
-      'ERR_PUBSUB_FORBIDDEN',
-      `topic ${topic} is not allowed for app id ${context.appId}`,
-      ErrorCode.PermissionDenied,
-      'DAPR_PUBSUB_FORBIDDEN',
-      pubsubName,
-      {},
-    );
+    throw apiError('pubsubForbidden', {
+      message: `topic ${topic} is not allowed for app id ${context.appId}`,
+      resource: pubsubName,
+    });
   }
   return entry;
 }
@@ -137,35 +86,21 @@ function envelopeFor(
     return { data, contentType: CLOUDEVENT_CONTENT_TYPE };
   } catch (error) {
     if (!(error instanceof CloudEventError)) throw error;
-    throw pubsubError(
-      500,
-      'ERR_PUBSUB_CLOUD_EVENTS_SER',
-      'cannot create cloudevent',
-      ErrorCode.InvalidArgument,
-      'DAPR_PUBSUB_CLOUD_EVENT_CREATION',
-      input.pubsubName,
-      {
-        appID: context.appId,
-        error: error.message,
-      },
-    );
+    throw apiError('pubsubCloudEventCreation', {
+      message: 'cannot create cloudevent',
+      info: { appID: context.appId, error: error.message },
+      resource: input.pubsubName,
+    });
   }
 }
 
 function publishFailure(input: { pubsubName: string; topic: string }, error: unknown): ApiError {
   const message = `error when publishing to topic ${input.topic} in pubsub ${input.pubsubName}: ${errorText(error)}`;
-  return pubsubError(
-    500,
-    'ERR_PUBSUB_PUBLISH_MESSAGE',
+  return apiError('pubsubPublishMessage', {
     message,
-    ErrorCode.Internal,
-    'DAPR_PUBSUB_PUBLISH_MESSAGE',
-    input.pubsubName,
-    {
-      topic: input.topic,
-      error: errorText(error),
-    },
-  );
+    info: { topic: input.topic, error: errorText(error) },
+    resource: input.pubsubName,
+  });
 }
 
 export async function publish(context: PublishContext, input: PublishInput): Promise<void> {
@@ -202,15 +137,10 @@ export async function bulkPublish(context: PublishContext, input: BulkPublishInp
   const entry = publishTarget(context, input.pubsubName, input.topic, input.metadata);
   const ids = new Set(input.entries.map((e) => e.entryId));
   if (ids.has('') || ids.size !== input.entries.length) {
-    throw pubsubError(
-      400,
-      'ERR_PUBSUB_EVENTS_SER',
-      `error marshaling events to bytes for topic ${input.topic} pubsub ${input.pubsubName}. error: entryId is duplicated or not present for entry`,
-      ErrorCode.InvalidArgument,
-      'DAPR_PUBSUB_MARSHAL_EVENTS',
-      input.pubsubName,
-      {},
-    );
+    throw apiError('pubsubMarshalEvents', {
+      message: `error marshaling events to bytes for topic ${input.topic} pubsub ${input.pubsubName}. error: entryId is duplicated or not present for entry`,
+      resource: input.pubsubName,
+    });
   }
   const messages: BulkMessageEntry[] = input.entries.map((e) => {
     // Request-level metadata reaches an entry only when the entry has its own metadata object (daprd quirk).

@@ -1,8 +1,8 @@
 /** Secrets (spec §2.4) with the Configuration's secret scopes (spec §6.3). */
-import { ErrorCode, type Metadata, type Secret } from '@daprkit/component-sdk';
+import type { Metadata, Secret } from '@daprkit/component-sdk';
 import type { ComponentTable, SecretStoreEntry } from '../composition/table.js';
 import type { SecretScope } from '../resources/types.js';
-import { ApiError, errorText } from './errors.js';
+import { apiError, errorText } from '../shared/errors.js';
 
 export interface SecretsContext {
   components: ComponentTable;
@@ -11,21 +11,11 @@ export interface SecretsContext {
 
 function secretStoreOf(context: SecretsContext, storeName: string): SecretStoreEntry {
   if (context.components.secretStores.size === 0) {
-    throw new ApiError(
-      500,
-      'ERR_SECRET_STORES_NOT_CONFIGURED',
-      'secret store is not configured',
-      ErrorCode.FailedPrecondition,
-    );
+    throw apiError('secretStoresNotConfigured', { message: 'secret store is not configured' });
   }
   const entry = context.components.secretStores.get(storeName);
   if (entry === undefined) {
-    throw new ApiError(
-      401,
-      'ERR_SECRET_STORE_NOT_FOUND',
-      `failed finding secret store with key ${storeName}`,
-      ErrorCode.InvalidArgument,
-    );
+    throw apiError('secretStoreNotFound', { message: `failed finding secret store with key ${storeName}` });
   }
   return entry;
 }
@@ -46,22 +36,16 @@ export async function getSecret(
 ): Promise<Secret> {
   const entry = secretStoreOf(context, storeName);
   if (!isSecretAllowed(context.secretScopes, storeName, key)) {
-    throw new ApiError(
-      403,
-      'ERR_PERMISSION_DENIED',
-      `access denied by policy to get "${key}" from "${storeName}"`,
-      ErrorCode.PermissionDenied,
-    );
+    throw apiError('secretPermissionDenied', {
+      message: `access denied by policy to get "${key}" from "${storeName}"`,
+    });
   }
   try {
     return await entry.store.getSecret({ name: key, metadata });
   } catch (error) {
-    throw new ApiError(
-      500,
-      'ERR_SECRET_GET',
-      `failed getting secret with key ${key} from secret store ${storeName}: ${errorText(error)}`,
-      ErrorCode.Internal,
-    );
+    throw apiError('secretGet', {
+      message: `failed getting secret with key ${key} from secret store ${storeName}: ${errorText(error)}`,
+    });
   }
 }
 
@@ -75,12 +59,9 @@ export async function getBulkSecrets(
   try {
     all = await entry.store.bulkGetSecret({ metadata });
   } catch (error) {
-    throw new ApiError(
-      500,
-      'ERR_SECRET_GET',
-      `failed getting secrets from secret store ${storeName}: ${errorText(error)}`,
-      ErrorCode.Internal,
-    );
+    throw apiError('secretGet', {
+      message: `failed getting secrets from secret store ${storeName}: ${errorText(error)}`,
+    });
   }
   return Object.fromEntries(
     Object.entries(all).filter(([key]) => isSecretAllowed(context.secretScopes, storeName, key)),

@@ -8,7 +8,6 @@ import {
   bulk,
   type Consistency,
   DaprkitError,
-  ErrorCode,
   type GetResponse,
   isETagError,
   isQueryableStore,
@@ -22,8 +21,8 @@ import {
   type StateOptions,
 } from '@daprkit/component-sdk';
 import type { ComponentTable, StateEntry } from '../composition/table.js';
-import { ApiError, errorInfo, errorText, malformedRequest, resourceInfo } from './errors.js';
-import { prefixedKey } from './state-keys.js';
+import { API_ERRORS, ApiError, type ApiErrorKind, apiError, errorText, malformedRequest } from '../shared/errors.js';
+import { prefixedKey } from '../shared/state-keys.js';
 
 export interface StateApiContext {
   appId: string;
@@ -33,27 +32,10 @@ export interface StateApiContext {
 export function stateStore(context: StateApiContext, storeName: string, forQuery = false): StateEntry {
   const entry = context.components.state.get(storeName);
   if (entry !== undefined) return entry;
-  const metadata: Record<string, string> = forQuery ? {} : { appID: context.appId };
-  if (context.components.state.size === 0) {
-    return throwError(
-      new ApiError(
-        500,
-        'ERR_STATE_STORE_NOT_CONFIGURED',
-        `state store ${storeName} is not configured`,
-        ErrorCode.FailedPrecondition,
-        [errorInfo('DAPR_STATE_NOT_CONFIGURED', metadata)],
-      ),
-    );
-  }
-  return throwError(
-    new ApiError(400, 'ERR_STATE_STORE_NOT_FOUND', `state store ${storeName} is not found`, ErrorCode.InvalidArgument, [
-      errorInfo('DAPR_STATE_NOT_FOUND', metadata),
-    ]),
-  );
-}
-
-function throwError(error: ApiError): never {
-  throw error;
+  const info: Record<string, string> = forQuery ? {} : { appID: context.appId };
+  if (context.components.state.size === 0)
+    throw apiError('stateStoreNotConfigured', { message: `state store ${storeName} is not configured`, info });
+  throw apiError('stateStoreNotFound', { message: `state store ${storeName} is not found`, info });
 }
 
 /** Options strings from a request, validated (`''` = unspecified). */
@@ -71,10 +53,22 @@ export function stateOptions(concurrency: string | undefined, consistency: strin
 }
 
 /** A store failure, keeping a kit error's own status (spec §2.1.3). */
-function storeError(error: unknown, errorCode: string, message: string): ApiError {
-  if (isKitError(error)) return new ApiError(error.httpCode, error.tag || errorCode, message, error.code);
-  return new ApiError(500, errorCode, message, ErrorCode.Internal);
+function storeError(error: unknown, kind: ApiErrorKind, message: string): ApiError {
+  if (isKitError(error)) {
+    return new ApiError({
+      httpStatus: error.httpCode,
+      errorCode: error.tag || API_ERRORS[kind].errorCode,
+      grpcCode: error.code,
+      message,
+    });
+  }
+  return apiError(kind, { message });
 }
+
+const WRITE_ERRORS = {
+  save: { failed: 'stateSave', mismatch: 'stateSaveETagMismatch', invalid: 'stateSaveInvalid' },
+  delete: { failed: 'stateDelete', mismatch: 'stateDeleteETagMismatch', invalid: 'stateDeleteInvalid' },
+} as const satisfies Record<string, Record<string, ApiErrorKind>>;
 
 // Duck-typed: a component package may carry its own copy of the SDK, so `instanceof KitError` can miss.
 function isKitError(error: unknown): error is KitError {
@@ -82,7 +76,8 @@ function isKitError(error: unknown): error is KitError {
 }
 
 /** ETag failures are 409 (mismatch) or 400 (invalid); a bulk failure counts as ETag only when every item is one. */
-function writeError(error: unknown, errorCode: string, describe: (inner: string) => string): ApiError {
+function writeError(error: unknown, write: keyof typeof WRITE_ERRORS, describe: (inner: string) => string): ApiError {
+  const kinds = WRITE_ERRORS[write];
   const itemErrors =
     error instanceof BulkError ? error.errors.map((e) => e.etagError()) : [isETagError(error) ? error : undefined];
   const etagErrors = itemErrors.filter((e) => e !== undefined);
@@ -91,14 +86,9 @@ function writeError(error: unknown, errorCode: string, describe: (inner: string)
     const inner = mismatch
       ? `possible etag mismatch. error from state store: ${errorText(error)}`
       : `invalid etag value: ${errorText(error)}`;
-    return new ApiError(
-      mismatch ? 409 : 400,
-      errorCode,
-      describe(inner),
-      mismatch ? ErrorCode.Aborted : ErrorCode.InvalidArgument,
-    );
+    return apiError(mismatch ? kinds.mismatch : kinds.invalid, { message: describe(inner) });
   }
-  return storeError(error, errorCode, describe(errorText(error)));
+  return storeError(error, kinds.failed, describe(errorText(error)));
 }
 
 export async function getState(
@@ -113,7 +103,7 @@ export async function getState(
   try {
     return await entry.store.get(consistency ? { key: fullKey, metadata, consistency } : { key: fullKey, metadata });
   } catch (error) {
-    throw storeError(error, 'ERR_STATE_GET', `fail to get ${key} from state store ${storeName}: ${errorText(error)}`);
+    throw storeError(error, 'stateGet', `fail to get ${key} from state store ${storeName}: ${errorText(error)}`);
   }
 }
 
@@ -137,7 +127,7 @@ export async function saveState(context: StateApiContext, storeName: string, ite
     if (requests.length === 1) await entry.store.set(requests[0]!);
     else await bulk.set(entry.store, requests);
   } catch (error) {
-    throw writeError(error, 'ERR_STATE_SAVE', (inner) => `failed saving state in state store ${storeName}: ${inner}`);
+    throw writeError(error, 'save', (inner) => `failed saving state in state store ${storeName}: ${inner}`);
   }
 }
 
@@ -151,7 +141,7 @@ export async function deleteState(
   try {
     await entry.store.delete({ ...request, key });
   } catch (error) {
-    throw writeError(error, 'ERR_STATE_DELETE', (inner) => `failed deleting state with key ${request.key}: ${inner}`);
+    throw writeError(error, 'delete', (inner) => `failed deleting state with key ${request.key}: ${inner}`);
   }
 }
 
@@ -169,17 +159,16 @@ export async function bulkGetState(
   try {
     items = await bulk.get(entry.store, requests, parallelism ? { parallelism } : undefined);
   } catch (error) {
-    throw storeError(error, 'ERR_STATE_BULK_GET', errorText(error));
+    throw storeError(error, 'stateBulkGet', errorText(error));
   }
   return items.map((item, i) => ({ ...item, key: keys[i] ?? originalKey(item.key) }));
 }
 
-function queryError(storeName: string, reason: string, inner: string): ApiError {
-  const message = `state store ${storeName} query failed: ${inner}`;
-  return new ApiError(500, 'ERR_STATE_QUERY', message, ErrorCode.Internal, [
-    resourceInfo('state', storeName, message),
-    errorInfo(reason),
-  ]);
+function queryError(storeName: string, inner: string): ApiError {
+  return apiError('stateQueryFailed', {
+    message: `state store ${storeName} query failed: ${inner}`,
+    resource: storeName,
+  });
 }
 
 /** `queryText` is the JSON query document as sent (HTTP body, gRPC `query` string). */
@@ -191,22 +180,18 @@ export async function queryState(
 ): Promise<QueryResponse> {
   const entry = stateStore(context, storeName, true);
   if (!isQueryableStore(entry.store)) {
-    const message = 'state store does not support querying';
-    throw new ApiError(500, 'ERR_STATE_STORE_NOT_SUPPORTED', message, ErrorCode.Internal, [
-      resourceInfo('state', storeName, message),
-      errorInfo('DAPR_STATE_QUERYING_NOT_SUPPORTED'),
-    ]);
+    throw apiError('stateQueryNotSupported', { message: 'state store does not support querying', resource: storeName });
   }
   let query: ReturnType<typeof parseQuery>;
   try {
     query = parseQuery(JSON.parse(queryText));
   } catch (error) {
-    throw queryError(storeName, 'DAPR_STATE_QUERY_FAILED', `failed to parse JSON query body: ${errorText(error)}`);
+    throw queryError(storeName, `failed to parse JSON query body: ${errorText(error)}`);
   }
   try {
     const response = await entry.store.query({ query, metadata });
     return { ...response, items: response.items.map((item) => ({ ...item, key: originalKey(item.key) })) };
   } catch (error) {
-    throw queryError(storeName, 'DAPR_STATE_QUERY_FAILED', errorText(error));
+    throw queryError(storeName, errorText(error));
   }
 }

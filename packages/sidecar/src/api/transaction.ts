@@ -1,31 +1,55 @@
 /**
- * State transactions (spec §2.1.7), the single path HTTP and gRPC share — the transactional outbox (spec §5) hooks in
- * here, between validation/prefixing and the store's `transact`.
+ * State transactions (spec §2.1.7), the single path HTTP and gRPC share. Hooks run between validation/prefixing
+ * and the store's `transact`: the transactional outbox (spec §5) registers one from sidecar.ts, so this building
+ * block knows nothing about it.
  */
 import {
   type DeleteRequest,
-  ErrorCode,
   isTransactionalStore,
   type Metadata,
   type SetRequest,
   type TransactionOperation,
 } from '@daprkit/component-sdk';
-import { outboxConfigOf } from '../outbox/config.js';
-import { crashPoint } from '../outbox/crash-points.js';
-import type { ValueEncoding } from '../outbox/event.js';
-import { prepareOutboxTransaction } from '../outbox/write.js';
-import { ApiError, errorInfo, errorText, helpLink, resourceInfo } from './errors.js';
+import type { StateEntry } from '../composition/table.js';
+import { apiError, errorText } from '../shared/errors.js';
+import { prefixedKey } from '../shared/state-keys.js';
 import { type StateApiContext, stateStore } from './state.js';
-import { prefixedKey } from './state-keys.js';
 
 export type TransactionInput =
   | { operation: 'upsert'; request: SetRequest }
   | { operation: 'delete'; request: DeleteRequest }
   | { operation: string; request: { key: string } };
 
-/** `encoding`: HTTP passes values as their JSON text, gRPC as raw bytes; the outbox shapes events differently. */
+/** How the API surface that received the transaction encoded its values: HTTP as JSON text, gRPC as raw bytes. */
+export type ValueEncoding = 'json-text' | 'bytes';
+
+/** A validated transaction about to be committed. */
+export interface PendingTransaction {
+  storeName: string;
+  entry: StateEntry;
+  /** Validated and key-prefixed. */
+  operations: TransactionOperation[];
+  metadata: Metadata;
+  encoding: ValueEncoding;
+}
+
+export interface TransactionHook {
+  /**
+   * Undefined leaves the transaction alone; otherwise the operations to commit instead, and what to run right
+   * after the commit succeeded. A throw fails the transaction before anything is written.
+   */
+  beforeCommit(
+    transaction: PendingTransaction,
+  ): Promise<{ operations: TransactionOperation[]; afterCommit?: () => void } | undefined>;
+}
+
+export interface TransactionContext extends StateApiContext {
+  /** Run in order before every commit. */
+  readonly transactionHooks?: readonly TransactionHook[];
+}
+
 export async function executeTransaction(
-  context: StateApiContext,
+  context: TransactionContext,
   storeName: string,
   operations: TransactionInput[],
   metadata: Metadata,
@@ -35,56 +59,34 @@ export async function executeTransaction(
   const { store } = entry;
   if (!isTransactionalStore(store)) {
     const message = `state store ${storeName} doesn't support transactions`;
-    throw new ApiError(500, 'ERR_STATE_STORE_NOT_SUPPORTED', message, ErrorCode.Unimplemented, [
-      helpLink(
-        'https://docs.dapr.io/reference/components-reference/supported-state-stores/',
-        'Check the list of state stores and the features they support',
-      ),
-      resourceInfo('state', storeName, message),
-      errorInfo('DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED'),
-    ]);
+    throw apiError('stateTransactionsNotSupported', { message, resource: storeName });
   }
   if (operations.length === 0) return;
   const prefixed: TransactionOperation[] = operations.map((op) => {
-    if (op.operation !== 'upsert' && op.operation !== 'delete') {
-      throw new ApiError(
-        400,
-        'ERR_NOT_SUPPORTED_STATE_OPERATION',
-        `operation type ${op.operation} not supported`,
-        ErrorCode.Unimplemented,
-      );
-    }
+    if (op.operation !== 'upsert' && op.operation !== 'delete')
+      throw apiError('stateOperationNotSupported', { message: `operation type ${op.operation} not supported` });
     const request = { ...op.request, key: prefixedKey(entry.keyPrefix, op.request.key, storeName) };
     return { operation: op.operation, request } as TransactionOperation;
   });
   const max = store.multiMaxSize?.() ?? 0;
   if (max > 0 && prefixed.length > max) {
-    throw new ApiError(
-      400,
-      'ERR_STATE_STORE_TOO_MANY_TRANSACTIONS',
-      `the transaction contains ${prefixed.length} operations, which is more than what the state store supports: ${max}`,
-      ErrorCode.InvalidArgument,
-      [
-        errorInfo('DAPR_STATE_TOO_MANY_TRANSACTIONS', {
-          currentOpsTransaction: String(prefixed.length),
-          maxOpsPerTransaction: String(max),
-        }),
-      ],
-    );
+    throw apiError('stateTooManyTransactions', {
+      message: `the transaction contains ${prefixed.length} operations, which is more than what the state store supports: ${max}`,
+      info: { currentOpsTransaction: String(prefixed.length), maxOpsPerTransaction: String(max) },
+    });
   }
-  const outbox = outboxConfigOf(entry.component.properties, context.appId);
-  const toCommit = outbox
-    ? await prepareOutboxTransaction(context, { config: outbox, operations: prefixed, encoding })
-    : prefixed;
+  let toCommit = prefixed;
+  const afterCommit: (() => void)[] = [];
+  for (const hook of context.transactionHooks ?? []) {
+    const changed = await hook.beforeCommit({ storeName, entry, operations: toCommit, metadata, encoding });
+    if (changed === undefined) continue;
+    toCommit = changed.operations;
+    if (changed.afterCommit) afterCommit.push(changed.afterCommit);
+  }
   try {
     await store.transact({ operations: toCommit, metadata });
-    if (outbox) crashPoint('after-commit');
+    for (const run of afterCommit) run();
   } catch (error) {
-    throw new ApiError(
-      500,
-      'ERR_STATE_TRANSACTION',
-      `error while executing state transaction: ${errorText(error)}`,
-      ErrorCode.Internal,
-    );
+    throw apiError('stateTransaction', { message: `error while executing state transaction: ${errorText(error)}` });
   }
 }

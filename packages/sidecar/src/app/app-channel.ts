@@ -1,6 +1,21 @@
-/** What the sidecar needs from the app, whatever the protocol (HTTP here; gRPC AppCallback in grpc-app.ts). */
-import type { Metadata } from '@daprkit/component-sdk';
+/**
+ * What the sidecar needs from the app, whatever the protocol: one AppChannel interface, implemented over HTTP
+ * (http-app.ts) and over gRPC `AppCallback` (grpc-app.ts). The Runtime carries the channel, so any API can reach
+ * the app through it.
+ */
+import type { Logger, Metadata } from '@daprkit/component-sdk';
 import type { SubscriptionResource } from '../resources/types.js';
+import { GrpcAppDelivery } from './grpc-app.js';
+import { HttpAppDelivery } from './http-app.js';
+
+export type AppProtocol = 'http' | 'grpc';
+
+/** Where the app listens and how to talk to it (shown by the metadata API). */
+export interface AppConnection {
+  port?: number;
+  protocol: AppProtocol;
+  channelAddress: string;
+}
 
 export type DeliveryOutcome = 'success' | 'retry' | 'drop';
 
@@ -31,4 +46,15 @@ export interface AppChannel {
     metadata: Metadata,
   ): Promise<Uint8Array | undefined>;
   close(): void;
+}
+
+/** The channel for an app on `connection.port`; nothing is dialled until the first call. */
+export function createAppChannel(
+  connection: AppConnection & { port: number },
+  options: { appId: string; appApiToken: string | undefined; logger: Logger },
+): AppChannel {
+  const { port, channelAddress: host } = connection;
+  return connection.protocol === 'grpc'
+    ? new GrpcAppDelivery(host, port, options.appApiToken, options.logger)
+    : new HttpAppDelivery(host, port, options.appId, options.appApiToken, options.logger);
 }

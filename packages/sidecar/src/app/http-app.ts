@@ -1,6 +1,7 @@
 /** App delivery over HTTP (spec §4.4, §4.8): topic events and input binding events with daprd's outcome rules. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import type { SubscriptionResource } from '../resources/types.js';
+import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';
 import { HttpAppChannel } from './http-channel.js';
 import { discoverAppSubscriptions } from './subscriptions.js';
@@ -54,7 +55,7 @@ export class HttpAppDelivery implements AppChannel {
     const response = await this.channel.send({
       method: 'POST',
       path: delivery.path,
-      headers: { ...metadataAsHeaders(delivery.metadata), 'content-type': 'application/cloudevents+json' },
+      headers: { ...metadataAsHeaders(delivery.metadata), 'content-type': CLOUDEVENT_CONTENT_TYPE },
       body: delivery.body,
     });
     return topicOutcome(response.status, response.body);

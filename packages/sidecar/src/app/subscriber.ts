@@ -4,10 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger, PubSubMessage } from '@daprkit/component-sdk';
-import { parseGoBool } from '../api/publish.js';
-import { topicAllowed } from '../api/pubsub-scopes.js';
+import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
 import type { SubscriptionResource } from '../resources/types.js';
+import { parseGoBool } from '../shared/go-json.js';
+import { isObject } from '../shared/json-fields.js';
+import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
 import type { AppChannel } from './app-channel.js';
 import { type CompiledRule, compileMatch } from './route-match.js';
 
@@ -63,9 +65,8 @@ function eventOf(
     return { event, body: Buffer.from(JSON.stringify(event)) };
   }
   const parsed = JSON.parse(Buffer.from(message.data).toString('utf8')) as unknown;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new DeliveryError('message is not a JSON CloudEvent object');
-  const event = parsed as Record<string, unknown>;
+  if (!isObject(parsed)) throw new DeliveryError('message is not a JSON CloudEvent object');
+  const event = parsed;
   for (const key of ['traceid', 'traceparent', 'tracestate'])
     if (event[key] === undefined && message.metadata[key]) event[key] = message.metadata[key];
   return { event, body: message.data };
@@ -144,7 +145,7 @@ export class Subscriber {
       pubsubName: subscription.pubsubname,
       topic,
       metadata: message.metadata,
-      contentType: message.contentType ?? 'application/cloudevents+json',
+      contentType: message.contentType ?? CLOUDEVENT_CONTENT_TYPE,
     });
     this.logger.info('message sent to dead-letter topic', {
       pubsub: subscription.pubsubname,

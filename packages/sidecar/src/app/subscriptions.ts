@@ -4,16 +4,8 @@
  */
 import type { Logger } from '@daprkit/component-sdk';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
+import { field, isObject } from '../shared/json-fields.js';
 import type { HttpAppChannel } from './http-channel.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Case-insensitive field access, as daprd's Go decoder matches JSON names. */
-function field(object: Record<string, unknown>, name: string): unknown {
-  const lower = name.toLowerCase();
-  for (const key of Object.keys(object)) if (key.toLowerCase() === lower) return object[key];
-  return undefined;
-}
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 

@@ -8,6 +8,8 @@ import {
   type ComponentDefinition,
   type ComponentKind,
   type ComponentKinds,
+  categoryOfType,
+  componentKindsOfCategory,
   type InputBinding,
   type Logger,
   type Metadata,
@@ -18,11 +20,12 @@ import {
   type SecretStore,
   type StateStore,
 } from '@daprkit/component-sdk';
-import { keyPrefixFor } from '../api/state-keys.js';
 import type { ComponentResource } from '../resources/types.js';
+import { field, fieldKey } from '../shared/json-fields.js';
+import { keyPrefixFor } from '../shared/state-keys.js';
 import { ComponentConfigError, resolveComponentMetadata } from './metadata-values.js';
 import { discoverPluggableTypes, remoteComponent } from './pluggable.js';
-import { loadPackageDefinitions } from './registry.js';
+import { loadPackageDefinitions, MissingPackageError } from './registry.js';
 import { ComponentTable, type LoadedComponent } from './table.js';
 
 /** A component declared in YAML or in code; `instance` skips type resolution (programmatic embedding). */
@@ -44,27 +47,11 @@ interface Implementation {
   instances: Partial<{ [K in ComponentKind]: ComponentKinds[K] }>;
 }
 
-const categoryOf = (type: string) => type.slice(0, type.indexOf('.'));
 const isUnversioned = (version: string) => ['', 'v0', 'v1'].includes(version.toLowerCase());
-
-function kindsForCategory(category: string): ComponentKind[] {
-  switch (category) {
-    case 'state':
-      return ['state'];
-    case 'pubsub':
-      return ['pubsub'];
-    case 'secretstores':
-      return ['secretStore'];
-    case 'bindings':
-      return ['inputBinding', 'outputBinding'];
-    default:
-      return [];
-  }
-}
 
 /** A programmatic instance's kinds: bindings are told apart by their methods. */
 function instanceKinds(category: string, instance: Component): ComponentKind[] {
-  if (category !== 'bindings') return kindsForCategory(category);
+  if (category !== 'bindings') return componentKindsOfCategory(category);
   const kinds: ComponentKind[] = [];
   if (typeof (instance as Partial<InputBinding>).read === 'function') kinds.push('inputBinding');
   if (typeof (instance as Partial<OutputBinding>).invoke === 'function') kinds.push('outputBinding');
@@ -73,13 +60,13 @@ function instanceKinds(category: string, instance: Component): ComponentKind[] {
 
 /** daprd always hands pub/subs a `consumerID`, the app id when the YAML leaves it unset or blank. */
 function defaultConsumerId(properties: Metadata, appId: string): void {
-  const key = Object.keys(properties).find((k) => k.toLowerCase() === 'consumerid');
+  const key = fieldKey(properties, 'consumerID');
   if (key === undefined || properties[key] === '') properties[key ?? 'consumerID'] = appId;
 }
 
 /** `direction` metadata limits a binding to input and/or output; absent means both. */
 function bindingDirections(properties: Metadata): { input: boolean; output: boolean; explicitInput: boolean } {
-  const raw = Object.entries(properties).find(([k]) => k.toLowerCase() === 'direction')?.[1];
+  const raw = field(properties, 'direction');
   if (raw === undefined || raw.trim() === '') return { input: true, output: true, explicitInput: false };
   const parts = raw.split(',').map((p) => p.trim().toLowerCase());
   return { input: parts.includes('input'), output: parts.includes('output'), explicitInput: parts.includes('input') };
@@ -115,9 +102,8 @@ export async function composeComponents(
 
   const resolveImplementation = async (d: ComponentDeclaration): Promise<Implementation> => {
     const type = d.type.toLowerCase();
-    const category = categoryOf(type);
-    const kinds = kindsForCategory(category);
-    if (kinds.length === 0)
+    const category = categoryOfType(type);
+    if (componentKindsOfCategory(category).length === 0)
       throw new ComponentConfigError(
         `component type '${d.type}' is not supported by this sidecar (category '${category}')`,
       );
@@ -145,7 +131,16 @@ export async function composeComponents(
           `couldn't find ${category} ${d.type}/${d.version}: no socket '${type.slice(category.length + 1)}' in ${options.socketsFolder} and no package registered for it (see --registry)`,
         );
       }
-      definitions = (await loadPackageDefinitions(packageName, options.cwd)).filter(fits);
+      let loaded: ComponentDefinition[];
+      try {
+        loaded = await loadPackageDefinitions(packageName, options.cwd);
+      } catch (error) {
+        // Component packages are optional: say which type needs the missing one.
+        if (error instanceof MissingPackageError)
+          throw new MissingPackageError(`${error.message} (it implements '${d.type}')`);
+        throw error;
+      }
+      definitions = loaded.filter(fits);
       if (definitions.length === 0)
         throw new ComponentConfigError(`package '${packageName}' has no definition for type '${d.type}'`);
     }
@@ -225,7 +220,7 @@ export async function composeComponents(
     }
     if (inputBinding !== undefined && directions.input) {
       capabilities.push('INPUT_BINDING');
-      const route = Object.entries(properties).find(([k]) => k.toLowerCase() === 'route')?.[1] || d.name;
+      const route = field(properties, 'route') || d.name;
       table.inputBindings.set(d.name, {
         component,
         binding: inputBinding,
@@ -252,8 +247,8 @@ export async function composeComponents(
         rule.toLowerCase() === d.type.toLowerCase() || rule.toLowerCase() === `${d.type}/${d.version}`.toLowerCase(),
     );
   const ordered = [
-    ...declarations.filter((d) => categoryOf(d.type) === 'secretstores'),
-    ...declarations.filter((d) => categoryOf(d.type) !== 'secretstores'),
+    ...declarations.filter((d) => categoryOfType(d.type) === 'secretstores'),
+    ...declarations.filter((d) => categoryOfType(d.type) !== 'secretstores'),
   ];
   try {
     for (const d of ordered) {

@@ -3,7 +3,7 @@
  * file name is the type name, its reflection list says which building blocks it serves. The remote objects implement
  * the same contracts as in-process components, so the rest of the sidecar cannot tell them apart.
  */
-import type { ComponentKind, ComponentKinds } from '@daprkit/component-sdk';
+import { type ComponentKind, type ComponentKinds, componentKindOfService } from '@daprkit/component-sdk';
 import {
   discoverSockets,
   remoteInputBinding,
@@ -12,22 +12,6 @@ import {
   remoteSecretStore,
   remoteStateStore,
 } from '@daprkit/component-sdk/client';
-
-const SERVICE_KINDS: Record<string, ComponentKind> = {
-  'dapr.proto.components.v1.StateStore': 'state',
-  'dapr.proto.components.v1.PubSub': 'pubsub',
-  'dapr.proto.components.v1.InputBinding': 'inputBinding',
-  'dapr.proto.components.v1.OutputBinding': 'outputBinding',
-  'dapr.proto.components.v1.SecretStore': 'secretStore',
-};
-
-const CATEGORY_OF: Record<ComponentKind, string> = {
-  state: 'state',
-  pubsub: 'pubsub',
-  inputBinding: 'bindings',
-  outputBinding: 'bindings',
-  secretStore: 'secretstores',
-};
 
 export const DEFAULT_SOCKETS_FOLDER = '/tmp/dapr-components-sockets';
 
@@ -38,11 +22,11 @@ export async function discoverPluggableTypes(
   const offered = new Map<string, { socketPath: string; kinds: ComponentKind[] }>();
   for (const socket of await discoverSockets(folder)) {
     for (const service of socket.services) {
-      const kind = SERVICE_KINDS[service];
-      if (kind === undefined) continue;
-      const type = `${CATEGORY_OF[kind]}.${socket.name}`.toLowerCase();
+      const info = componentKindOfService(service);
+      if (info === undefined) continue;
+      const type = `${info.category}.${socket.name}`.toLowerCase();
       const entry = offered.get(type) ?? { socketPath: socket.path, kinds: [] };
-      entry.kinds.push(kind);
+      entry.kinds.push(info.kind);
       offered.set(type, entry);
     }
   }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ComponentDefinition } from '@daprkit/component-sdk';
+import { isObject } from '../shared/json-fields.js';
 
 /** Component type → package exporting `definitions`. Extend with `--registry FILE` or `createSidecar({registry})`. */
 export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
@@ -48,7 +49,7 @@ export async function readRegistryFile(path: string): Promise<Record<string, str
   } catch (error) {
     throw new Error(`cannot read registry file '${path}': ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isObject(parsed)) {
     throw new Error(`registry file '${path}' must be a JSON object mapping component types to package names`);
   }
   const registry: Record<string, string> = {};

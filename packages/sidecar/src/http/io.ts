@@ -1,7 +1,8 @@
 /** Request/response helpers shared by the HTTP handlers: bounded body reads, JSON decoding with clear messages, replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metadata } from '@daprkit/component-sdk';
-import { ApiError, malformedRequest } from '../api/errors.js';
+import { type ApiError, malformedRequest } from '../shared/errors.js';
+import { field, isObject } from '../shared/json-fields.js';
 
 export const MAX_BODY_BYTES = 4 << 20;
 
@@ -31,18 +32,6 @@ export function parseJson(body: Buffer, expected: string): unknown {
   } catch (error) {
     throw malformedRequest(`failed deserializing HTTP body: expected ${expected}: ${(error as Error).message}`);
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A field looked up case-insensitively, as Go's JSON decoder matches struct fields. */
-export function field(object: Record<string, unknown>, name: string): unknown {
-  if (name in object) return object[name];
-  const lower = name.toLowerCase();
-  for (const key of Object.keys(object)) if (key.toLowerCase() === lower) return object[key];
-  return undefined;
 }
 
 export function stringField(object: Record<string, unknown>, name: string, where: string): string | undefined {
@@ -128,5 +117,3 @@ export function metadataHeaders(metadata: Metadata | undefined): Record<string, 
   }
   return headers;
 }
-
-export { ApiError };

@@ -1,43 +1,29 @@
-/** HTTP publish endpoints (spec §2.2.2, §2.2.3). */
-import { ErrorCode } from '@daprkit/component-sdk';
-import { ApiError, errorInfo, resourceInfo } from '../api/errors.js';
-import { bulkPublish, bulkPublishFailure, type PublishContext, publish } from '../api/publish.js';
-import {
-  describeJsonType,
-  field,
-  isObject,
-  metadataField,
-  queryMetadata,
-  readBody,
-  sendJson,
-  sendNoContent,
-} from './io.js';
+/** HTTP publish endpoints (spec §2.2.2, §2.2.3): decoding into api/publish.ts. */
+import { bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
+import type { Runtime } from '../runtime.js';
+import { type ApiError, apiError } from '../shared/errors.js';
+import { field, isObject } from '../shared/json-fields.js';
+import { CLOUDEVENT_CONTENT_TYPE, isTextContentType, mediaType } from '../shared/media-type.js';
+import { describeJsonType, metadataField, queryMetadata, readBody, sendJson, sendNoContent } from './io.js';
 import type { Router } from './router.js';
-
-function eventsError(pubsubName: string, message: string, reason: string): ApiError {
-  return new ApiError(400, 'ERR_PUBSUB_EVENTS_SER', message, ErrorCode.InvalidArgument, [
-    errorInfo(reason),
-    resourceInfo('pubsub', pubsubName, message),
-  ]);
-}
 
 /** A bulk entry's `event` as bytes, by its content type (spec §2.2.3). */
 function entryBytes(event: unknown, contentType: string, mismatch: () => ApiError): Buffer {
-  const media = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  const media = mediaType(contentType);
   if (media === 'application/octet-stream') {
     if (typeof event !== 'string') throw mismatch();
     return Buffer.from(event, 'base64');
   }
-  if (media.startsWith('text/') || media === 'application/xml') {
+  if (isTextContentType(contentType)) {
     if (typeof event !== 'string') throw mismatch();
     return Buffer.from(event);
   }
-  if (media === 'application/json' || media === 'application/cloudevents+json')
+  if (media === 'application/json' || media === CLOUDEVENT_CONTENT_TYPE)
     return Buffer.from(JSON.stringify(event ?? null));
   throw mismatch();
 }
 
-export function registerPubSubRoutes(router: Router, context: PublishContext): void {
+export function registerPubSubRoutes(router: Router, context: Runtime): void {
   const bulkHandler = async ({ req, res, params, query }: Parameters<Parameters<Router['add']>[2]>[0]) => {
     const pubsubName = params.pubsubName!;
     const topic = params.topic!;
@@ -52,21 +38,19 @@ export function registerPubSubRoutes(router: Router, context: PublishContext): v
         );
     } catch (error) {
       const message = `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: ${(error as Error).message}`;
-      throw eventsError(pubsubName, message, 'DAPR_PUBSUB_UNMARSHAL_EVENTS');
+      throw apiError('pubsubUnmarshalEvents', { message, resource: pubsubName });
     }
     const mismatch = () =>
-      eventsError(
-        pubsubName,
-        `error when marshalling cloud event envelope for topic ${topic} pubsub ${pubsubName}: error: mismatch between contentType and event`,
-        'DAPR_PUBSUB_MARSHAL_ENVELOPE',
-      );
+      apiError('pubsubMarshalEnvelope', {
+        message: `error when marshalling cloud event envelope for topic ${topic} pubsub ${pubsubName}: error: mismatch between contentType and event`,
+        resource: pubsubName,
+      });
     const entries = body.map((entry, i) => {
       if (!isObject(entry))
-        throw eventsError(
-          pubsubName,
-          `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} must be an object`,
-          'DAPR_PUBSUB_UNMARSHAL_EVENTS',
-        );
+        throw apiError('pubsubUnmarshalEvents', {
+          message: `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} must be an object`,
+          resource: pubsubName,
+        });
       const contentType = String(field(entry, 'contentType') ?? '');
       const id = field(entry, 'entryId');
       const entryMetadata = field(entry, 'metadata');

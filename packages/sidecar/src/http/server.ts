@@ -1,22 +1,36 @@
-/** The Dapr HTTP API on plain `node:http`: API-token check, routing, one place that turns errors into responses. */
+/**
+ * The Dapr HTTP API on plain `node:http`: API-token check, routing to one route file per building block
+ * (<area>-routes.ts), and the one place that turns errors into responses.
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, toApiError } from '../api/errors.js';
 import type { Runtime } from '../runtime.js';
+import { ApiError, toApiError } from '../shared/errors.js';
+import { registerBindingsRoutes } from './bindings-routes.js';
+import { registerInvokeRoutes } from './invoke-routes.js';
 import { sendError, sendText } from './io.js';
-import { registerMiscRoutes } from './misc-routes.js';
+import { registerMetadataRoutes } from './metadata-routes.js';
 import { registerPubSubRoutes } from './pubsub-routes.js';
 import { Router } from './router.js';
+import { registerSecretsRoutes } from './secrets-routes.js';
 import { registerStateRoutes } from './state-routes.js';
 
 export const API_TOKEN_HEADER = 'dapr-api-token';
 const TOKEN_EXEMPT = new Set(['v1.0/healthz', 'v1.0/healthz/outbound']);
 
+/** One line per building block; routes are matched in this order (their patterns do not overlap). */
+const ROUTE_GROUPS: readonly ((router: Router, runtime: Runtime) => void)[] = [
+  registerStateRoutes,
+  registerPubSubRoutes,
+  registerBindingsRoutes,
+  registerSecretsRoutes,
+  registerMetadataRoutes,
+  registerInvokeRoutes,
+];
+
 export function buildRouter(runtime: Runtime): Router {
   const router = new Router();
-  registerStateRoutes(router, runtime);
-  registerPubSubRoutes(router, runtime);
-  registerMiscRoutes(router, runtime);
+  for (const register of ROUTE_GROUPS) register(router, runtime);
   return router;
 }
 

@@ -1,22 +1,21 @@
 /** HTTP state endpoints (spec §2.1): decoding, daprd's value re-serialisation, replies. */
 import type { BulkGetItem, Consistency, Metadata } from '@daprkit/component-sdk';
-import { malformedRequest } from '../api/errors.js';
-import { goJsonBytes } from '../api/go-json.js';
 import {
   bulkGetState,
   deleteState,
   getState,
   queryState,
   type SaveItem,
-  type StateApiContext,
   saveState,
   stateOptions,
 } from '../api/state.js';
 import { executeTransaction, type TransactionInput } from '../api/transaction.js';
+import type { Runtime } from '../runtime.js';
+import { malformedRequest } from '../shared/errors.js';
+import { goJsonBytes } from '../shared/go-json.js';
+import { field, isObject } from '../shared/json-fields.js';
 import {
   describeJsonType,
-  field,
-  isObject,
   metadataField,
   metadataHeaders,
   parseJson,
@@ -83,7 +82,7 @@ function bulkItemJson(item: BulkGetItem): string {
   return `${out}}`;
 }
 
-export function registerStateRoutes(router: Router, context: StateApiContext): void {
+export function registerStateRoutes(router: Router, context: Runtime): void {
   router.add(['GET'], '/v1.0/state/{storeName}/{key}', async ({ res, params, query }) => {
     const consistency = query.get('consistency') || undefined;
     const options = stateOptions(undefined, consistency);

@@ -4,10 +4,9 @@
  */
 import type { Metadata, SetRequest } from '@daprkit/component-sdk';
 import { contentTypeOf } from '@daprkit/component-sdk';
-import { isJsonContentType } from '../api/cloudevents.js';
-
-/** How the transaction's values were encoded by the API surface that received them. */
-export type ValueEncoding = 'json-text' | 'bytes';
+import { placeCloudEventData, serializeCloudEvent } from '../api/cloudevents.js';
+import type { ValueEncoding } from '../api/transaction.js';
+import { mediaType } from '../shared/media-type.js';
 
 export interface OutboxEventInput {
   markerKey: string;
@@ -21,8 +20,6 @@ export interface OutboxEventInput {
   traceid: string;
   tracestate: string;
 }
-
-const mediaType = (contentType: string) => (contentType.split(';')[0] ?? '').trim().toLowerCase();
 
 /** Go's `%v` of a decoded JSON value: daprd formats non-JSON payloads this way (objects become `map[k:v]`). */
 function goFormat(value: unknown): string {
@@ -42,26 +39,6 @@ function payloadBytes(value: Uint8Array, contentType: string, encoding: ValueEnc
   return Buffer.from(goFormat(JSON.parse(bytes.toString('utf8'))));
 }
 
-/** Places the payload by the publish rules of spec §2.2.2; returns the raw JSON to splice as `data`, if any. */
-function placeData(event: Record<string, unknown>, payload: Buffer, contentType: string): string | undefined {
-  const media = mediaType(contentType);
-  if (media === 'application/octet-stream' || media === 'application/cloudevents+protobuf') {
-    event.data_base64 = payload.toString('base64');
-    return undefined;
-  }
-  const text = payload.toString('utf8');
-  if (isJsonContentType(contentType)) {
-    try {
-      JSON.parse(text);
-      return text.trim();
-    } catch {
-      // Not JSON after all: carried as a string, as daprd does.
-    }
-  }
-  event.data = text;
-  return undefined;
-}
-
 /** The serialised internal event; `id` is the marker key, so it is stable from the write to the final topic. */
 export function outboxEvent(input: OutboxEventInput): Buffer {
   const chosen = input.projection ?? input.upsert;
@@ -79,11 +56,11 @@ export function outboxEvent(input: OutboxEventInput): Buffer {
     tracestate: input.tracestate,
     time: new Date().toISOString(),
   };
-  const rawData = placeData(event, payloadBytes(chosen.value, contentType, input.encoding), contentType);
+  // The payload goes in by the publish rules of spec §2.2.2, then the metadata keys are copied over it.
+  const rawData = placeCloudEventData(event, payloadBytes(chosen.value, contentType, input.encoding), contentType);
   for (const [key, value] of Object.entries(input.upsert.metadata as Metadata)) {
     if (key === 'id' || key === 'data') continue;
     event[key] = value;
   }
-  const head = JSON.stringify(event);
-  return Buffer.from(rawData === undefined ? head : `${head.slice(0, -1)},"data":${rawData}}`);
+  return serializeCloudEvent(event, rawData);
 }

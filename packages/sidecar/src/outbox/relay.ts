@@ -16,11 +16,11 @@ import {
   type PubSubMessage,
   type StateStore,
 } from '@daprkit/component-sdk';
-import { CLOUDEVENT_CONTENT_TYPE } from '../api/cloudevents.js';
 import { type PublishContext, publishTarget } from '../api/publish.js';
 import type { ComponentTable } from '../composition/table.js';
+import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
 import { type OutboxConfig, outboxConfigOf } from './config.js';
-import { crashPoint } from './crash-points.js';
+import type { CrashPoint } from './crash-points.js';
 import { MARKER_PREFIX } from './write.js';
 
 /** What the relay writes over a marker that never appeared; any other non-empty value means "committed". */
@@ -77,6 +77,7 @@ class StoreRelay {
     private readonly context: PublishContext,
     private readonly stats: RelayStats,
     private readonly logger: Logger,
+    private readonly crashPoint: CrashPoint | undefined,
   ) {}
 
   private async markerState(markerKey: string): Promise<MarkerState> {
@@ -142,14 +143,14 @@ class StoreRelay {
       return;
     }
     await this.publishFinal(event);
-    crashPoint('after-relay-publish');
+    this.crashPoint?.('after-relay-publish');
     try {
       await retrying(() => this.store.delete({ key: markerKey, metadata: {}, options: {} }), 10_000);
     } catch (error) {
       this.stats.deleteFailures++;
       throw new Error(`outbox marker ${markerKey} could not be deleted: ${(error as Error).message}`);
     }
-    crashPoint('after-marker-delete');
+    this.crashPoint?.('after-marker-delete');
   }
 
   private async publishFinal(event: Record<string, unknown>): Promise<void> {
@@ -173,10 +174,14 @@ export interface OutboxRelays {
   stop(): void;
 }
 
-/** Subscribes once per (pub/sub, internal topic), straight on the component: no scopes on this side (daprd). */
+/**
+ * Subscribes once per (pub/sub, internal topic), straight on the component: no scopes on this side (daprd).
+ * `crashPoint` is the test-only fault injection (undefined in production).
+ */
 export async function startOutboxRelays(
   context: PublishContext & { components: ComponentTable },
   logger: Logger,
+  crashPoint?: CrashPoint,
 ): Promise<OutboxRelays> {
   const abort = new AbortController();
   const stats: RelayStats = { published: 0, discarded: 0, deleteFailures: 0 };
@@ -200,7 +205,7 @@ export async function startOutboxRelays(
       continue;
     }
     subscribed.add(id);
-    const relay = new StoreRelay(storeName, entry.store, config, context, stats, logger);
+    const relay = new StoreRelay(storeName, entry.store, config, context, stats, logger, crashPoint);
     await pubsub.pubsub.subscribe({ topic: config.internalTopic, metadata: {} }, (m) => relay.handle(m), abort.signal);
     logger.info('outbox: relaying', where);
   }

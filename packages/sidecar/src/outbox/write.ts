@@ -4,13 +4,14 @@
  * it lets the relay fence a marker that never appeared, so a late commit fails instead of going unpublished.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, isTruthy, type SetRequest, type TransactionOperation } from '@daprkit/component-sdk';
-import { CLOUDEVENT_CONTENT_TYPE } from '../api/cloudevents.js';
-import { ApiError, errorInfo, errorText } from '../api/errors.js';
+import { isTruthy, type SetRequest, type TransactionOperation } from '@daprkit/component-sdk';
 import { type PublishContext, publishTarget } from '../api/publish.js';
-import type { OutboxConfig } from './config.js';
-import { crashPoint } from './crash-points.js';
-import { outboxEvent, type ValueEncoding } from './event.js';
+import type { TransactionHook, ValueEncoding } from '../api/transaction.js';
+import { type ApiError, apiError, errorText } from '../shared/errors.js';
+import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
+import { type OutboxConfig, outboxConfigOf } from './config.js';
+import type { CrashPoint } from './crash-points.js';
+import { outboxEvent } from './event.js';
 
 export const MARKER_PREFIX = 'outbox-';
 /** daprd writes the JSON string "0"; its relay only checks that the value is non-empty. */
@@ -27,9 +28,10 @@ export interface OutboxWriteInput {
 
 function outboxPublishError(context: PublishContext, error: unknown): ApiError {
   const text = errorText(error);
-  return new ApiError(500, 'ERR_PUBLISH_OUTBOX', `error while publishing outbox message: ${text}`, ErrorCode.Internal, [
-    errorInfo('DAPR_PUBSUB_OUTBOX', { appID: context.appId, error: text }),
-  ]);
+  return apiError('publishOutbox', {
+    message: `error while publishing outbox message: ${text}`,
+    info: { appID: context.appId, error: text },
+  });
 }
 
 async function publishInternal(context: PublishContext, config: OutboxConfig, event: Buffer): Promise<void> {
@@ -53,6 +55,7 @@ async function publishInternal(context: PublishContext, config: OutboxConfig, ev
 export async function prepareOutboxTransaction(
   context: PublishContext,
   input: OutboxWriteInput,
+  crashPoint?: CrashPoint,
 ): Promise<TransactionOperation[]> {
   const { config } = input;
   const projections = new Map<string, SetRequest>();
@@ -87,6 +90,23 @@ export async function prepareOutboxTransaction(
       },
     });
   }
-  if (markers.length > 0) crashPoint('after-internal-publish');
+  if (markers.length > 0) crashPoint?.('after-internal-publish');
   return [...kept, ...markers];
+}
+
+/**
+ * The outbox's transaction hook, registered from sidecar.ts: a store with `outboxPublishPubsub` and
+ * `outboxPublishTopic` gets its upserts announced; any other store's transactions are left alone.
+ * `crashPoint` is the test-only fault injection (undefined in production).
+ */
+export function outboxTransactionHook(context: PublishContext, crashPoint?: CrashPoint): TransactionHook {
+  return {
+    async beforeCommit(transaction) {
+      const config = outboxConfigOf(transaction.entry.component.properties, context.appId);
+      if (config === undefined) return undefined;
+      const input = { config, operations: transaction.operations, encoding: transaction.encoding };
+      const operations = await prepareOutboxTransaction(context, input, crashPoint);
+      return crashPoint ? { operations, afterCommit: () => crashPoint('after-commit') } : { operations };
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { type Logger, parseDuration } from '@daprkit/component-sdk';
 import { parseAllDocuments } from 'yaml';
+import { isObject } from '../shared/json-fields.js';
 import {
   type ComponentResource,
   type ConfigurationResource,
@@ -24,7 +25,6 @@ export class ResourceError extends Error {
 
 type Manifest = Record<string, unknown> & { __source: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asString = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const asStringList = (v: unknown): string[] => (Array.isArray(v) ? v.map(asString) : []);
 

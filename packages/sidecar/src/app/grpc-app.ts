@@ -1,10 +1,10 @@
-/** App delivery over gRPC (`--app-protocol grpc`, spec §4.6, §4.8) through the app's `AppCallback` service. */
-
+/** The app channel over gRPC (`--app-protocol grpc`, spec §4.6, §4.8): the app's `AppCallback` service. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
-import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from '../app/app-channel.js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
-import { appCallbackService } from './proto.js';
+import { isJsonContentType, isTextContentType, mediaType } from '../shared/media-type.js';
+import { appCallbackService } from '../shared/runtime-proto.js';
+import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';
 
 const CE_FIELDS = new Set(['id', 'source', 'datacontenttype', 'type', 'specversion', 'data', 'data_base64']);
 const TOPIC_STATUS: Record<number, DeliveryOutcome> = { 0: 'success', 1: 'retry', 2: 'drop' };
@@ -23,15 +23,12 @@ function toStruct(object: Record<string, unknown>): { fields: Record<string, unk
   return { fields: Object.fromEntries(Object.entries(object).map(([k, v]) => [k, toValue(v)])) };
 }
 
-const mediaType = (contentType: string) => (contentType.split(';')[0] ?? '').trim().toLowerCase();
-
 /** `TopicEventRequest.data` by daprd's rules: base64 decoded, text as is, JSON re-serialised. */
 function eventData(event: Record<string, unknown>, contentType: string): Buffer {
   if (typeof event.data_base64 === 'string') return Buffer.from(event.data_base64, 'base64');
-  const media = mediaType(contentType);
-  if (media.startsWith('text/') || media === 'application/xml')
+  if (isTextContentType(contentType))
     return Buffer.from(typeof event.data === 'string' ? event.data : JSON.stringify(event.data ?? ''));
-  if (media === 'application/json' || media.endsWith('+json') || media === '')
+  if (isJsonContentType(contentType) || mediaType(contentType) === '')
     return event.data === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(event.data));
   return Buffer.alloc(0);
 }

@@ -1,10 +1,8 @@
 /** Topic scopes of a pub/sub component (spec §6.4): allowedTopics, protectedTopics, publishing/subscriptionScopes. */
 import type { Metadata } from '@daprkit/component-sdk';
+import { field } from '../shared/json-fields.js';
 
-function metadataValue(properties: Metadata, name: string): string {
-  const hit = Object.entries(properties).find(([k]) => k.toLowerCase() === name.toLowerCase());
-  return (hit?.[1] ?? '').replace(/\s/g, '');
-}
+const metadataValue = (properties: Metadata, name: string) => (field(properties, name) ?? '').replace(/\s/g, '');
 
 const list = (text: string) => text.split(',').filter((t) => t !== '');
 

@@ -1,4 +1,6 @@
 /**
+ * Go compatibility: `encoding/json` output and `strconv.ParseBool`.
+ *
  * Go-compatible JSON encoding. daprd decodes an HTTP state value into `interface{}` and re-encodes it with
  * `encoding/json`, so sidecars sharing a store must produce the same bytes: object keys sorted (by UTF-8 bytes),
  * `<`, `>`, `&`, U+2028 and U+2029 escaped, numbers as float64 (JS and Go format float64 alike).
@@ -46,4 +48,11 @@ export function goJsonStringify(value: unknown): string {
 
 export function goJsonBytes(value: unknown): Buffer {
   return Buffer.from(goJsonStringify(value));
+}
+
+/** Go's strconv.ParseBool: undefined when the text is not one of Go's spellings. */
+export function parseGoBool(value: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  return undefined;
 }

@@ -1,4 +1,7 @@
-/** The Dapr runtime API definitions (names and field numbers as in dapr/dapr) loaded once per process. */
+/**
+ * The Dapr runtime API definitions (names and field numbers as in dapr/dapr) loaded once per process: the `Dapr`
+ * service the gRPC API serves and the `AppCallback` service the gRPC app channel calls.
+ */
 import { fileURLToPath } from 'node:url';
 import { type GrpcObject, loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -30,8 +33,3 @@ function lookup(path: string): ServiceClientConstructor {
 
 export const daprService = () => lookup('dapr.proto.runtime.v1.Dapr');
 export const appCallbackService = () => lookup('dapr.proto.runtime.v1.AppCallback');
-export const appCallbackAlphaService = () => lookup('dapr.proto.runtime.v1.AppCallbackAlpha');
-
-/** `common.v1.StateOptions` enums → API strings (0 = unspecified). */
-export const CONSISTENCY = ['', 'eventual', 'strong'] as const;
-export const CONCURRENCY = ['', 'first-write', 'last-write'] as const;

@@ -1,20 +1,16 @@
 /** State key prefixing (spec §2.1.1): `appid||key` by default, chosen per store by its `keyPrefix` metadata. */
-import { ErrorCode, KEY_SEPARATOR, type Metadata } from '@daprkit/component-sdk';
-import { ApiError, badRequest, errorInfo, resourceInfo } from './errors.js';
+import { KEY_SEPARATOR, type Metadata } from '@daprkit/component-sdk';
+import { type ApiError, apiError } from './errors.js';
+import { field } from './json-fields.js';
 
 function illegalKey(key: string, storeName: string): ApiError {
   const message = `input key/keyPrefix '${key}' can't contain '${KEY_SEPARATOR}'`;
-  return new ApiError(400, 'ERR_MALFORMED_REQUEST', message, ErrorCode.InvalidArgument, [
-    badRequest(key, message),
-    resourceInfo('state', storeName, message),
-    errorInfo('DAPR_STATE_ILLEGAL_KEY'),
-  ]);
+  return apiError('stateIllegalKey', { message, field: key, resource: storeName });
 }
 
 /** The prefix (with separator) a store's keys get; `''` for `none`. Throws when a custom prefix contains `||`. */
 export function keyPrefixFor(properties: Metadata, storeName: string, appId: string): string {
-  const entry = Object.entries(properties).find(([name]) => name.toLowerCase() === 'keyprefix');
-  const strategy = (entry?.[1] ?? '').toLowerCase() || 'appid';
+  const strategy = (field(properties, 'keyPrefix') ?? '').toLowerCase() || 'appid';
   const namespace = process.env.NAMESPACE;
   let prefix: string;
   switch (strategy) {

@@ -1,0 +1,24 @@
+/** gRPC output bindings (spec §3.1): decoding into api/bindings.ts. */
+import type { Metadata } from '@daprkit/component-sdk';
+import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import { invokeBinding } from '../api/bindings.js';
+import type { Runtime } from '../runtime.js';
+import type { HandlerGroup, InvokeBindingRequest, InvokeBindingResponse } from './wire.js';
+
+export function bindingsHandlers(runtime: Runtime) {
+  return {
+    InvokeBinding: async (r: InvokeBindingRequest, metadata: GrpcMetadata): Promise<InvokeBindingResponse> => {
+      // Incoming gRPC metadata reaches the binding too (daprd), below the request's own keys.
+      const incoming: Metadata = {};
+      for (const [k, v] of Object.entries(metadata.getMap()))
+        if (typeof v === 'string' && k !== 'dapr-api-token') incoming[k] = v;
+      const response = await invokeBinding(runtime.components, {
+        name: r.name,
+        operation: r.operation,
+        data: r.data,
+        metadata: { ...incoming, ...r.metadata },
+      });
+      return { data: Buffer.from(response.data ?? []), metadata: response.metadata ?? {} };
+    },
+  } satisfies HandlerGroup;
+}

@@ -1,0 +1,38 @@
+/** gRPC publish methods (spec §3.1): decoding into api/publish.ts. */
+import { bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
+import type { Runtime } from '../runtime.js';
+import type { BulkPublishRequest, BulkPublishResponse, Empty, HandlerGroup, PublishEventRequest } from './wire.js';
+
+async function bulkPublishHandler(runtime: Runtime, r: BulkPublishRequest): Promise<BulkPublishResponse> {
+  const input = { pubsubName: r.pubsub_name, topic: r.topic };
+  const failed = await bulkPublish(runtime, {
+    ...input,
+    metadata: r.metadata,
+    entries: r.entries.map((e) => ({
+      entryId: e.entry_id,
+      event: e.event,
+      contentType: e.content_type,
+      ...(Object.keys(e.metadata).length > 0 ? { metadata: e.metadata } : {}),
+    })),
+  });
+  // daprd answers any failure, even partial, with an error status (spec §3.1).
+  if (failed.length > 0) throw bulkPublishFailure(input, failed);
+  return { failedEntries: [] };
+}
+
+export function pubsubHandlers(runtime: Runtime) {
+  return {
+    PublishEvent: async (r: PublishEventRequest): Promise<Empty> => {
+      await publish(runtime, {
+        pubsubName: r.pubsub_name,
+        topic: r.topic,
+        data: r.data,
+        contentType: r.data_content_type,
+        metadata: r.metadata,
+      });
+      return {};
+    },
+    BulkPublishEventAlpha1: (r: BulkPublishRequest) => bulkPublishHandler(runtime, r),
+    BulkPublishEvent: (r: BulkPublishRequest) => bulkPublishHandler(runtime, r),
+  } satisfies HandlerGroup;
+}
