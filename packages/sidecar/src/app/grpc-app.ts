@@ -54,7 +54,15 @@ export class GrpcAppDelivery implements AppChannel {
     const grpcMetadata = new GrpcMetadata();
     for (const [k, v] of Object.entries(metadata)) {
       const key = k.toLowerCase();
-      if (key !== 'content-type' && key !== 'content-length' && /^[0-9a-z_.-]+$/.test(key) && !key.endsWith('-bin'))
+      // grpc-js throws on a value that is not printable ASCII, failing the whole delivery: such entries are left
+      // out, as the HTTP channel leaves out values a header cannot carry.
+      if (
+        key !== 'content-type' &&
+        key !== 'content-length' &&
+        /^[0-9a-z_.-]+$/.test(key) &&
+        !key.endsWith('-bin') &&
+        /^[\x20-\x7e]*$/.test(v)
+      )
         grpcMetadata.set(key, v);
     }
     if (this.appApiToken) grpcMetadata.set('dapr-api-token', this.appApiToken);
