@@ -203,3 +203,6 @@ async function benchPluginSdks(daprd) {
     notes,
   });
 }
+
+// For bench/transport.mjs (daprd in front of each plugin engine).
+export { component, daprdPath, resourcesFolder, startDaprd };

@@ -31,7 +31,7 @@ export interface ServedSocket {
 export type Transport = 'daprkit' | 'grpc-js';
 export const TRANSPORTS: readonly Transport[] = ['daprkit', 'grpc-js'];
 export const TRANSPORT_ENV_VAR = 'DAPRKIT_TRANSPORT';
-export const DEFAULT_TRANSPORT: Transport = 'grpc-js';
+export const DEFAULT_TRANSPORT: Transport = 'daprkit';
 
 /** Explicit option, then DAPRKIT_TRANSPORT, then the default; anything else is an error naming the choices. */
 export function resolveTransport(explicit?: string, env: NodeJS.ProcessEnv = process.env): Transport {

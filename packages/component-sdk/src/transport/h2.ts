@@ -70,6 +70,12 @@ export const DEFAULT_H2_OPTIONS: H2Options = {
   maxHeaderBlockBytes: 1 << 20,
 };
 
+/**
+ * Exceptions that were neither protocol nor HPACK errors (bugs, or a throwing handler): the connection answers
+ * them with GOAWAY(INTERNAL_ERROR) instead of crashing the process, and counts them here for tests and diagnostics.
+ */
+export const engineStats = { internalErrors: 0, lastInternalError: undefined as Error | undefined };
+
 class ConnectionError extends Error {
   constructor(
     readonly code: number,
@@ -522,7 +528,11 @@ export class H2Connection {
     } catch (err) {
       if (err instanceof ConnectionError) this.connectionError(err.code, err.message);
       else if (err instanceof HpackError) this.connectionError(ErrorCode.COMPRESSION_ERROR, err.message);
-      else this.connectionError(ErrorCode.INTERNAL_ERROR, (err as Error).message);
+      else {
+        engineStats.internalErrors++;
+        engineStats.lastInternalError = err as Error;
+        this.connectionError(ErrorCode.INTERNAL_ERROR, 'internal error');
+      }
       return;
     }
     if (pos < data.length && !this.dead) this.buffered = Buffer.from(data.subarray(pos));
