@@ -61,8 +61,18 @@ function startServer(column, command, args, env, socket) {
 function plugins(socket, goPlugin) {
   return [
     ...(goPlugin ? [['Go plugin', goPlugin, ['-socket', socket], {}]] : []),
-    ['daprkit', process.execPath, [memoryPluginBin, '--socket', socket, '--log-level', 'warn'], { DAPRKIT_TRANSPORT: 'daprkit' }],
-    ['grpc-js', process.execPath, [memoryPluginBin, '--socket', socket, '--log-level', 'warn'], { DAPRKIT_TRANSPORT: 'grpc-js' }],
+    [
+      'daprkit',
+      process.execPath,
+      [memoryPluginBin, '--socket', socket, '--log-level', 'warn'],
+      { DAPRKIT_TRANSPORT: 'daprkit' },
+    ],
+    [
+      'grpc-js',
+      process.execPath,
+      [memoryPluginBin, '--socket', socket, '--log-level', 'warn'],
+      { DAPRKIT_TRANSPORT: 'grpc-js' },
+    ],
   ];
 }
 
@@ -107,7 +117,11 @@ async function direct(client, goPlugin) {
     for (let round = 0; round < ROUNDS; round++) {
       for (const op of ['set', 'get']) {
         for (const s of servers) {
-          await runGoClient(client, { socket: s.socket, op, extra: ['-duration', `${settings.warmupMs}ms`, '-warmup', '0s'] });
+          await runGoClient(client, {
+            socket: s.socket,
+            op,
+            extra: ['-duration', `${settings.warmupMs}ms`, '-warmup', '0s'],
+          });
           const before = cpuMicros(s.child.pid);
           const r = await runGoClient(client, { socket: s.socket, op, extra: ['-warmup', '0s'] });
           const cpu = cpuMicros(s.child.pid) - before;

@@ -54,21 +54,50 @@ function huffmanEncode(value: string): Buffer {
 function indexedLiteral(name: string, value: string): Buffer {
   const v = huffmanEncode(value);
   if (name.length > 126 || v.length > 126) throw new Error('test helper handles short strings only');
-  return Buffer.concat([Buffer.from([0x40, name.length]), Buffer.from(name, 'latin1'), Buffer.from([0x80 | v.length]), v]);
+  return Buffer.concat([
+    Buffer.from([0x40, name.length]),
+    Buffer.from(name, 'latin1'),
+    Buffer.from([0x80 | v.length]),
+    v,
+  ]);
 }
 
 describe('HPACK decoder', () => {
   it('decodes the RFC 7541 C.4 request examples (Huffman, dynamic table across blocks)', () => {
     const d = new HpackDecoder({ maxTableSize: 4096, maxHeaderListSize: 1 << 20 });
     expect(d.decode(hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff'))).toEqual([
-      ':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'www.example.com',
+      ':method',
+      'GET',
+      ':scheme',
+      'http',
+      ':path',
+      '/',
+      ':authority',
+      'www.example.com',
     ]);
     expect(d.decode(hex('8286 84be 5886 a8eb 1064 9cbf'))).toEqual([
-      ':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'www.example.com', 'cache-control', 'no-cache',
+      ':method',
+      'GET',
+      ':scheme',
+      'http',
+      ':path',
+      '/',
+      ':authority',
+      'www.example.com',
+      'cache-control',
+      'no-cache',
     ]);
     expect(d.decode(hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf'))).toEqual([
-      ':method', 'GET', ':scheme', 'https', ':path', '/index.html', ':authority', 'www.example.com',
-      'custom-key', 'custom-value',
+      ':method',
+      'GET',
+      ':scheme',
+      'https',
+      ':path',
+      '/index.html',
+      ':authority',
+      'www.example.com',
+      'custom-key',
+      'custom-value',
     ]);
   });
 
@@ -87,7 +116,10 @@ describe('HPACK decoder', () => {
     const r = rng(SEED);
     const seeds = [
       hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff'),
-      Buffer.concat([indexedLiteral('x-component-instance', 'statestore'), encodeLiteral('content-type', 'application/grpc')]),
+      Buffer.concat([
+        indexedLiteral('x-component-instance', 'statestore'),
+        encodeLiteral('content-type', 'application/grpc'),
+      ]),
     ];
     for (let i = 0; i < ITERATIONS * 3; i++) {
       const d = new HpackDecoder({ maxTableSize: 4096, maxHeaderListSize: 16 * 1024 });

@@ -3,7 +3,7 @@
 // strict ones included; there is no skip list.
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { defineComponent, silentLogger, type StateStore } from '@daprkit/component-sdk';
+import { defineComponent, type StateStore, silentLogger } from '@daprkit/component-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SocketServer } from '../src/server/socket-server.js';
 
@@ -25,7 +25,7 @@ const store = (): StateStore => ({
   async init() {},
   features: () => [],
   async get() {
-    return undefined;
+    return {};
   },
   async set() {},
   async delete() {},
@@ -58,8 +58,11 @@ describe.skipIf(binary === undefined)('h2spec, server role', () => {
 
   it('passes every case, strict ones included', async () => {
     const output = await new Promise<string>((resolve) =>
-      execFile(binary!, ['--strict', '-h', '127.0.0.1', '-p', String(port), '-o', '5'], { timeout: 120_000 }, (_e, out, err) =>
-        resolve(`${out}${err}`),
+      execFile(
+        binary!,
+        ['--strict', '-h', '127.0.0.1', '-p', String(port), '-o', '5'],
+        { timeout: 120_000 },
+        (_e, out, err) => resolve(`${out}${err}`),
       ),
     );
     const summary = /(\d+) tests, (\d+) passed, (\d+) skipped, (\d+) failed/.exec(output);

@@ -4,8 +4,8 @@
  */
 import { chmod } from 'node:fs/promises';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { GrpcServer, type MethodShape } from '../transport/grpc-server.js';
 import { UnavailableError } from '../errors.js';
+import { GrpcServer, type MethodShape } from '../transport/grpc-server.js';
 import type { Logger } from '../v1/common.js';
 import type { ComponentDefinition, ComponentKind } from '../v1/definition.js';
 import type { StreamRegistry } from './acking-stream.js';
@@ -37,7 +37,9 @@ export const DEFAULT_TRANSPORT: Transport = 'daprkit';
 export function resolveTransport(explicit?: string, env: NodeJS.ProcessEnv = process.env): Transport {
   const value = explicit ?? (env[TRANSPORT_ENV_VAR] || undefined) ?? DEFAULT_TRANSPORT;
   if (!(TRANSPORTS as readonly string[]).includes(value)) {
-    throw new Error(`unknown transport '${value}' (${TRANSPORT_ENV_VAR} or the transport option): use ${TRANSPORTS.join(' or ')}`);
+    throw new Error(
+      `unknown transport '${value}' (${TRANSPORT_ENV_VAR} or the transport option): use ${TRANSPORTS.join(' or ')}`,
+    );
   }
   return value as Transport;
 }

@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { type H2Options, ErrorCode as H2Error, H2Connection, type H2Stream } from './h2.js';
+import { H2Connection, ErrorCode as H2Error, type H2Options, type H2Stream } from './h2.js';
 import { encodeLiteral, encodeStatus } from './hpack.js';
 
 // gRPC status codes used by the transport itself
@@ -90,7 +90,10 @@ export function encodeGrpcMessage(message: string): string {
   if (plain) return message;
   let out = '';
   for (const byte of Buffer.from(message, 'utf8')) {
-    out += byte < 0x20 || byte > 0x7e || byte === 0x25 ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(byte);
+    out +=
+      byte < 0x20 || byte > 0x7e || byte === 0x25
+        ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+        : String.fromCharCode(byte);
   }
   return out;
 }

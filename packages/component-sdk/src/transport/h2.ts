@@ -518,7 +518,10 @@ export class H2Connection {
         const flags = data[pos + 4]!;
         const streamId = data.readUInt32BE(pos + 5) & MAX_WINDOW;
         if (length > DEFAULT_MAX_FRAME) {
-          throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `frame of ${length} bytes exceeds SETTINGS_MAX_FRAME_SIZE`);
+          throw new ConnectionError(
+            ErrorCode.FRAME_SIZE_ERROR,
+            `frame of ${length} bytes exceeds SETTINGS_MAX_FRAME_SIZE`,
+          );
         }
         if (data.length - pos - 9 < length) break;
         const payload = data.subarray(pos + 9, pos + 9 + length);
@@ -544,18 +547,28 @@ export class H2Connection {
     }
     switch (type) {
       case DATA:
-        return this.onDataFrame(flags, streamId, payload);
+        this.onDataFrame(flags, streamId, payload);
+        return;
       case HEADERS:
-        return this.onHeadersFrame(flags, streamId, payload);
+        this.onHeadersFrame(flags, streamId, payload);
+        return;
       case PRIORITY:
         if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
-        if (payload.length !== 5) return this.streamError(streamId, ErrorCode.FRAME_SIZE_ERROR);
-        if ((payload.readUInt32BE(0) & MAX_WINDOW) === streamId) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+        if (payload.length !== 5) {
+          this.streamError(streamId, ErrorCode.FRAME_SIZE_ERROR);
+          return;
+        }
+        if ((payload.readUInt32BE(0) & MAX_WINDOW) === streamId) {
+          this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+          return;
+        }
         return;
       case RST_STREAM:
-        return this.onRstStream(streamId, payload);
+        this.onRstStream(streamId, payload);
+        return;
       case SETTINGS:
-        return this.onSettings(flags, streamId, payload);
+        this.onSettings(flags, streamId, payload);
+        return;
       case PUSH_PROMISE:
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE from a client');
       case PING:
@@ -571,9 +584,11 @@ export class H2Connection {
         if (this.streams.size === 0) this.endSocket();
         return;
       case WINDOW_UPDATE:
-        return this.onWindowUpdate(streamId, payload);
+        this.onWindowUpdate(streamId, payload);
+        return;
       case CONTINUATION:
-        return this.onContinuation(flags, streamId, payload);
+        this.onContinuation(flags, streamId, payload);
+        return;
       default:
         return; // unknown frame types are ignored (RFC 9113 §5.5)
     }
@@ -584,7 +599,8 @@ export class H2Connection {
     if ((flags & PADDED) === 0) return payload;
     if (payload.length < 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padded frame without pad length');
     const pad = payload[0]!;
-    if (pad + 1 + extra > payload.length) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding exceeds the frame');
+    if (pad + 1 + extra > payload.length)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding exceeds the frame');
     return payload.subarray(1, payload.length - pad);
   }
 
@@ -596,7 +612,8 @@ export class H2Connection {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
     const flowLength = payload.length;
     // Connection-level accounting applies whatever the stream's state.
-    if (flowLength > this.recvWindow) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window exceeded');
+    if (flowLength > this.recvWindow)
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window exceeded');
     this.recvWindow -= flowLength;
     this.recvConsumed += flowLength;
     if (this.recvConsumed >= this.options.connectionWindow / 2) {
@@ -607,20 +624,31 @@ export class H2Connection {
     const stream = this.streams.get(streamId);
     if (stream === undefined) {
       if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on an idle stream');
-      if (this.recentlyClosed.has(streamId)) return this.streamError(streamId, ErrorCode.STREAM_CLOSED);
+      if (this.recentlyClosed.has(streamId)) {
+        this.streamError(streamId, ErrorCode.STREAM_CLOSED);
+        return;
+      }
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on a closed stream');
     }
     const body = this.unpad(flags, payload, 0);
-    if (stream.remoteEnded) return this.streamError(streamId, ErrorCode.STREAM_CLOSED);
-    if (flowLength > stream.recvWindow) return this.streamError(streamId, ErrorCode.FLOW_CONTROL_ERROR);
+    if (stream.remoteEnded) {
+      this.streamError(streamId, ErrorCode.STREAM_CLOSED);
+      return;
+    }
+    if (flowLength > stream.recvWindow) {
+      this.streamError(streamId, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
     stream.recvWindow -= flowLength;
     stream.receivedBytes += body.length;
     if (stream.contentLength >= 0 && stream.receivedBytes > stream.contentLength) {
-      return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      return;
     }
     const endStream = (flags & END_STREAM) !== 0;
     if (endStream && stream.contentLength >= 0 && stream.receivedBytes !== stream.contentLength) {
-      return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      return;
     }
     if (!endStream) stream.consumed(flowLength);
     if (body.length > 0) stream.onData?.(body);
@@ -639,7 +667,8 @@ export class H2Connection {
         if ((flags & END_HEADERS) !== 0) this.decoder.decode(fragment);
         else throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'stream depends on itself');
         if (this.isIdle(streamId)) this.lastStreamId = streamId;
-        return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+        this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+        return;
       }
     }
     const endStream = (flags & END_STREAM) !== 0;
@@ -679,9 +708,18 @@ export class H2Connection {
     const existing = this.streams.get(streamId);
     if (existing !== undefined) {
       // Trailers: must end the stream and carry no pseudo-headers.
-      if (existing.remoteEnded) return this.streamError(streamId, ErrorCode.STREAM_CLOSED);
-      if (!endStream) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
-      if (tooLarge || malformed(headers, true) !== undefined) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      if (existing.remoteEnded) {
+        this.streamError(streamId, ErrorCode.STREAM_CLOSED);
+        return;
+      }
+      if (!endStream) {
+        this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+        return;
+      }
+      if (tooLarge || malformed(headers, true) !== undefined) {
+        this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+        return;
+      }
       existing.endRemote();
       return;
     }
@@ -694,10 +732,19 @@ export class H2Connection {
     if (streamId % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'even stream id from a client');
     this.lastStreamId = streamId;
     if (tooLarge) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'header list too large');
-    if (this.goawaySent) return this.streamError(streamId, ErrorCode.REFUSED_STREAM);
-    if (this.streams.size >= this.options.maxConcurrentStreams) return this.streamError(streamId, ErrorCode.REFUSED_STREAM);
+    if (this.goawaySent) {
+      this.streamError(streamId, ErrorCode.REFUSED_STREAM);
+      return;
+    }
+    if (this.streams.size >= this.options.maxConcurrentStreams) {
+      this.streamError(streamId, ErrorCode.REFUSED_STREAM);
+      return;
+    }
     const problem = malformed(headers, false);
-    if (problem !== undefined) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+    if (problem !== undefined) {
+      this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     const stream = new H2Stream(streamId, this, this.peerInitialWindow, this.options.streamWindow);
     stream.headers = headers;
     for (let i = 0; i < headers.length; i += 2) {
@@ -706,11 +753,17 @@ export class H2Connection {
       else if (name === ':path') stream.path = headers[i + 1]!;
       else if (name === 'content-length') {
         const value = headers[i + 1]!;
-        if (!/^\d{1,15}$/.test(value)) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+        if (!/^\d{1,15}$/.test(value)) {
+          this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+          return;
+        }
         stream.contentLength = Number(value);
       }
     }
-    if (endStream && stream.contentLength > 0) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+    if (endStream && stream.contentLength > 0) {
+      this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     this.streams.set(streamId, stream);
     this.onStream(stream);
     if (endStream && !stream.closed) stream.endRemote();
@@ -718,7 +771,8 @@ export class H2Connection {
 
   private onRstStream(streamId: number, payload: Buffer): void {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
-    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM payload is not 4 bytes');
+    if (payload.length !== 4)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM payload is not 4 bytes');
     if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on an idle stream');
     const stream = this.streams.get(streamId);
     stream?.close(payload.readUInt32BE(0), false);
@@ -731,7 +785,8 @@ export class H2Connection {
       this.settingsAcked = true;
       return;
     }
-    if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS length not a multiple of 6');
+    if (payload.length % 6 !== 0)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS length not a multiple of 6');
     for (let at = 0; at < payload.length; at += 6) {
       const id = payload.readUInt16BE(at);
       const value = payload.readUInt32BE(at + 2);
@@ -741,7 +796,8 @@ export class H2Connection {
           break;
         case 0x4: {
           // INITIAL_WINDOW_SIZE: applies to every open stream as a delta (windows may go negative)
-          if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'SETTINGS_INITIAL_WINDOW_SIZE too large');
+          if (value > MAX_WINDOW)
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'SETTINGS_INITIAL_WINDOW_SIZE too large');
           const delta = value - this.peerInitialWindow;
           this.peerInitialWindow = value;
           for (const stream of this.streams.values()) {
@@ -767,12 +823,14 @@ export class H2Connection {
   }
 
   private onWindowUpdate(streamId: number, payload: Buffer): void {
-    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE payload is not 4 bytes');
+    if (payload.length !== 4)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE payload is not 4 bytes');
     const increment = payload.readUInt32BE(0) & MAX_WINDOW;
     if (streamId === 0) {
       if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0 on the connection');
       this.sendWindow += increment;
-      if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
+      if (this.sendWindow > MAX_WINDOW)
+        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
       for (const stream of [...this.blocked]) {
         if (this.sendWindow <= 0) break;
         stream.flush();
@@ -782,9 +840,15 @@ export class H2Connection {
     if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE on an idle stream');
     const stream = this.streams.get(streamId);
     if (stream === undefined) return; // closed: may cross our END_STREAM/RST_STREAM
-    if (increment === 0) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+    if (increment === 0) {
+      this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     stream.sendWindow += increment;
-    if (stream.sendWindow > MAX_WINDOW) return this.streamError(streamId, ErrorCode.FLOW_CONTROL_ERROR);
+    if (stream.sendWindow > MAX_WINDOW) {
+      this.streamError(streamId, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
     stream.flush();
   }
 
