@@ -16,12 +16,12 @@ import { INSTANCE_HEADER } from '../server/instances.js';
 import { methodDefinition, type ServiceName } from '../server/proto.js';
 import { GrpcClient } from '../transport/grpc-client.js';
 
-/** The client's gRPC engine: grpc-js (default) or the daprkit engine (`DAPRKIT_CLIENT_TRANSPORT=daprkit`). */
+/** The client's gRPC engine: the daprkit engine (default) or grpc-js (`DAPRKIT_CLIENT_TRANSPORT=grpc-js`). */
 export type ClientTransport = 'grpc-js' | 'daprkit';
 export const CLIENT_TRANSPORT_ENV_VAR = 'DAPRKIT_CLIENT_TRANSPORT';
 
 export function resolveClientTransport(explicit?: string, env: NodeJS.ProcessEnv = process.env): ClientTransport {
-  const value = explicit ?? (env[CLIENT_TRANSPORT_ENV_VAR] || undefined) ?? 'grpc-js';
+  const value = explicit ?? (env[CLIENT_TRANSPORT_ENV_VAR] || undefined) ?? 'daprkit';
   if (value !== 'grpc-js' && value !== 'daprkit') {
     throw new Error(
       `unknown client transport '${value}' (${CLIENT_TRANSPORT_ENV_VAR} or the transport option): use daprkit or grpc-js`,

@@ -20,7 +20,7 @@ export interface RemoteOptions {
    * pubsub-redis's `concurrency`) then gets the same parallelism over the socket as in process.
    */
   deliverConcurrently?: boolean;
-  /** The gRPC engine of this client: 'grpc-js' (default) or 'daprkit'; else DAPRKIT_CLIENT_TRANSPORT. */
+  /** The gRPC engine of this client: 'daprkit' or 'grpc-js'; default DAPRKIT_CLIENT_TRANSPORT, else 'daprkit'. */
   transport?: ClientTransport;
 }
 
