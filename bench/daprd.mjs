@@ -204,5 +204,6 @@ async function benchPluginSdks(daprd) {
   });
 }
 
-// For other suites that compare daprd's own component with daprkit's (e.g. state-sqlite).
-export { daprdPath, resourcesFolder, startDaprd, startSidecar };
+// For other suites: daprd's own component vs daprkit's (state-sqlite), daprd in front of each plugin engine (transport).
+export { component, daprdPath, resourcesFolder, startDaprd, startSidecar };
+

@@ -13,6 +13,7 @@ const suites = {
   rabbitmq: async () => (await import('./rabbitmq.mjs')).benchRabbitMQ(),
   'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),
   'state-sqlite': async () => (await import('./state-sqlite.mjs')).benchStateSqlite(),
+  transport: async () => (await import('./transport.mjs')).benchTransport(),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in suites));

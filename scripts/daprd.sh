@@ -6,11 +6,17 @@
 #
 #   scripts/daprd.sh          build if missing, print the binary's path on stdout
 #   scripts/daprd.sh path     print where the binary is (or would be), build nothing
+#   scripts/daprd.sh versions print the interop matrix selected by DAPRKIT_DAPRD_VERSIONS, one per line:
+#                             unset/`newest` = the newest only, `all` = every version, or a comma list
 set -euo pipefail
 
 VERSION="${DAPRKIT_DAPRD_VERSION:-1.16.0}"
 CACHE_DIR="${DAPRKIT_CACHE_DIR:-$HOME/.cache/daprkit}"
 BIN="$CACHE_DIR/bin/daprd-$VERSION"
+# The interop matrix: per minor, the newest patch whose whole module graph the Go module proxy serves. Newer patches
+# exist but do not build from the proxy (it refuses some of their dependencies with 403): 1.17.1-1.17.7 (dapr itself
+# or github.com/dapr/durabletask-go v0.11.1), 1.18.3 (durabletask-go v0.12.4, twmb/pulsar-client-go, iskorotkov/avro).
+MATRIX=(1.16.0 1.17.0 1.18.1)
 
 log() { printf '[daprd] %s\n' "$*" >&2; }
 die() { printf '[daprd] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -19,7 +25,15 @@ if [[ ${1:-} == path ]]; then
   echo "$BIN"
   exit 0
 fi
-[[ $# -eq 0 ]] || die "usage: scripts/daprd.sh [path]"
+if [[ ${1:-} == versions ]]; then
+  case "${DAPRKIT_DAPRD_VERSIONS:-newest}" in
+  newest) echo "${MATRIX[-1]}" ;;
+  all) printf '%s\n' "${MATRIX[@]}" ;;
+  *) tr ',' '\n' <<<"$DAPRKIT_DAPRD_VERSIONS" ;;
+  esac
+  exit 0
+fi
+[[ $# -eq 0 ]] || die "usage: scripts/daprd.sh [path|versions]"
 
 usable() { [[ -x $BIN && "$("$BIN" --version 2>/dev/null)" == "$VERSION" ]]; }
 if usable; then

@@ -16,4 +16,12 @@ export DAPRKIT_DAPRD
 pnpm -s exec vitest run "$@"
 if [ $# -eq 0 ]; then
   node scripts/certify.mjs --check
+  # The daprd version matrix for the interop test, on top of the pinned daprd above (scripts/daprd.sh versions):
+  # the newest by default, DAPRKIT_DAPRD_VERSIONS=all for every version (each is built once, ~3+ min cold).
+  for version in $(bash scripts/daprd.sh versions); do
+    bin="$(DAPRKIT_DAPRD_VERSION="$version" bash scripts/daprd.sh)"
+    [ "$bin" = "$DAPRKIT_DAPRD" ] && continue
+    echo "daprd interop against daprd $version"
+    DAPRKIT_DAPRD="$bin" pnpm -s exec vitest run scripts/test/daprd-interop.test.ts
+  done
 fi

@@ -10,7 +10,15 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type PluginProcess, startPluginProcess } from '@daprkit/component-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { componentYaml, type Daprd, daprdMissing, REPO_ROOT, startDaprd, startRecordingApp } from './daprd-support.js';
+import {
+  componentYaml,
+  type Daprd,
+  daprdMissing,
+  daprdVersion,
+  REPO_ROOT,
+  startDaprd,
+  startRecordingApp,
+} from './daprd-support.js';
 
 const PLUGINS = [
   { pkg: 'state-memory', socket: 'memstate' },
@@ -69,7 +77,7 @@ suite(`a real daprd with daprkit plugins${missing ? ` (SKIPPED: ${missing})` : '
 
   it('discovers the sockets by reflection and reports each component with its features', async () => {
     const { json } = await api('GET', '/v1.0/metadata');
-    expect(json.runtimeVersion).toBe('1.16.0'); // a release build of daprd, not our sidecar
+    expect(json.runtimeVersion).toBe(daprdVersion()); // a release build of daprd, not our sidecar
     const components = json.components as { name: string; type: string; capabilities?: string[] }[];
     const byName = new Map(components.map((c) => [c.name, c]));
     expect(byName.get('store-a')?.type).toBe('state.memstate');

@@ -2,7 +2,7 @@
  * Test support for driving a real daprd (built by scripts/daprd.sh): where the binary is, the CI rule for a missing
  * one, free ports, component YAML, a recording app, and daprd started on a socket folder and resources folder.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -160,4 +160,9 @@ export async function startDaprd(options: {
     throw error;
   }
   return { httpPort, logs: () => logs, api, waitFor, stop };
+}
+
+/** The version the daprd binary reports (`daprd --version`), e.g. `1.16.0`: the interop tests run on a matrix. */
+export function daprdVersion(binary: string = DAPRD): string {
+  return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
 }

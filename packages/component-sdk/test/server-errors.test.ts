@@ -19,6 +19,7 @@ import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js'
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { methodDefinition, ServiceName } from '../src/server/proto.js';
+import { resolveTransport } from '../src/server/socket-server.js';
 
 const PROTO_ROOT = fileURLToPath(new URL('../proto/', import.meta.url));
 const rpc = new protobuf.Root();
@@ -252,7 +253,7 @@ describe('malformed input never takes the server down', () => {
     expect(error.details).toBe("transaction operation 1 has neither 'set' nor 'delete'");
   });
 
-  it('garbage bytes (raw client, passthrough serializer) get INTERNAL, and the server keeps serving', async () => {
+  it('garbage bytes (raw client, passthrough serializer) get a decode error, and the server keeps serving', async () => {
     const client = new Client(`unix:${socket}`, credentials.createInsecure());
     const metadata = new Metadata();
     metadata.set('x-component-instance', 'e');
@@ -271,9 +272,20 @@ describe('malformed input never takes the server down', () => {
     const truncated = await send(Buffer.from([0x12, 0x10, 0x61]));
     const badWireType = await send(Buffer.from([0x7f, 0x01]));
     client.close();
-    expect(truncated?.code).toBe(13);
-    expect(truncated?.details).toMatch(/deserializ/i);
-    expect(badWireType?.code).toBe(13);
+    if (resolveTransport() === 'grpc-js') {
+      // grpc-js' own answer to an undecodable request.
+      expect(truncated?.code).toBe(13);
+      expect(truncated?.details).toMatch(/deserializ/i);
+      expect(badWireType?.code).toBe(13);
+    } else {
+      // The daprkit engine: the client sent bad bytes, so INVALID_ARGUMENT naming the method and the decode failure.
+      expect(truncated?.code).toBe(3);
+      expect(truncated?.details).toMatch(
+        /^cannot decode the request message of \/dapr\.proto\.components\.v1\.StateStore\/Set: .*(range|length)/i,
+      );
+      expect(badWireType?.code).toBe(3);
+      expect(badWireType?.details).toMatch(/wire type 7/);
+    }
     expect(await raw(ServiceName.StateStore, 'Get', { key: 'fine' })).toBeUndefined();
   });
 

@@ -14,6 +14,21 @@ import {
 import type { DaprkitError } from '../errors.js';
 import { INSTANCE_HEADER } from '../server/instances.js';
 import { methodDefinition, type ServiceName } from '../server/proto.js';
+import { GrpcClient } from '../transport/grpc-client.js';
+
+/** The client's gRPC engine: the daprkit engine (default) or grpc-js (`DAPRKIT_CLIENT_TRANSPORT=grpc-js`). */
+export type ClientTransport = 'grpc-js' | 'daprkit';
+export const CLIENT_TRANSPORT_ENV_VAR = 'DAPRKIT_CLIENT_TRANSPORT';
+
+export function resolveClientTransport(explicit?: string, env: NodeJS.ProcessEnv = process.env): ClientTransport {
+  const value = explicit ?? (env[CLIENT_TRANSPORT_ENV_VAR] || undefined) ?? 'daprkit';
+  if (value !== 'grpc-js' && value !== 'daprkit') {
+    throw new Error(
+      `unknown client transport '${value}' (${CLIENT_TRANSPORT_ENV_VAR} or the transport option): use daprkit or grpc-js`,
+    );
+  }
+  return value;
+}
 
 export const CLIENT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -39,7 +54,8 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
 export type ErrorDecoder = (error: ServiceError) => DaprkitError;
 
 export class RemoteChannel {
-  private readonly client: Client;
+  private readonly client: Client | undefined;
+  private readonly engine: GrpcClient | undefined;
   private readonly headers = new Metadata();
 
   constructor(
@@ -47,15 +63,36 @@ export class RemoteChannel {
     /** `undefined` sends no header at all (like daprd's discovery connection). */
     instanceName: string | undefined,
     private readonly timeoutMs?: number,
+    transport: ClientTransport = resolveClientTransport(),
   ) {
-    this.client = createClient(socketPath);
+    if (transport === 'daprkit') {
+      this.engine = new GrpcClient(resolve(socketPath), {
+        maxMessageBytes: CLIENT_MAX_MESSAGE_BYTES,
+        metadata: instanceName === undefined ? [] : [[INSTANCE_HEADER, instanceName]],
+      });
+    } else {
+      this.client = createClient(socketPath);
+    }
     if (instanceName !== undefined) this.headers.set(INSTANCE_HEADER, instanceName);
   }
 
   unary<Req, Res>(service: ServiceName, method: string, request: Req, decodeError: ErrorDecoder): Promise<Res> {
     const definition = methodDefinition<Req, Res>(service, method);
+    if (this.engine !== undefined) {
+      let bytes: Buffer;
+      try {
+        bytes = definition.requestSerialize(request);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return this.engine.unary(definition.path, bytes, this.timeoutMs).then(
+        (response) => definition.responseDeserialize(response),
+        (err: ServiceError) => Promise.reject(decodeError(err)),
+      );
+    }
+    const client = this.client!;
     return new Promise<Res>((resolvePromise, reject) => {
-      this.client.makeUnaryRequest(
+      client.makeUnaryRequest(
         definition.path,
         definition.requestSerialize,
         definition.responseDeserialize,
@@ -69,7 +106,14 @@ export class RemoteChannel {
 
   bidi<Req, Res>(service: ServiceName, method: string): ClientDuplexStream<Req, Res> {
     const definition = methodDefinition<Req, Res>(service, method);
-    return this.client.makeBidiStreamRequest(
+    if (this.engine !== undefined) {
+      return this.engine.bidi(
+        definition.path,
+        definition.requestSerialize as (value: unknown) => Buffer,
+        definition.responseDeserialize as (bytes: Buffer) => unknown,
+      ) as unknown as ClientDuplexStream<Req, Res>;
+    }
+    return this.client!.makeBidiStreamRequest(
       definition.path,
       definition.requestSerialize,
       definition.responseDeserialize,
@@ -78,7 +122,8 @@ export class RemoteChannel {
   }
 
   close(): void {
-    this.client.close();
+    this.client?.close();
+    this.engine?.close();
   }
 
   private callOptions(): CallOptions {

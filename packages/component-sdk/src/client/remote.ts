@@ -3,7 +3,7 @@ import { type DaprkitError, ErrorCode } from '../errors.js';
 import type { ServiceName } from '../server/proto.js';
 import type { Logger, Metadata } from '../v1/common.js';
 import { silentLogger } from '../v1/common.js';
-import { RemoteChannel } from './channel.js';
+import { type ClientTransport, RemoteChannel, resolveClientTransport } from './channel.js';
 import { decodeStatusError, KIT_ONLY, RAW, STATE_BULK_DELETE, STATE_WRITE, type StatusRules } from './status.js';
 
 export interface RemoteOptions {
@@ -20,6 +20,8 @@ export interface RemoteOptions {
    * pubsub-redis's `concurrency`) then gets the same parallelism over the socket as in process.
    */
   deliverConcurrently?: boolean;
+  /** The gRPC engine of this client: 'daprkit' or 'grpc-js'; default DAPRKIT_CLIENT_TRANSPORT, else 'daprkit'. */
+  transport?: ClientTransport;
 }
 
 const decoderFor =
@@ -78,7 +80,12 @@ export abstract class RemoteComponent {
   private closed = false;
 
   constructor(protected readonly options: RemoteOptions) {
-    this.channel = new RemoteChannel(options.socketPath, options.instanceName, options.timeoutMs);
+    this.channel = new RemoteChannel(
+      options.socketPath,
+      options.instanceName,
+      options.timeoutMs,
+      resolveClientTransport(options.transport),
+    );
     this.logger = options.logger ?? silentLogger;
   }
 

@@ -3,12 +3,16 @@
  * Objects are created only by Init, stored only once their init succeeded, and replaced (old one closed)
  * by a later Init with the same name: daprd's hot reload.
  */
-import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { FailedPreconditionError } from '../errors.js';
 import type { Component, Logger, Metadata } from '../v1/common.js';
 import type { ComponentDefinition, ComponentKind, ComponentKinds } from '../v1/definition.js';
 
 export const INSTANCE_HEADER = 'x-component-instance';
+
+/** What both engines hand over as request metadata (grpc-js' `Metadata`, or the daprkit engine's view). */
+export interface GrpcMetadata {
+  get(key: string): (string | Buffer)[];
+}
 
 /**
  * Missing or empty header = the default instance `''` (conformance harnesses send no name). When the header was

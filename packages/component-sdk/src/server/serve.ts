@@ -4,9 +4,9 @@ import { createLogger } from '../logger.js';
 import type { Logger } from '../v1/common.js';
 import type { ComponentDefinition } from '../v1/definition.js';
 import { resolveSocketFolder, SOCKET_EXTENSION } from './socket-files.js';
-import { type ServedSocket, SocketServer } from './socket-server.js';
+import { resolveTransport, type ServedSocket, SocketServer, type Transport } from './socket-server.js';
 
-export type { ServedSocket } from './socket-server.js';
+export type { ServedSocket, Transport } from './socket-server.js';
 
 export interface ServeOptions {
   /** Grouped by `socketName`: one socket (one gRPC server) per name, every kind of that name on it. */
@@ -24,6 +24,11 @@ export interface ServeOptions {
   drainTimeoutMs?: number;
   /** Server receive/send limit. Default 64 MiB: daprd may send requests above grpc's 4 MiB default. */
   maxMessageBytes?: number;
+  /**
+   * The gRPC engine: 'daprkit' (our own HTTP/2 framing on node:net) or 'grpc-js'. Default: DAPRKIT_TRANSPORT,
+   * else the default engine.
+   */
+  transport?: Transport;
 }
 
 export interface Served {
@@ -74,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   }
   const folder = resolve(resolveSocketFolder(options.socketFolder));
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  const transport = resolveTransport(options.transport);
   const paths = [...groups.keys()].map((name) =>
     options.socketPath !== undefined ? resolve(options.socketPath) : join(folder, `${name}${SOCKET_EXTENSION}`),
   );
@@ -93,9 +99,15 @@ export async function serve(options: ServeOptions): Promise<Served> {
           socketMode: options.socketMode ?? DEFAULT_SOCKET_MODE,
           maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
           logger,
+          transport,
         }),
       );
-      logger.info('serving pluggable components', { socket: name, path, services: sockets.at(-1)!.info.services });
+      logger.info('serving pluggable components', {
+        socket: name,
+        path,
+        services: sockets.at(-1)!.info.services,
+        transport,
+      });
     }
   } catch (err) {
     await Promise.all(sockets.map((s) => s.close(0)));

@@ -1,7 +1,11 @@
-/** One socket = one grpc-js server hosting every kind registered under one socket name, plus reflection. */
+/**
+ * One socket = one gRPC server hosting every kind registered under one socket name, plus reflection. The server is
+ * the daprkit engine (our own HTTP/2 on node:net, the default) or grpc-js (`transport: 'grpc-js'`).
+ */
 import { chmod } from 'node:fs/promises';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { UnavailableError } from '../errors.js';
+import { GrpcServer, type MethodShape } from '../transport/grpc-server.js';
 import type { Logger } from '../v1/common.js';
 import type { ComponentDefinition, ComponentKind } from '../v1/definition.js';
 import type { StreamRegistry } from './acking-stream.js';
@@ -20,6 +24,24 @@ export interface ServedSocket {
   path: string;
   /** Component services registered (and listed by reflection) on this socket. */
   services: string[];
+  /** Testing only: the TCP port when listening on TCP instead of the socket. */
+  tcpPort?: number;
+}
+
+export type Transport = 'daprkit' | 'grpc-js';
+export const TRANSPORTS: readonly Transport[] = ['daprkit', 'grpc-js'];
+export const TRANSPORT_ENV_VAR = 'DAPRKIT_TRANSPORT';
+export const DEFAULT_TRANSPORT: Transport = 'daprkit';
+
+/** Explicit option, then DAPRKIT_TRANSPORT, then the default; anything else is an error naming the choices. */
+export function resolveTransport(explicit?: string, env: NodeJS.ProcessEnv = process.env): Transport {
+  const value = explicit ?? (env[TRANSPORT_ENV_VAR] || undefined) ?? DEFAULT_TRANSPORT;
+  if (!(TRANSPORTS as readonly string[]).includes(value)) {
+    throw new Error(
+      `unknown transport '${value}' (${TRANSPORT_ENV_VAR} or the transport option): use ${TRANSPORTS.join(' or ')}`,
+    );
+  }
+  return value as Transport;
 }
 
 export interface SocketSettings {
@@ -28,6 +50,59 @@ export interface SocketSettings {
   socketMode: number;
   maxMessageBytes: number;
   logger: Logger;
+  transport: Transport;
+  /** Testing only (h2spec): listen on 127.0.0.1:port instead of the unix socket (daprkit engine). */
+  tcpPort?: number;
+}
+
+/** The two engines behind one face. */
+interface EngineServer {
+  addService(service: ServiceName, implementation: UntypedServiceImplementation): void;
+  /** Binds; resolves with the TCP port when listening on TCP. */
+  listen(settings: SocketSettings): Promise<number | undefined>;
+  tryShutdown(callback: () => void): void;
+  forceShutdown(): void;
+}
+
+function grpcJsServer(maxMessageBytes: number): EngineServer {
+  const server = new Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  });
+  return {
+    addService: (service, implementation) =>
+      server.addService(serviceDefinition(service) as ServiceDefinition, implementation),
+    listen: (settings) =>
+      new Promise((resolve, reject) => {
+        const address = settings.tcpPort !== undefined ? `127.0.0.1:${settings.tcpPort}` : `unix:${settings.path}`;
+        server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) =>
+          err ? reject(err) : resolve(settings.tcpPort !== undefined ? port : undefined),
+        );
+      }),
+    tryShutdown: (callback) => server.tryShutdown(() => callback()),
+    forceShutdown: () => server.forceShutdown(),
+  };
+}
+
+function daprkitServer(maxMessageBytes: number): EngineServer {
+  const server = new GrpcServer({ maxMessageBytes });
+  return {
+    addService: (service, implementation) =>
+      server.addService(
+        serviceDefinition(service) as unknown as Record<string, MethodShape>,
+        implementation as Record<string, unknown>,
+      ),
+    listen: async (settings) => {
+      if (settings.tcpPort !== undefined) {
+        const address = await server.listen({ host: '127.0.0.1', port: settings.tcpPort });
+        return (address as { port: number }).port;
+      }
+      await server.listen({ path: settings.path });
+      return undefined;
+    },
+    tryShutdown: (callback) => server.tryShutdown(callback),
+    forceShutdown: () => server.forceShutdown(),
+  };
 }
 
 type Registration = [ServiceName, UntypedServiceImplementation][];
@@ -69,7 +144,7 @@ export class SocketServer {
 
   private constructor(
     readonly info: ServedSocket,
-    private readonly server: Server,
+    private readonly server: EngineServer,
     private readonly tables: InstanceTable<ComponentKind>[],
     private readonly streams: StreamRegistry,
     private readonly logger: Logger,
@@ -80,10 +155,10 @@ export class SocketServer {
     definitions: ComponentDefinition[],
     settings: SocketSettings,
   ): Promise<SocketServer> {
-    const server = new Server({
-      'grpc.max_receive_message_length': settings.maxMessageBytes,
-      'grpc.max_send_message_length': settings.maxMessageBytes,
-    });
+    const server =
+      settings.transport === 'grpc-js'
+        ? grpcJsServer(settings.maxMessageBytes)
+        : daprkitServer(settings.maxMessageBytes);
     const streams: StreamRegistry = new Set();
     const tables: InstanceTable<ComponentKind>[] = [];
     const componentServices: string[] = [];
@@ -91,35 +166,36 @@ export class SocketServer {
       const { table, services } = servicesOf(definition, name, streams, settings.logger);
       tables.push(table);
       for (const [service, implementation] of services) {
-        server.addService(serviceDefinition(service) as ServiceDefinition, implementation);
+        server.addService(service, implementation);
         componentServices.push(service);
       }
     }
     const reflection = reflectionService(new ReflectionView(componentServices));
-    server.addService(serviceDefinition(ServiceName.ReflectionV1Alpha) as ServiceDefinition, reflection);
-    server.addService(serviceDefinition(ServiceName.ReflectionV1) as ServiceDefinition, reflection);
+    server.addService(ServiceName.ReflectionV1Alpha, reflection);
+    server.addService(ServiceName.ReflectionV1, reflection);
 
-    try {
-      await prepareSocketPath(settings.folder, settings.path);
-    } catch (err) {
-      server.forceShutdown(); // nothing bound yet, and the file (if any) is not ours to remove
-      throw err;
+    let tcpPort: number | undefined;
+    if (settings.tcpPort === undefined) {
+      try {
+        await prepareSocketPath(settings.folder, settings.path);
+      } catch (err) {
+        server.forceShutdown(); // nothing bound yet, and the file (if any) is not ours to remove
+        throw err;
+      }
     }
     try {
-      await new Promise<void>((resolve, reject) =>
-        server.bindAsync(`unix:${settings.path}`, ServerCredentials.createInsecure(), (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
+      tcpPort = await server.listen(settings);
       // After listen, not via umask: daprd may run as another user and needs write access (§1.6).
-      await chmod(settings.path, settings.socketMode);
+      if (settings.tcpPort === undefined) await chmod(settings.path, settings.socketMode);
     } catch (err) {
       server.forceShutdown();
       await removeSocketFile(settings.path).catch(() => {});
       throw err;
     }
     return new SocketServer(
-      { name, path: settings.path, services: componentServices },
+      tcpPort === undefined
+        ? { name, path: settings.path, services: componentServices }
+        : { name, path: settings.path, services: componentServices, tcpPort },
       server,
       tables,
       streams,
@@ -154,7 +230,7 @@ export class SocketServer {
       });
     });
     await Promise.all(this.tables.map((table) => table.closeAll()));
-    await removeSocketFile(path);
+    if (this.info.tcpPort === undefined) await removeSocketFile(path);
     this.logger.info('socket closed', { socket: name, path });
   }
 }
