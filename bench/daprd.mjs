@@ -206,4 +206,3 @@ async function benchPluginSdks(daprd) {
 
 // For other suites: daprd's own component vs daprkit's (state-sqlite), daprd in front of each plugin engine (transport).
 export { component, daprdPath, resourcesFolder, startDaprd, startSidecar };
-
