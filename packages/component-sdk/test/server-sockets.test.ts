@@ -73,7 +73,7 @@ describe('socket folder resolution', () => {
 });
 
 describe('socket files', () => {
-  it('creates the folder, replaces a stale file, chmods 0666, and removes the socket on close', async () => {
+  it('creates the folder, replaces a stale file, chmods 0660 (no access for other users), and removes the socket on close', async () => {
     const folder = join(scratch, 'nested', 'sockets');
     await mkdir(folder, { recursive: true });
     const path = join(folder, 'files.sock');
@@ -82,7 +82,7 @@ describe('socket files', () => {
     expect(served.sockets).toEqual([{ name: 'files', path, services: expect.any(Array) }]);
     const stats = await lstat(path);
     expect(stats.isSocket()).toBe(true);
-    expect(stats.mode & 0o777).toBe(0o666);
+    expect(stats.mode & 0o777).toBe(0o660);
     await served.close();
     expect(existsSync(path)).toBe(false);
   });

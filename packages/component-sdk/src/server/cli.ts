@@ -9,7 +9,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '../logger.js';
 import type { ComponentDefinition } from '../v1/definition.js';
 import { componentKindInfo } from '../v1/kinds.js';
-import { type Served, type ServeOptions, serve } from './serve.js';
+import { parseSocketMode, type Served, type ServeOptions, serve } from './serve.js';
 import { resolveSocketFolder, SOCKET_EXTENSION } from './socket-files.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -17,6 +17,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const COMMON_FLAGS = `  --socket-folder DIR   serve <socket-name>.sock files in DIR (default: DAPR_COMPONENTS_SOCKETS_FOLDER,
                         DAPR_COMPONENT_SOCKETS_FOLDER, DAPR_COMPONENT_SOCKET_FOLDER, /tmp/dapr-components-sockets)
   --log-level LEVEL     debug, info (default; or DAPRKIT_LOG_LEVEL), warn, error
+  --socket-mode OCTAL   socket file mode (default 660, or DAPRKIT_SOCKET_MODE): owner and group may connect,
+                        other users may not; 666 lets every local user connect (and re-Init your instances)
   --ready-file PATH     once every socket accepts connections, write PATH (JSON: pid, sockets, types) and print
                         'ready' on stdout: start daprd after that, it discovers sockets only at start-up
   -h, --help            this text
@@ -68,6 +70,7 @@ const FLAG_OPTIONS = {
   'socket-folder': { type: 'string' },
   'log-level': { type: 'string' },
   'ready-file': { type: 'string' },
+  'socket-mode': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -101,7 +104,14 @@ export async function startPluginCli(
   if (socketPath !== undefined && socketFolder !== undefined)
     throw new UsageError('give either --socket or --socket-folder, not both');
   const logger = createLogger({ name: 'daprkit', level: logLevelOf(values['log-level'] as string | undefined) });
-  const served = await serve({ components: definitions, socketPath, socketFolder, logger, ...overrides });
+  const served = await serve({
+    components: definitions,
+    socketPath,
+    socketFolder,
+    logger,
+    ...socketModeOption(values['socket-mode'] as string | undefined),
+    ...overrides,
+  });
   announce(served, definitions, values['ready-file'] as string | undefined);
   return served;
 }
@@ -150,10 +160,20 @@ export async function startServeCli(
     components,
     socketFolder: values['socket-folder'] as string | undefined,
     logger,
+    ...socketModeOption(values['socket-mode'] as string | undefined),
     ...overrides,
   });
   announce(served, components, values['ready-file'] as string | undefined);
   return served;
+}
+
+function socketModeOption(text: string | undefined): Pick<ServeOptions, 'socketMode'> {
+  if (text === undefined) return {};
+  try {
+    return { socketMode: parseSocketMode(text, '--socket-mode') };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 function readOwnVersion(): string {

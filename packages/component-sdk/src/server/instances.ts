@@ -3,7 +3,7 @@
  * Objects are created only by Init, stored only once their init succeeded, and replaced (old one closed)
  * by a later Init with the same name: daprd's hot reload.
  */
-import { FailedPreconditionError } from '../errors.js';
+import { DaprkitError, ErrorCode, FailedPreconditionError } from '../errors.js';
 import type { Component, Logger, Metadata } from '../v1/common.js';
 import type { ComponentDefinition, ComponentKind, ComponentKinds } from '../v1/definition.js';
 
@@ -28,6 +28,12 @@ export function instanceNameOf(metadata: GrpcMetadata): string {
   const comma = last.lastIndexOf(',');
   return comma === -1 ? last : last.slice(comma + 1).trim();
 }
+
+/**
+ * Distinct instance names one socket keeps per kind: daprd creates one per component YAML, so a caller that Inits
+ * thousands is not daprd and must not grow the plugin's memory (and log) without bound.
+ */
+export const MAX_INSTANCES_PER_KIND = 1000;
 
 export class InstanceTable<K extends ComponentKind> {
   private readonly instances = new Map<string, ComponentKinds[K]>();
@@ -58,6 +64,12 @@ export class InstanceTable<K extends ComponentKind> {
   async init(metadata: GrpcMetadata, properties: Metadata): Promise<void> {
     const instanceName = instanceNameOf(metadata);
     const fields = { socket: this.socketName, kind: this.kind, instance: instanceName };
+    if (!this.instances.has(instanceName) && this.instances.size >= MAX_INSTANCES_PER_KIND) {
+      throw new DaprkitError(
+        ErrorCode.ResourceExhausted,
+        `socket ${this.socketName} already holds ${MAX_INSTANCES_PER_KIND} ${this.kind} instances; refusing another`,
+      );
+    }
     const component = this.definition.create({ instanceName, logger: this.logger });
     try {
       await component.init(properties);

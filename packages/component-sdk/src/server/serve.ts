@@ -15,7 +15,10 @@ export interface ServeOptions {
   socketFolder?: string;
   /** Explicit socket file; only valid when exactly one socket name is served. */
   socketPath?: string;
-  /** Default 0o666: daprd may run as another user. Applied after listen. */
+  /**
+   * Default 0o660 (or DAPRKIT_SOCKET_MODE, octal): the owner and the group may connect, other local users may not
+   * (anyone who can connect can re-Init an instance). Widen it only on purpose. Applied after listen.
+   */
   socketMode?: number;
   logger?: Logger;
   /** SIGTERM/SIGINT → graceful close, then exit; a second signal forces. Default false. */
@@ -37,7 +40,16 @@ export interface Served {
   close(): Promise<void>;
 }
 
-const DEFAULT_SOCKET_MODE = 0o666;
+const DEFAULT_SOCKET_MODE = 0o660;
+
+/** An octal file mode such as `660` or `0o600`; names `source` in the error. */
+export function parseSocketMode(text: string, source: string): number {
+  const digits = text.trim().replace(/^0o/i, '');
+  if (!/^[0-7]{3,4}$/.test(digits) || Number.parseInt(digits, 8) > 0o777) {
+    throw new Error(`${source} must be an octal mode like 660 or 600, got '${text}'`);
+  }
+  return Number.parseInt(digits, 8);
+}
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -96,7 +108,11 @@ export async function serve(options: ServeOptions): Promise<Served> {
         await SocketServer.start(name, definitions, {
           folder: dirname(path),
           path,
-          socketMode: options.socketMode ?? DEFAULT_SOCKET_MODE,
+          socketMode:
+            options.socketMode ??
+            (process.env.DAPRKIT_SOCKET_MODE
+              ? parseSocketMode(process.env.DAPRKIT_SOCKET_MODE, 'DAPRKIT_SOCKET_MODE')
+              : DEFAULT_SOCKET_MODE),
           maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
           logger,
           transport,

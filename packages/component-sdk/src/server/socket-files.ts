@@ -1,5 +1,5 @@
 /** Socket folder resolution and socket-file hygiene (spec §1.1, §1.6). */
-import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { platform } from 'node:os';
 
@@ -78,4 +78,21 @@ export async function removeSocketFile(path: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+}
+
+/**
+ * Why a socket folder is unsafe, if it is: writable by every local user without the sticky bit (anyone can
+ * replace the socket daprd connects to), or owned by another user (who can). Empty when it looks private.
+ */
+export async function socketFolderWarnings(folder: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const stats = await stat(folder);
+  if ((stats.mode & 0o002) !== 0 && (stats.mode & 0o1000) === 0) {
+    warnings.push(`socket folder ${folder} is writable by every local user: any of them can replace the socket`);
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
+    warnings.push(`socket folder ${folder} is owned by uid ${stats.uid}, not by this process (uid ${uid})`);
+  }
+  return warnings;
 }

@@ -15,7 +15,7 @@ import { ServiceName, serviceDefinition } from './proto.js';
 import { pubSubServices } from './pubsub-service.js';
 import { ReflectionView, reflectionService } from './reflection.js';
 import { secretStoreServices } from './secretstore-service.js';
-import { prepareSocketPath, removeSocketFile } from './socket-files.js';
+import { prepareSocketPath, removeSocketFile, socketFolderWarnings } from './socket-files.js';
 import { stateServices } from './state-service.js';
 
 export interface ServedSocket {
@@ -178,6 +178,7 @@ export class SocketServer {
     if (settings.tcpPort === undefined) {
       try {
         await prepareSocketPath(settings.folder, settings.path);
+        for (const warning of await socketFolderWarnings(settings.folder)) settings.logger.warn(warning);
       } catch (err) {
         server.forceShutdown(); // nothing bound yet, and the file (if any) is not ours to remove
         throw err;
@@ -185,7 +186,7 @@ export class SocketServer {
     }
     try {
       tcpPort = await server.listen(settings);
-      // After listen, not via umask: daprd may run as another user and needs write access (§1.6).
+      // After listen, not via umask: owner and group by default (daprd may run as another user of the group).
       if (settings.tcpPort === undefined) await chmod(settings.path, settings.socketMode);
     } catch (err) {
       server.forceShutdown();
