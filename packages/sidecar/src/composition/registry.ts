@@ -21,6 +21,11 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'secretstores.local.env': '@daprkit/secretstores-local-env',
   'secretstores.local.file': '@daprkit/secretstores-local-file',
   'secretstores.azure.keyvault': '@daprkit/secretstores-azure-keyvault',
+  'state.aws.dynamodb': '@daprkit/state-aws-dynamodb',
+  'secretstores.aws.secretmanager': '@daprkit/secretstores-aws-secretmanager',
+  'bindings.aws.s3': '@daprkit/bindings-aws-s3',
+  'pubsub.aws.snssqs': '@daprkit/pubsub-aws-snssqs',
+  'pubsub.snssqs': '@daprkit/pubsub-aws-snssqs',
 };
 
 export class MissingPackageError extends Error {
