@@ -105,7 +105,9 @@ suite(`daprd with the AWS packages as plugins${skipReason ? ` (SKIPPED: ${skipRe
     });
     expect(tx.status).toBe(204);
     const bulk = await daprd.api('POST', `${base}/bulk`, { keys: ['order', 'tx-a', 'missing'] });
-    const byKey = Object.fromEntries((bulk.json as unknown as { key: string; data?: unknown }[]).map((i) => [i.key, i.data]));
+    const byKey = Object.fromEntries(
+      (bulk.json as unknown as { key: string; data?: unknown }[]).map((i) => [i.key, i.data]),
+    );
     expect(byKey).toEqual({ order: { id: 3 }, 'tx-a': 'a', missing: undefined });
     expect((await daprd.api('DELETE', `${base}/tx-a`)).status).toBe(204);
     expect((await daprd.api('GET', `${base}/tx-a`)).status).toBe(204);
@@ -116,14 +118,17 @@ suite(`daprd with the AWS packages as plugins${skipReason ? ` (SKIPPED: ${skipRe
   });
 
   it("daprd's built-in state.aws.dynamodb and our plugin read each other's items, ETags included", async () => {
-    expect((await daprd.api('POST', '/v1.0/state/store-dk', [{ key: 'shared', value: { by: 'daprkit' } }])).status).toBe(204);
+    expect(
+      (await daprd.api('POST', '/v1.0/state/store-dk', [{ key: 'shared', value: { by: 'daprkit' } }])).status,
+    ).toBe(204);
     const builtinRead = await daprd.api('GET', '/v1.0/state/store-builtin/shared');
     expect(builtinRead.json).toEqual({ by: 'daprkit' });
     const etag = builtinRead.headers.get('etag')!;
     expect(etag).toBe((await daprd.api('GET', '/v1.0/state/store-dk/shared')).headers.get('etag'));
     // The built-in store honours our ETag and writes one we then check.
     expect(
-      (await daprd.api('POST', '/v1.0/state/store-builtin', [{ key: 'shared', value: { by: 'contrib' }, etag }])).status,
+      (await daprd.api('POST', '/v1.0/state/store-builtin', [{ key: 'shared', value: { by: 'contrib' }, etag }]))
+        .status,
     ).toBe(204);
     const ours = await daprd.api('GET', '/v1.0/state/store-dk/shared');
     expect(ours.json).toEqual({ by: 'contrib' });
@@ -161,7 +166,10 @@ suite(`daprd with the AWS packages as plugins${skipReason ? ` (SKIPPED: ${skipRe
     });
     expect(created.status).toBe(200);
     expect((created.json as { location: string }).location).toMatch(/greeting\.txt$/);
-    const got = await daprd.api('POST', '/v1.0/bindings/s3-dk', { operation: 'get', metadata: { key: 'greeting.txt' } });
+    const got = await daprd.api('POST', '/v1.0/bindings/s3-dk', {
+      operation: 'get',
+      metadata: { key: 'greeting.txt' },
+    });
     expect(got.text).toBe('hello from daprd');
   });
 

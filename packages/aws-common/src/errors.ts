@@ -1,11 +1,5 @@
 /** AWS SDK v3 failures mapped to component-sdk's typed errors. AWS messages never carry credential values. */
-import {
-  DaprkitError,
-  ErrorCode,
-  InvalidArgumentError,
-  NotFoundError,
-  UnavailableError,
-} from '@daprkit/component-sdk';
+import { DaprkitError, ErrorCode, InvalidArgumentError, NotFoundError, UnavailableError } from '@daprkit/component-sdk';
 
 /** What SDK v3 service exceptions (and client-side errors) carry that we look at. */
 export interface AwsErrorShape {

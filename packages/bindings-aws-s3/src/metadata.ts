@@ -1,4 +1,4 @@
-import { awsAuthMetadataSchema, type AwsSettings, parseAwsSettings } from '@daprkit/aws-common';
+import { type AwsSettings, awsAuthMetadataSchema, parseAwsSettings } from '@daprkit/aws-common';
 import { field, InvalidArgumentError, type Metadata, parseDuration, parseMetadata } from '@daprkit/component-sdk';
 
 const s3Fields = {

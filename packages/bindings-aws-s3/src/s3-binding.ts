@@ -19,8 +19,8 @@ import {
   type InvokeRequest,
   type InvokeResponse,
   type Logger,
-  mapLimit,
   type Metadata,
+  mapLimit,
   NotFoundError,
   type OutputBinding,
   silentLogger,
@@ -240,19 +240,32 @@ export class S3Binding implements OutputBinding {
     }
   }
 
-  async #presign(client: S3Client, s: S3Settings, request: InvokeRequest, o: S3RequestOptions): Promise<InvokeResponse> {
+  async #presign(
+    client: S3Client,
+    s: S3Settings,
+    request: InvokeRequest,
+    o: S3RequestOptions,
+  ): Promise<InvokeResponse> {
     const key = requiredKey(request.metadata);
     if (request.metadata.presignTTL === undefined || request.metadata.presignTTL === '') {
       throw new InvalidArgumentError("s3 binding error: required metadata 'presignTTL' missing");
     }
-    return { data: json({ presignURL: await this.#sign(client, s, key, o.presignTTL!) }), contentType: 'application/json' };
+    return {
+      data: json({ presignURL: await this.#sign(client, s, key, o.presignTTL!) }),
+      contentType: 'application/json',
+    };
   }
 
   #sign(client: S3Client, s: S3Settings, key: string, seconds: number): Promise<string> {
     return getSignedUrl(client, new GetObjectCommand({ Bucket: s.bucket, Key: key }), { expiresIn: seconds });
   }
 
-  async #bulkGet(client: S3Client, s: S3Settings, request: InvokeRequest, o: S3RequestOptions): Promise<InvokeResponse> {
+  async #bulkGet(
+    client: S3Client,
+    s: S3Settings,
+    request: InvokeRequest,
+    o: S3RequestOptions,
+  ): Promise<InvokeResponse> {
     const payload = bulkPayload(request.data, 'bulkGet', 'items');
     const items = payload.items as { key?: unknown; filePath?: unknown }[];
     const results = await mapLimit(items, payload.concurrency, async (item) => {
@@ -286,7 +299,9 @@ export class S3Binding implements OutputBinding {
         let body: Uint8Array =
           typeof item.filePath === 'string' && item.filePath !== ''
             ? await readLocal(item.filePath)
-            : encoder.encode(typeof item.data === 'string' ? item.data : item.data === undefined ? '' : JSON.stringify(item.data));
+            : encoder.encode(
+                typeof item.data === 'string' ? item.data : item.data === undefined ? '' : JSON.stringify(item.data),
+              );
         if (o.decodeBase64) body = decodeBase64(body, `bulkCreate item '${key}'`);
         const { location } = await this.#upload(client, s, key, body, {
           contentType: typeof item.contentType === 'string' ? item.contentType : undefined,
@@ -339,11 +354,16 @@ export class S3Binding implements OutputBinding {
 
 function requiredKey(metadata: Metadata): string {
   const key = metadata.key;
-  if (key === undefined || key === '') throw new InvalidArgumentError("s3 binding error: required metadata 'key' missing");
+  if (key === undefined || key === '')
+    throw new InvalidArgumentError("s3 binding error: required metadata 'key' missing");
   return key;
 }
 
-function bulkPayload(data: Uint8Array, op: string, list: 'items' | 'keys'): Record<string, unknown> & {
+function bulkPayload(
+  data: Uint8Array,
+  op: string,
+  list: 'items' | 'keys',
+): Record<string, unknown> & {
   concurrency: number;
 } {
   let parsed: unknown;

@@ -68,7 +68,11 @@ describeWithAws('S3 binding on the test server', () => {
   });
 
   it('creates (unquoted, with content type and tags), gets and deletes', async () => {
-    const created = await invoke('create', '"hello"', { key: 'a/b.txt', 'Content-Type': 'text/plain', tags: 'x=1,y=2' });
+    const created = await invoke('create', '"hello"', {
+      key: 'a/b.txt',
+      'Content-Type': 'text/plain',
+      tags: 'x=1,y=2',
+    });
     expect(created.metadata).toEqual({ key: 'a/b.txt' });
     const body = JSON.parse(dec(created.data)!);
     expect(body).toEqual({ location: expect.stringMatching(new RegExp(`/${bucket}/a/b\\.txt$`)), versionID: null });
@@ -136,14 +140,27 @@ describeWithAws('S3 binding on the test server', () => {
         (
           await invoke(
             'bulkCreate',
-            JSON.stringify({ items: [{ key: 'bulk/1', data: 'one' }, { key: 'bulk/2', data: '"two"' }], concurrency: 2 }),
+            JSON.stringify({
+              items: [
+                { key: 'bulk/1', data: 'one' },
+                { key: 'bulk/2', data: '"two"' },
+              ],
+              concurrency: 2,
+            }),
           )
         ).data,
       )!,
     );
     expect(created.map((r: { key: string }) => r.key)).toEqual(['bulk/1', 'bulk/2']);
     const got = JSON.parse(
-      dec((await invoke('bulkGet', JSON.stringify({ items: [{ key: 'bulk/2' }, { key: 'bulk/nope' }, { key: 'bulk/1' }] }))).data)!,
+      dec(
+        (
+          await invoke(
+            'bulkGet',
+            JSON.stringify({ items: [{ key: 'bulk/2' }, { key: 'bulk/nope' }, { key: 'bulk/1' }] }),
+          )
+        ).data,
+      )!,
     );
     expect(got).toEqual([
       { key: 'bulk/2', data: '"two"' }, // bulk items are not unquoted (as contrib)
@@ -153,7 +170,12 @@ describeWithAws('S3 binding on the test server', () => {
     const deleted = JSON.parse(
       dec((await invoke('bulkDelete', JSON.stringify({ keys: ['bulk/1', 'bulk/2', 'bulk/1', ' '] }))).data)!,
     );
-    expect(deleted).toEqual([{ key: 'bulk/1' }, { key: 'bulk/2' }, { key: 'bulk/1' }, { key: ' ', error: 'key is required' }]);
+    expect(deleted).toEqual([
+      { key: 'bulk/1' },
+      { key: 'bulk/2' },
+      { key: 'bulk/1' },
+      { key: ' ', error: 'key is required' },
+    ]);
     await expect(invoke('get', '', { key: 'bulk/1' })).rejects.toThrow('object not found');
     await expect(invoke('bulkGet', '{"items":[]}')).rejects.toThrow(/non-empty array/);
     await expect(invoke('bulkGet', '{"items":[{"key":"a"}],"concurrency":0}')).rejects.toThrow(/concurrency/);

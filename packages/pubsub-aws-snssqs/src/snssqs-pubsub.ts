@@ -22,12 +22,12 @@ import { awsClientConfig, awsErrorSummary, toAwsError } from '@daprkit/aws-commo
 import {
   FailedPreconditionError,
   type Logger,
-  mapLimit,
   type MessageHandler,
   type Metadata,
+  mapLimit,
+  type PublishRequest,
   type PubSub,
   type PubSubFeature,
-  type PublishRequest,
   type SubscribeRequest,
   silentLogger,
   UnavailableError,
@@ -96,7 +96,10 @@ export class SnsSqsPubSub implements PubSub {
       await this.close();
       throw toAwsError(error, 'snssqs init: STS GetCallerIdentity');
     }
-    this.#logger.info('snssqs ready', { queue: sanitizeName(settings.consumerID, settings.fifo), region: settings.aws.region });
+    this.#logger.info('snssqs ready', {
+      queue: sanitizeName(settings.consumerID, settings.fifo),
+      region: settings.aws.region,
+    });
   }
 
   features(): readonly PubSubFeature[] {
@@ -401,7 +404,9 @@ export class SnsSqsPubSub implements PubSub {
     if (messages.length === 0) return;
     try {
       if (messages.length === 1) {
-        await this.#sqs!.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: messages[0]!.ReceiptHandle }));
+        await this.#sqs!.send(
+          new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: messages[0]!.ReceiptHandle }),
+        );
         return;
       }
       const out = await this.#sqs!.send(

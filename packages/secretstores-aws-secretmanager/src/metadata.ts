@@ -1,4 +1,4 @@
-import { awsAuthMetadataSchema, type AwsSettings, parseAwsSettings } from '@daprkit/aws-common';
+import { type AwsSettings, awsAuthMetadataSchema, parseAwsSettings } from '@daprkit/aws-common';
 import { field, type Metadata, parseMetadata } from '@daprkit/component-sdk';
 
 const storeFields = {

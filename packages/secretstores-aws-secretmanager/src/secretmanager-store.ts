@@ -109,7 +109,7 @@ export class SecretManagerStore implements SecretStore {
       try {
         page = await client.send(new ListSecretsCommand({ ...(token !== undefined && { NextToken: token }) }));
       } catch (error) {
-        throw toAwsError(error, 'couldn\'t list secrets');
+        throw toAwsError(error, "couldn't list secrets");
       }
       for (const entry of page.SecretList ?? []) {
         if (entry.Name === undefined) continue;

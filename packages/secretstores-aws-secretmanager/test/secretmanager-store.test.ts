@@ -19,9 +19,9 @@ describe('metadata validation (no server)', () => {
 
   it('fails init against an endpoint that does not answer, as Unavailable', async () => {
     const store = new SecretManagerStore();
-    const err = (await store
-      .init(awsTestProperties({ endpoint: 'http://127.0.0.1:9' }))
-      .catch((e: unknown) => e)) as { code?: number };
+    const err = (await store.init(awsTestProperties({ endpoint: 'http://127.0.0.1:9' })).catch((e: unknown) => e)) as {
+      code?: number;
+    };
     expect(err.code).toBe(ErrorCode.Unavailable);
   });
 });

@@ -6,8 +6,8 @@ import {
   GetItemCommand,
   PutItemCommand,
   type PutItemCommandInput,
-  TransactWriteItemsCommand,
   type TransactWriteItem,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig, awsErrorName, awsErrorSummary, toAwsError } from '@daprkit/aws-common';
 import {

@@ -2,7 +2,12 @@ import { type ComponentDefinition, defineComponent } from '@daprkit/component-sd
 import { DynamoDBStateStore } from './dynamodb-state-store.js';
 import { VERSION } from './version.js';
 
-export { DynamoDBStateStore, type DynamoDBStateStoreOptions, createDynamoDBStateStore, MULTI_MAX_SIZE } from './dynamodb-state-store.js';
+export {
+  createDynamoDBStateStore,
+  DynamoDBStateStore,
+  type DynamoDBStateStoreOptions,
+  MULTI_MAX_SIZE,
+} from './dynamodb-state-store.js';
 export { dynamoDBMetadataSchema } from './metadata.js';
 export { VERSION } from './version.js';
 

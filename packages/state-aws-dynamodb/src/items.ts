@@ -2,8 +2,9 @@
  * contrib's item layout: `<partitionKey>` (S) = state key, `value` (S or B), `etag` (S, random 64-bit lowercase
  * hex), `<ttlAttributeName>` (N, epoch seconds) when the write had a TTL.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
 import { randomBytes } from 'node:crypto';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InvalidArgumentError, type Metadata, ttlExpireTimeMetadata } from '@daprkit/component-sdk';
 
 export type Item = Record<string, AttributeValue>;

@@ -1,4 +1,4 @@
-import { awsAuthMetadataSchema, type AwsSettings, parseAwsSettings } from '@daprkit/aws-common';
+import { type AwsSettings, awsAuthMetadataSchema, parseAwsSettings } from '@daprkit/aws-common';
 import { field, InvalidMetadataError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
 
 export const DEFAULT_PARTITION_KEY = 'key';
@@ -10,7 +10,8 @@ const dynamoFields = {
     description: "Name of the table's partition key attribute, which holds the state key.",
   }),
   ttlAttributeName: field.string({
-    description: 'Attribute holding the expiry (epoch seconds, type N). Enables TTL; without it ttlInSeconds is ignored.',
+    description:
+      'Attribute holding the expiry (epoch seconds, type N). Enables TTL; without it ttlInSeconds is ignored.',
   }),
 };
 
