@@ -32,7 +32,7 @@ spec:
 ${redis ? `    - name: redisHost\n      value: "${REDIS}"` : '    []'}
 `;
 
-function daprdPath() {
+export function daprdPath() {
   const path =
     process.env.DAPRKIT_DAPRD ??
     execFileSync('bash', [join(root, 'scripts/daprd.sh'), 'path'])
@@ -50,7 +50,7 @@ async function healthy(port, proc, what) {
   if (proc.exited()) throw new Error(`${what} exited: ${proc.output().slice(-2000)}`);
 }
 
-function startDaprd(daprd, resources, sockets) {
+export function startDaprd(daprd, resources, sockets) {
   return async () => {
     const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const child = spawn(
@@ -79,7 +79,7 @@ function startDaprd(daprd, resources, sockets) {
   };
 }
 
-function startSidecar(resources, sockets) {
+export function startSidecar(resources, sockets) {
   return async () => {
     const [http, grpc] = [await freePort(), await freePort()];
     const proc = startProcess(

@@ -9,6 +9,7 @@ const suites = {
   pubsub: async () => (await import('./pubsub.mjs')).benchPubSub(),
   sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
   daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
+  aws: async () => (await import('./aws.mjs')).benchAws(),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in suites));
