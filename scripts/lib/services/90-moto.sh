@@ -17,6 +17,11 @@ register_service moto aws
 #   - DynamoDB conditional writes race in moto's threaded server (two writers
 #     with the same ETag can both win): our launcher serialises DynamoDB
 #     requests (packages/aws-common/moto/daprkit_moto_server.py).
+#   - Speed: one Python process. SQS ReceiveMessage scans the queue (about
+#     0.5 s per receive+delete round with hundreds queued, under load) and
+#     each SNS publish fans out synchronously, so the snssqs kill test runs
+#     500 messages by default (DAPRKIT_SNSSQS_KILL_MESSAGES=5000 for the
+#     full size) and benchmark rates are moto's, not DynamoDB's.
 #   - SQS redrive (DLQ), ApproximateReceiveCount and SNS->SQS fan-out (with
 #     the SNS JSON envelope) are implemented.
 # Data lives in moto's memory: every start begins empty.
