@@ -14,6 +14,7 @@ const suites = {
   'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),
   'state-sqlite': async () => (await import('./state-sqlite.mjs')).benchStateSqlite(),
   transport: async () => (await import('./transport.mjs')).benchTransport(),
+  aws: async () => (await import('./aws.mjs')).benchAws(),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in suites));

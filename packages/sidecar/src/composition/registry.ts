@@ -35,6 +35,11 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'bindings.http': '@daprkit/bindings-http',
   'bindings.localstorage': '@daprkit/bindings-localstorage',
   'bindings.redis': '@daprkit/bindings-redis',
+  'state.aws.dynamodb': '@daprkit/state-aws-dynamodb',
+  'secretstores.aws.secretmanager': '@daprkit/secretstores-aws-secretmanager',
+  'bindings.aws.s3': '@daprkit/bindings-aws-s3',
+  'pubsub.aws.snssqs': '@daprkit/pubsub-aws-snssqs',
+  'pubsub.snssqs': '@daprkit/pubsub-aws-snssqs',
 };
 
 export class MissingPackageError extends Error {
