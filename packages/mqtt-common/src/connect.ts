@@ -11,6 +11,11 @@ export interface MqttConnectOptions {
   /** Pause between reconnect attempts. Default 1 s. */
   reconnectPeriodMs?: number;
   logger: Logger;
+  /**
+   * Receives every inbound PUBLISH with a deferred acknowledgement (see `routeInbound`). Installed before the
+   * connection opens: a persistent session's backlog arrives right after CONNACK and must not be auto-acknowledged.
+   */
+  onMessage?: (message: InboundMessage) => void;
 }
 
 /** MQTT.js options for the settings (MQTT 3.1.1, no automatic resubscribe: the components do it themselves). */
@@ -39,7 +44,9 @@ export function toClientOptions(settings: MqttConnectionSettings, options: MqttC
  * credentials) when the broker refuses or does not answer within the budget. The client then reconnects on its own.
  */
 export async function connectMqtt(settings: MqttConnectionSettings, options: MqttConnectOptions): Promise<MqttClient> {
-  const client = mqtt.connect(toClientOptions(settings, options));
+  const client = mqtt.connect({ ...toClientOptions(settings, options), manualConnect: true });
+  if (options.onMessage !== undefined) routeInbound(client, options.onMessage);
+  client.connect();
   const timeoutMs = options.connectTimeoutMs ?? 20_000;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -105,10 +112,27 @@ export function routeInbound(client: MqttClient, listener: (message: InboundMess
     throw new Error('mqtt: this MQTT.js version has no _sendPacket; manual acknowledgements are unavailable');
   }
   let generation = 0;
+  // PUBACKs go out in the order the PUBLISHes came in (MQTT 3.1.1 §4.6), whatever order handlers finish in:
+  // a finished message waits for the ones received before it. (Out-of-order PUBACKs also upset mosquitto 2.0.11's
+  // inflight accounting: queued messages stop flowing.) One queue per connection; a new connection starts afresh.
+  let pending: { messageId: number; done: boolean }[] = [];
+  let head = 0;
   client.on('connect', () => {
     generation++;
+    pending = [];
+    head = 0;
   });
   const noop = () => {};
+  const flush = () => {
+    while (head < pending.length && pending[head]!.done) {
+      internals._sendPacket?.call(client, { cmd: 'puback', messageId: pending[head]!.messageId }, noop);
+      head++;
+    }
+    if (head > 1024 && head * 2 > pending.length) {
+      pending = pending.slice(head);
+      head = 0;
+    }
+  };
   internals.handleMessage = (packet, callback) => {
     const base = {
       topic: packet.topic,
@@ -124,14 +148,14 @@ export function routeInbound(client: MqttClient, listener: (message: InboundMess
       callback();
       return;
     }
-    const messageId = packet.messageId;
-    let acked = false;
+    const slot = { messageId: packet.messageId, done: false };
+    pending.push(slot);
     listener({
       ...base,
       ack: () => {
-        if (acked) return;
-        acked = true;
-        if (current()) internals._sendPacket?.call(client, { cmd: 'puback', messageId }, noop);
+        if (slot.done || !current()) return;
+        slot.done = true;
+        flush();
       },
       current,
     });

@@ -12,7 +12,7 @@ import {
   silentLogger,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import { connectMqtt, endMqtt, type InboundMessage, routeInbound, topicMatches } from '@daprkit/mqtt-common';
+import { connectMqtt, endMqtt, type InboundMessage, topicMatches } from '@daprkit/mqtt-common';
 import type { MqttClient } from 'mqtt';
 import { type MqttPubSubSettings, parseGoBool, parseMqttPubSubSettings } from './metadata.js';
 
@@ -70,8 +70,8 @@ export class MqttPubSub implements PubSub {
       clean: settings.cleanSession,
       connectTimeoutMs: WAIT_MS,
       logger: this.#logger,
+      onMessage: (message) => this.#dispatch(message),
     });
-    routeInbound(client, (message) => this.#dispatch(message));
     // Every reconnect re-subscribes all known filters in one SUBSCRIBE (as contrib's on-connect handler).
     client.on('connect', () => {
       const filters = [...this.#subscriptions.keys()];
