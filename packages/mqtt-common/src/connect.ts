@@ -112,27 +112,10 @@ export function routeInbound(client: MqttClient, listener: (message: InboundMess
     throw new Error('mqtt: this MQTT.js version has no _sendPacket; manual acknowledgements are unavailable');
   }
   let generation = 0;
-  // PUBACKs go out in the order the PUBLISHes came in (MQTT 3.1.1 §4.6), whatever order handlers finish in:
-  // a finished message waits for the ones received before it. (Out-of-order PUBACKs also upset mosquitto 2.0.11's
-  // inflight accounting: queued messages stop flowing.) One queue per connection; a new connection starts afresh.
-  let pending: { messageId: number; done: boolean }[] = [];
-  let head = 0;
   client.on('connect', () => {
     generation++;
-    pending = [];
-    head = 0;
   });
   const noop = () => {};
-  const flush = () => {
-    while (head < pending.length && pending[head]!.done) {
-      internals._sendPacket?.call(client, { cmd: 'puback', messageId: pending[head]!.messageId }, noop);
-      head++;
-    }
-    if (head > 1024 && head * 2 > pending.length) {
-      pending = pending.slice(head);
-      head = 0;
-    }
-  };
   internals.handleMessage = (packet, callback) => {
     const base = {
       topic: packet.topic,
@@ -148,14 +131,16 @@ export function routeInbound(client: MqttClient, listener: (message: InboundMess
       callback();
       return;
     }
-    const slot = { messageId: packet.messageId, done: false };
-    pending.push(slot);
+    const messageId = packet.messageId;
+    let acked = false;
+    // Acknowledged as each handler succeeds, so one slow or failing message never holds back the others' PUBACKs
+    // (as contrib's client with ordered delivery off; brokers accept out-of-order PUBACKs).
     listener({
       ...base,
       ack: () => {
-        if (slot.done || !current()) return;
-        slot.done = true;
-        flush();
+        if (acked || !current()) return;
+        acked = true;
+        internals._sendPacket?.call(client, { cmd: 'puback', messageId }, noop);
       },
       current,
     });
