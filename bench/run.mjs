@@ -9,6 +9,7 @@ const suites = {
   pubsub: async () => (await import('./pubsub.mjs')).benchPubSub(),
   sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
   daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
+  'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in suites));
