@@ -21,6 +21,7 @@ const root = new URL('..', import.meta.url).pathname;
 const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
 const DAPRD = process.env.DAPRKIT_DAPRD ?? join(process.env.HOME ?? '/root', '.cache/daprkit/bin/daprd-1.16.0');
 const MQTT_URL = process.env.DAPRKIT_MQTT_URL ?? 'tcp://127.0.0.1:1883';
+const NATS_URL = process.env.DAPRKIT_NATS_URL ?? 'nats://127.0.0.1:4222';
 const pad = 'x'.repeat(160);
 
 function yaml(type, metadata) {
@@ -75,8 +76,7 @@ function post(agent, port, path, body) {
 }
 
 /** One target process, one round: returns msgs/s from first publish to last delivery. */
-async function round(kind, type, metadata) {
-  const topic = `bench-${randomUUID().slice(0, 8)}`;
+async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0, 8)}`) {
   const app = await startApp(topic);
   const resources = await mkdtemp('/tmp/dk-bench-broker-');
   await writeFile(join(resources, 'pubsub.yaml'), yaml(type, metadata));
@@ -187,6 +187,30 @@ export async function benchBrokersMqttNats() {
     `mqtt samples msgs/s: sidecar ${samples.sidecar.map(formatRate).join(', ')}; daprd ${samples.daprd.map(formatRate).join(', ')}`,
   );
   rows.push(mqtt);
+  // JetStream: sidecar only (see the header). The stream is created here: the component never creates one.
+  const js = { scenario: 'jetstream publish→delivery (nats-server)' };
+  try {
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const nc = await connect({ servers: NATS_URL, timeout: 2000, maxReconnectAttempts: 0 });
+    const jsm = await jetstreamManager(nc);
+    const id = randomUUID().slice(0, 8);
+    await jsm.streams.add({ name: `daprkit-bench-${id}`, subjects: [`daprkit.bench.${id}.>`] });
+    const jsSamples = [];
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        jsSamples.push(await round('sidecar', 'pubsub.jetstream', { natsURL: NATS_URL }, `daprkit.bench.${id}.r${r}`));
+      }
+    } finally {
+      await jsm.streams.delete(`daprkit-bench-${id}`).catch(() => {});
+      await nc.close();
+    }
+    js['daprkit-sidecar'] = median(jsSamples);
+    notes.push(`jetstream samples msgs/s: sidecar ${jsSamples.map(formatRate).join(', ')}`);
+  } catch (err) {
+    notes.push(`jetstream skipped: ${err.message.split('\n')[0]}`);
+  }
+  rows.push(js);
   notes.push('jetstream: no daprd column (pubsub.jetstream is beta upstream, not in the stablecomponents daprd build)');
   notes.push(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   printTable('mqtt-nats (publish→app delivery through the broker)', ['daprd 1.16', 'daprkit-sidecar'], rows, {
