@@ -67,7 +67,9 @@ function post(agent, port, path, body) {
       { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json' } },
       (res) => {
         res.resume();
-        res.on('end', () => (res.statusCode < 300 ? resolve() : reject(new Error(`POST ${path}: HTTP ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode < 300 ? resolve() : reject(new Error(`POST ${path}: HTTP ${res.statusCode}`)),
+        );
       },
     );
     req.on('error', reject);
@@ -128,7 +130,11 @@ async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0
     app.state.seen.clear();
     const start = process.hrtime.bigint();
     await send(0, MESSAGES);
-    await waitFor(() => app.state.seen.size >= MESSAGES, 120_000, () => `${kind}: ${app.state.seen.size}/${MESSAGES}`);
+    await waitFor(
+      () => app.state.seen.size >= MESSAGES,
+      120_000,
+      () => `${kind}: ${app.state.seen.size}/${MESSAGES}`,
+    );
     return MESSAGES / (Number(app.state.last - start) / 1e9);
   } finally {
     agent.destroy();
@@ -165,7 +171,11 @@ function startBinary(bin, args) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchBrokersMqttNats() {
-  const notes = [`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`];
+  const notes = [
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  ];
   const rows = [];
   if (!existsSync(DAPRD)) notes.push(`no daprd at ${DAPRD}: daprd column skipped`);
   const mqtt = { scenario: 'mqtt3 publish→delivery (mosquitto)' };
@@ -212,7 +222,11 @@ export async function benchBrokersMqttNats() {
   }
   rows.push(js);
   notes.push('jetstream: no daprd column (pubsub.jetstream is beta upstream, not in the stablecomponents daprd build)');
-  notes.push(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  notes.push(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   printTable('mqtt-nats (publish→app delivery through the broker)', ['daprd 1.16', 'daprkit-sidecar'], rows, {
     unit: 'msgs/s',
     setup: `${MESSAGES} msgs, ${settings.concurrency} publishes in flight, median of ${ROUNDS} interleaved rounds`,

@@ -57,7 +57,12 @@ mqttSuite(`daprd with the MQTT packages as plugins${mqttSkip ? ` (SKIPPED: ${mqt
         componentYaml('mqtt-out', 'bindings.dk-mqtt-bindings', { ...binding(`dk-out-${run}`), direction: 'output' }),
       ].join('---\n'),
     );
-    daprd = await startDaprd({ appId: `daprd-mqtt-${run}`, appPort: app.port, resourcesPath: resources, socketsFolder: sockets });
+    daprd = await startDaprd({
+      appId: `daprd-mqtt-${run}`,
+      appPort: app.port,
+      resourcesPath: resources,
+      socketsFolder: sockets,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -160,7 +165,12 @@ natsSuite(`daprd with pubsub-jetstream as a plugin${natsSkip ? ` (SKIPPED: ${nat
       join(resources, 'components.yaml'),
       componentYaml('orders', 'pubsub.dk-jetstream', { natsURL: NATS_URL, durableName: `interop-${run}` }),
     );
-    daprd = await startDaprd({ appId: `daprd-js-${run}`, appPort: app.port, resourcesPath: resources, socketsFolder: sockets });
+    daprd = await startDaprd({
+      appId: `daprd-js-${run}`,
+      appPort: app.port,
+      resourcesPath: resources,
+      socketsFolder: sockets,
+    });
   }, 120_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { MqttInputBinding, MqttOutputBinding } from './mqtt-bindings.js';
 import { VERSION } from './version.js';
 
 export { mqttBindingMetadataSchema, parseMqttBindingSettings } from './metadata.js';
-export { MqttInputBinding, type MqttBindingOptions, MqttOutputBinding } from './mqtt-bindings.js';
+export { type MqttBindingOptions, MqttInputBinding, MqttOutputBinding } from './mqtt-bindings.js';
 export { VERSION } from './version.js';
 
 /** An input binding ready for `init`. */

@@ -13,7 +13,8 @@ const bindingFields = {
   }),
   consumerID: field.string({
     required: true,
-    description: 'Base MQTT client ID: the output connects as <consumerID>-producer, the input as <consumerID>-consumer.',
+    description:
+      'Base MQTT client ID: the output connects as <consumerID>-producer, the input as <consumerID>-consumer.',
   }),
   retain: field.bool({ default: false, description: 'Retain flag of every publish.' }),
   cleanSession: field.bool({

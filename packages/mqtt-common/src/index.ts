@@ -3,7 +3,14 @@
  * client options, a connect that fails with the broker named (never the credentials), acknowledgements under the
  * component's control, and MQTT topic-filter matching.
  */
-export { connectMqtt, endMqtt, type InboundMessage, type MqttConnectOptions, routeInbound, toClientOptions } from './connect.js';
+export {
+  connectMqtt,
+  endMqtt,
+  type InboundMessage,
+  type MqttConnectOptions,
+  routeInbound,
+  toClientOptions,
+} from './connect.js';
 export {
   isPem,
   type MqttConnectionSettings,

@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { silentLogger } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
-import { hasWildcards, parseMqttConnectionMetadata, parseMqttUrl, toClientOptions, topicMatches } from '../src/index.js';
+import {
+  hasWildcards,
+  parseMqttConnectionMetadata,
+  parseMqttUrl,
+  toClientOptions,
+  topicMatches,
+} from '../src/index.js';
 
 const PEM = readFileSync(new URL('./fixtures/test-cert.pem', import.meta.url), 'utf8');
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAs=\n-----END PRIVATE KEY-----\n';
+const KEY =
+  '-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAs=\n-----END PRIVATE KEY-----\n';
 
 describe('url', () => {
   it.each([

@@ -2,7 +2,12 @@ import { type ComponentDefinition, defineComponent } from '@daprkit/component-sd
 import { JetStreamPubSub } from './jetstream-pubsub.js';
 import { VERSION } from './version.js';
 
-export { consumerConfig, createJetStreamPubSub, JetStreamPubSub, type JetStreamPubSubOptions } from './jetstream-pubsub.js';
+export {
+  consumerConfig,
+  createJetStreamPubSub,
+  JetStreamPubSub,
+  type JetStreamPubSubOptions,
+} from './jetstream-pubsub.js';
 export { jetStreamMetadataSchema, parseJetStreamSettings } from './metadata.js';
 export { VERSION } from './version.js';
 

@@ -24,7 +24,7 @@ import {
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
-import { createInbox, jwtAuthenticator, nanos, type NatsConnection, nkeyAuthenticator } from '@nats-io/nats-core';
+import { createInbox, jwtAuthenticator, type NatsConnection, nanos, nkeyAuthenticator } from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { type JetStreamSettings, parseJetStreamSettings } from './metadata.js';
 
@@ -93,7 +93,9 @@ export class JetStreamPubSub implements PubSub {
       this.#jsm = await jetstreamManager(nc, jsOptions);
     } catch (err) {
       await nc.close();
-      throw new UnavailableError(`jetstream: JetStream is not available on the server: ${errorText(err)}`, { cause: err });
+      throw new UnavailableError(`jetstream: JetStream is not available on the server: ${errorText(err)}`, {
+        cause: err,
+      });
     }
     this.#js = jetstream(nc, jsOptions);
     this.#nc = nc;
@@ -125,9 +127,12 @@ export class JetStreamPubSub implements PubSub {
     try {
       stream ??= await jsm.streams.find(topic);
     } catch (err) {
-      throw new NotFoundError(`jetstream: no stream holds subject '${topic}' (streams are never created): ${errorText(err)}`, {
-        cause: err,
-      });
+      throw new NotFoundError(
+        `jetstream: no stream holds subject '${topic}' (streams are never created): ${errorText(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     const config = consumerConfig(settings, topic);
     let messages: ConsumerMessages;
@@ -141,9 +146,12 @@ export class JetStreamPubSub implements PubSub {
       messages = await consumer.consume();
     } catch (err) {
       if (DaprkitError.isInstance(err)) throw err;
-      throw new UnavailableError(`jetstream: cannot create the consumer for '${topic}' on stream '${stream}': ${errorText(err)}`, {
-        cause: err,
-      });
+      throw new UnavailableError(
+        `jetstream: cannot create the consumer for '${topic}' on stream '${stream}': ${errorText(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     this.#subscriptions.add(messages);
     const stop = () => {
@@ -211,7 +219,9 @@ export function consumerConfig(settings: JetStreamSettings, topic: string): Part
         time: DeliverPolicy.StartTime,
       } as const
     )[settings.deliverPolicy],
-    ack_policy: ({ explicit: AckPolicy.Explicit, all: AckPolicy.All, none: AckPolicy.None } as const)[settings.ackPolicy],
+    ack_policy: ({ explicit: AckPolicy.Explicit, all: AckPolicy.All, none: AckPolicy.None } as const)[
+      settings.ackPolicy
+    ],
   };
   if (settings.durableName !== undefined) config.durable_name = settings.durableName;
   if (settings.queueGroupName !== undefined) config.deliver_group = settings.queueGroupName;
@@ -234,7 +244,9 @@ function cloudEventId(data: Uint8Array): string | undefined {
   if (data.length === 0 || data[0] !== 0x7b) return undefined;
   try {
     const parsed = JSON.parse(new TextDecoder().decode(data)) as { id?: unknown; specversion?: unknown };
-    return typeof parsed.id === 'string' && parsed.id !== '' && parsed.specversion !== undefined ? parsed.id : undefined;
+    return typeof parsed.id === 'string' && parsed.id !== '' && parsed.specversion !== undefined
+      ? parsed.id
+      : undefined;
   } catch {
     return undefined;
   }

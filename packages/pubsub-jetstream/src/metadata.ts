@@ -4,22 +4,38 @@ import { field, InvalidMetadataError, type Metadata, parseMetadata } from '@dapr
 export const jetStreamMetadataSchema = {
   natsURL: field.string({ required: true, secret: true, description: 'NATS server URL(s), comma-separated.' }),
   jwt: field.string({ secret: true, description: 'User JWT (with seedKey): decentralised JWT auth.' }),
-  seedKey: field.string({ secret: true, description: 'NKey seed that signs the server nonce (with jwt; alone: NKey auth).' }),
+  seedKey: field.string({
+    secret: true,
+    description: 'NKey seed that signs the server nonce (with jwt; alone: NKey auth).',
+  }),
   tls_client_cert: field.string({ description: 'Client certificate file path (with tls_client_key).' }),
   tls_client_key: field.string({ description: 'Client key file path (with tls_client_cert).' }),
   token: field.string({ secret: true, description: 'Token auth; used only without jwt and client certificate.' }),
   name: field.string({ default: 'dapr.io - pubsub.jetstream', description: 'Connection name.' }),
-  streamName: field.string({ description: 'Stream to consume from; else looked up by subject. Streams are never created.' }),
+  streamName: field.string({
+    description: 'Stream to consume from; else looked up by subject. Streams are never created.',
+  }),
   durableName: field.string({ description: 'Durable consumer name.' }),
   queueGroupName: field.string({ description: 'Deliver group: subscribers share the consumer’s messages.' }),
   startSequence: field.int({ default: 0, min: 0, description: 'Start sequence (deliverPolicy sequence).' }),
   startTime: field.int({ min: 0, description: 'Start time, unix seconds (deliverPolicy time).' }),
-  deliverPolicy: field.enum({ values: ['all', 'last', 'new', 'sequence', 'time'], default: 'all', description: 'Where a new consumer starts.' }),
+  deliverPolicy: field.enum({
+    values: ['all', 'last', 'new', 'sequence', 'time'],
+    default: 'all',
+    description: 'Where a new consumer starts.',
+  }),
   ackPolicy: field.string({ default: 'explicit', description: 'explicit, all or none; anything else is explicit.' }),
-  ackWait: field.duration({ min: 0, description: 'Redelivery timeout of an un-acknowledged message; also the NAK delay.' }),
+  ackWait: field.duration({
+    min: 0,
+    description: 'Redelivery timeout of an un-acknowledged message; also the NAK delay.',
+  }),
   maxDeliver: field.int({ default: 0, description: 'Delivery attempts per message; 0 = server default (unlimited).' }),
   backOff: field.list({ description: 'Comma-separated durations: the consumer BackOff (redelivery delays).' }),
-  maxAckPending: field.int({ default: 0, min: 0, description: 'Un-acknowledged messages in flight; 0 = server default.' }),
+  maxAckPending: field.int({
+    default: 0,
+    min: 0,
+    description: 'Un-acknowledged messages in flight; 0 = server default.',
+  }),
   replicas: field.int({ default: 0, min: 0, description: 'Consumer replicas; 0 = server default.' }),
   memoryStorage: field.bool({ default: false, description: 'Keep consumer state in memory.' }),
   rateLimit: field.int({ default: 0, min: 0, description: 'Delivery rate limit in bits per second; 0 = none.' }),
@@ -27,7 +43,10 @@ export const jetStreamMetadataSchema = {
   flowControl: field.bool({ default: false, description: 'Push consumer flow control.' }),
   domain: field.string({ description: 'JetStream domain.' }),
   apiPrefix: field.string({ description: 'JetStream API prefix.' }),
-  concurrencyMode: field.enum({ values: ['single', 'parallel'], description: 'single: one message at a time per subscription; parallel: all at once.' }),
+  concurrencyMode: field.enum({
+    values: ['single', 'parallel'],
+    description: 'single: one message at a time per subscription; parallel: all at once.',
+  }),
   concurrency: field.string({ description: 'Decoded, unvalidated; concurrencyMode wins (as contrib).' }),
 };
 
@@ -87,12 +106,16 @@ export function parseJetStreamSettings(properties: Metadata): JetStreamSettings 
   }
   const backOffMs = (m.backOff ?? []).map((text, i) => {
     const ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseGoDuration(text);
-    if (ms === undefined || ms <= 0) throw new InvalidMetadataError('backOff', `entry ${i + 1} is not a positive duration`);
+    if (ms === undefined || ms <= 0)
+      throw new InvalidMetadataError('backOff', `entry ${i + 1} is not a positive duration`);
     return ms;
   });
   const ack = m.ackPolicy.toLowerCase();
   return {
-    servers: m.natsURL.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    servers: m.natsURL
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     auth,
     name: m.name,
     streamName: m.streamName,

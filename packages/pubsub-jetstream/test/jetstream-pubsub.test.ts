@@ -39,7 +39,9 @@ describe('metadata and consumer configuration', () => {
 
   it('chooses the authentication as contrib: jwt+seed, then client certificate, then token', () => {
     expect(parseJetStreamSettings({ natsURL: 'n', jwt: 'j', seedKey: 's', token: 't' }).auth.kind).toBe('jwt');
-    expect(parseJetStreamSettings({ natsURL: 'n', tls_client_cert: 'c', tls_client_key: 'k', token: 't' }).auth.kind).toBe('tls');
+    expect(
+      parseJetStreamSettings({ natsURL: 'n', tls_client_cert: 'c', tls_client_key: 'k', token: 't' }).auth.kind,
+    ).toBe('tls');
     expect(parseJetStreamSettings({ natsURL: 'n', token: 't' }).auth).toEqual({ kind: 'token', token: 't' });
     expect(parseJetStreamSettings({ natsURL: 'n', seedKey: 's' }).auth.kind).toBe('nkey');
   });
@@ -81,7 +83,10 @@ describe('metadata and consumer configuration', () => {
       idle_heartbeat: 5_000_000_000,
       flow_control: true,
     });
-    const t = consumerConfig(parseJetStreamSettings({ natsURL: 'n', deliverPolicy: 'time', startTime: '1700000000' }), 'x');
+    const t = consumerConfig(
+      parseJetStreamSettings({ natsURL: 'n', deliverPolicy: 'time', startTime: '1700000000' }),
+      'x',
+    );
     expect(t).toMatchObject({ deliver_policy: DeliverPolicy.StartTime, opt_start_time: '2023-11-14T22:13:20.000Z' });
   });
 });

@@ -12,10 +12,14 @@ const pubsubFields = {
     description: 'MQTT client ID, used verbatim (daprd sets it to the app ID). Replicas need distinct IDs.',
   }),
   qos: field.int({ default: 1, min: 0, max: 2, description: 'QoS of every publish and subscription (0, 1 or 2).' }),
-  retain: field.bool({ default: false, description: 'Retain flag of every publish (per-publish metadata `retain` overrides it).' }),
+  retain: field.bool({
+    default: false,
+    description: 'Retain flag of every publish (per-publish metadata `retain` overrides it).',
+  }),
   cleanSession: field.bool({
     default: false,
-    description: 'MQTT clean session. false keeps subscriptions and un-acknowledged messages on the broker across reconnects and restarts.',
+    description:
+      'MQTT clean session. false keeps subscriptions and un-acknowledged messages on the broker across reconnects and restarts.',
   }),
 };
 

@@ -97,7 +97,8 @@ export class MqttPubSub implements PubSub {
     const override = metadataValue(request.metadata, 'retain');
     if (override !== undefined && override !== '') {
       const parsed = parseGoBool(override);
-      if (parsed === undefined) throw new InvalidArgumentError(`mqtt invalid retain '${override}' (expected true or false)`);
+      if (parsed === undefined)
+        throw new InvalidArgumentError(`mqtt invalid retain '${override}' (expected true or false)`);
       retain = parsed;
     }
     const payload = Buffer.from(request.data.buffer, request.data.byteOffset, request.data.byteLength);

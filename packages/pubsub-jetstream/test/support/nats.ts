@@ -4,7 +4,7 @@
  * The component never creates streams, so tests create theirs here with the client's manager API.
  */
 import { randomUUID } from 'node:crypto';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { describe, it } from 'vitest';
 
@@ -38,7 +38,11 @@ export function describeWithNats(name: string, body: () => void): void {
         throw new Error(`NATS unreachable at ${NATS_URL}: ${unreachable}; CI must provide it`);
       });
     });
-  else describe.skip(`${name} [skipped: NATS unreachable at ${NATS_URL}: ${unreachable}; run bash scripts/services.sh up nats]`, body);
+  else
+    describe.skip(
+      `${name} [skipped: NATS unreachable at ${NATS_URL}: ${unreachable}; run bash scripts/services.sh up nats]`,
+      body,
+    );
 }
 
 /** Creates a stream `<name>` on subjects `<prefix>.>` (file storage) and returns the prefix. */

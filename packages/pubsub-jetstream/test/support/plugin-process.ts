@@ -19,7 +19,9 @@ export function ensureBuilt(): void {
     execFileSync('npx', ['tsc', '-b', 'packages/pubsub-jetstream'], { cwd: REPO_ROOT, stdio: 'pipe' });
   } catch (error) {
     const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
-    throw new Error(`building packages/pubsub-jetstream failed (run \`npx tsc -b packages/pubsub-jetstream\`):\n${output}`);
+    throw new Error(
+      `building packages/pubsub-jetstream failed (run \`npx tsc -b packages/pubsub-jetstream\`):\n${output}`,
+    );
   }
 }
 
