@@ -46,6 +46,8 @@ export function toClientOptions(settings: MqttConnectionSettings, options: MqttC
 export async function connectMqtt(settings: MqttConnectionSettings, options: MqttConnectOptions): Promise<MqttClient> {
   const client = mqtt.connect({ ...toClientOptions(settings, options), manualConnect: true });
   if (options.onMessage !== undefined) routeInbound(client, options.onMessage);
+  // Small packets (PUBACKs, QoS 1 publishes) must not wait for Nagle's algorithm; MQTT.js leaves it on.
+  client.on('connect', () => (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true));
   client.connect();
   const timeoutMs = options.connectTimeoutMs ?? 20_000;
   try {
