@@ -9,6 +9,9 @@ const suites = {
   pubsub: async () => (await import('./pubsub.mjs')).benchPubSub(),
   sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
   daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
+  'bindings-output': async () => (await import('./bindings-output.mjs')).benchBindingsOutput(),
+  rabbitmq: async () => (await import('./rabbitmq.mjs')).benchRabbitMQ(),
+  'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),
   'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
 };
 const wanted = process.argv.slice(2);

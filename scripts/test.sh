@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 pnpm -s typecheck:tests
 pnpm -s lint
+node scripts/docs.mjs --check # README metadata tables and metadata.yaml match the schemas
 bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 # A real daprd for the interop tests (scripts/test/daprd-interop.test.ts), built once from the Go module proxy.

@@ -23,7 +23,14 @@ describe.each(packageDirs)('%s', (dir) => {
     expect(pkg.files).toContain('dist');
     expect(pkg.engines.node).toBe('>=20');
     expect(pkg.publishConfig.access).toBe('public');
-    expect(pkg.license).toBeTruthy();
+    expect(pkg.license).toBe('Apache-2.0');
+    // CommonJS consumers (Node >= 20.19 require() ESM) need `default`; maps and `source` need src shipped.
+    for (const [subpath, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      if (typeof target === 'object' && target !== null) expect(target, subpath).toHaveProperty('default');
+    }
+    expect(pkg.files).toEqual(expect.arrayContaining(['src', 'LICENSE']));
+    expect(existsSync(join(root, dir, 'LICENSE'))).toBe(true);
+    if (existsSync(join(root, dir, 'proto'))) expect(pkg.files).toContain('NOTICE');
   });
 
   it('has a README and is part of the TypeScript build', () => {
@@ -48,7 +55,35 @@ describe.each(packageDirs)('%s', (dir) => {
       }
       const readme = read(`${dir}/README.md`);
       expect(readme).toMatch(/metadata/i);
-      expect(readme).toContain(binName);
+      // Generated from the schema by `pnpm docs`; `docs --check` in scripts/test.sh keeps them current.
+      expect(mod.definitions.some((d: { metadata?: unknown }) => d.metadata !== undefined)).toBe(true);
+      expect(readme).toContain('<!-- metadata-table:start');
+      expect(existsSync(join(root, dir, 'metadata.yaml'))).toBe(true);
+      expect(pkg.files).toContain('metadata.yaml');
+      // How to run it: `npx @daprkit/<pkg>` (one bin per package) — the unscoped bin name alone fails outside a project.
+      expect(readme).toContain(`npx ${pkg.name}`);
     },
   );
+});
+
+/** Whether a caret range (`^0.1.0`, `^2.3.0`) accepts `version`: npm's rule, without a semver dependency. */
+function caretAccepts(range: string, version: string): boolean {
+  const [rMajor, rMinor, rPatch] = range.replace(/^\^/, '').split('.').map(Number) as [number, number, number];
+  const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];
+  if (rMajor > 0) return major === rMajor && (minor > rMinor || (minor === rMinor && patch >= rPatch));
+  return major === 0 && minor === rMinor && patch >= rPatch;
+}
+
+describe('create-component', () => {
+  it('the ranges it writes into generated packages accept the versions in this workspace', () => {
+    const manifest = JSON.parse(read('packages/create-component/package.json'));
+    const ranges = manifest.daprkit.templateDependencies as Record<string, string>;
+    for (const [name, dir] of [
+      ['@daprkit/component-sdk', 'packages/component-sdk'],
+      ['@daprkit/conformance', 'conformance'],
+    ] as const) {
+      const version = JSON.parse(read(`${dir}/package.json`)).version as string;
+      expect(caretAccepts(ranges[name]!, version), `${name} ${ranges[name]} vs ${version}`).toBe(true);
+    }
+  });
 });

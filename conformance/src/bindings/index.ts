@@ -5,7 +5,6 @@
 import { runSuite } from '../harness/run.js';
 import type { SuiteSpec } from '../harness/session.js';
 import type { CaseResult, Mode } from '../harness/types.js';
-import { describeSuite } from '../harness/vitest.js';
 import { INPUT_BINDING_CASES } from './input.js';
 import {
   DEFAULT_OUTPUT_DATA,
@@ -18,7 +17,8 @@ import {
 } from './options.js';
 import { OUTPUT_BINDING_CASES } from './output.js';
 
-function outputSpec(options: OutputBindingOptions): SuiteSpec<'outputBinding', OutputBindingContext> {
+/** The suite's cases and per-mode context (shared by run* and the vitest entry). */
+export function outputSpec(options: OutputBindingOptions): SuiteSpec<'outputBinding', OutputBindingContext> {
   const data = options.config?.outputData ?? DEFAULT_OUTPUT_DATA;
   return {
     kind: 'outputBinding',
@@ -36,7 +36,8 @@ function outputSpec(options: OutputBindingOptions): SuiteSpec<'outputBinding', O
   };
 }
 
-function inputSpec(options: InputBindingOptions): SuiteSpec<'inputBinding', InputBindingContext> {
+/** The suite's cases and per-mode context (shared by run* and the vitest entry). */
+export function inputSpec(options: InputBindingOptions): SuiteSpec<'inputBinding', InputBindingContext> {
   return {
     kind: 'inputBinding',
     cases: INPUT_BINDING_CASES,
@@ -58,19 +59,9 @@ export function runOutputBindingConformance(options: OutputBindingOptions): Prom
   return runSuite('runOutputBindingConformance', outputSpec(options), options);
 }
 
-/** Registers the output binding suite with vitest; throws when `definition` is not an outputBinding component. */
-export function describeOutputBindingConformance(options: DescribeOutputBindingOptions): void {
-  describeSuite('describeOutputBindingConformance', 'output binding', outputSpec(options), options);
-}
-
 /** Runs the input binding suite in each mode; rejects when `definition` is not an inputBinding component. */
 export function runInputBindingConformance(options: InputBindingOptions): Promise<CaseResult[]> {
   return runSuite('runInputBindingConformance', inputSpec(options), options);
-}
-
-/** Registers the input binding suite with vitest; throws when `definition` is not an inputBinding component. */
-export function describeInputBindingConformance(options: DescribeInputBindingOptions): void {
-  describeSuite('describeInputBindingConformance', 'input binding', inputSpec(options), options);
 }
 
 export type {

@@ -4,7 +4,6 @@ import type { ConformanceCase } from '../harness/case.js';
 import { runSuite } from '../harness/run.js';
 import type { SuiteSpec } from '../harness/session.js';
 import type { CaseResult, Mode } from '../harness/types.js';
-import { describeSuite } from '../harness/vitest.js';
 import {
   bulkPublishClaim,
   bulkPublishMain,
@@ -37,7 +36,8 @@ export const PUBSUB_CASES: readonly ConformanceCase<PubSubContext>[] = [
   close,
 ];
 
-function pubsubSpec(options: PubSubOptions): SuiteSpec<'pubsub', PubSubContext> {
+/** The suite's cases and per-mode context (shared by run* and the vitest entry). */
+export function pubsubSpec(options: PubSubOptions): SuiteSpec<'pubsub', PubSubContext> {
   const config = { ...PUBSUB_DEFAULTS, ...options.config };
   return {
     kind: 'pubsub',
@@ -71,14 +71,6 @@ function pubsubSpec(options: PubSubOptions): SuiteSpec<'pubsub', PubSubContext> 
 /** Runs every pub/sub case in each mode and resolves with the results; rejects when `definition` is not a pubsub. */
 export function runPubSubConformance(options: PubSubOptions): Promise<CaseResult[]> {
   return runSuite('runPubSubConformance', pubsubSpec(options), options);
-}
-
-/**
- * Registers the pub/sub suite with vitest and writes `<packageDir>/certification/pubsub.{json,md}`; throws when
- * `definition` is not a pubsub component.
- */
-export function describePubSubConformance(options: DescribePubSubOptions): void {
-  describeSuite('describePubSubConformance', 'pubsub', pubsubSpec(options), options);
 }
 
 export type { DescribePubSubOptions, PubSubConfig, PubSubOperation, PubSubOptions } from './options.js';

@@ -7,7 +7,6 @@ import { checkPing, PING_SENTINELS } from '../harness/ping.js';
 import { runSuite } from '../harness/run.js';
 import type { SuiteSpec } from '../harness/session.js';
 import type { CaseResult, DescribeOptions, Mode, SuiteOptions } from '../harness/types.js';
-import { describeSuite } from '../harness/vitest.js';
 
 export interface SecretStoreConfig {
   /**
@@ -95,7 +94,8 @@ const CASES: ConformanceCase<SecretStoreContext>[] = [
   },
 ];
 
-function secretStoreSpec(options: SecretStoreOptions): SuiteSpec<'secretStore', SecretStoreContext> {
+/** The suite's cases and per-mode context (shared by run* and the vitest entry). */
+export function secretStoreSpec(options: SecretStoreOptions): SuiteSpec<'secretStore', SecretStoreContext> {
   return {
     kind: 'secretStore',
     cases: CASES,
@@ -113,9 +113,4 @@ function secretStoreSpec(options: SecretStoreOptions): SuiteSpec<'secretStore', 
 /** Runs the secret store suite in each mode; rejects when `definition` is not a secretStore component. */
 export function runSecretStoreConformance(options: SecretStoreOptions): Promise<CaseResult[]> {
   return runSuite('runSecretStoreConformance', secretStoreSpec(options), options);
-}
-
-/** Registers the secret store suite with vitest; throws when `definition` is not a secretStore component. */
-export function describeSecretStoreConformance(options: DescribeSecretStoreOptions): void {
-  describeSuite('describeSecretStoreConformance', 'secret store', secretStoreSpec(options), options);
 }

@@ -4,7 +4,6 @@ import type { ConformanceCase } from '../harness/case.js';
 import { runSuite } from '../harness/run.js';
 import type { SuiteSpec } from '../harness/session.js';
 import type { CaseResult, Mode } from '../harness/types.js';
-import { describeSuite } from '../harness/vitest.js';
 import { bulkDelete, bulkGet, bulkSet } from './cases/bulk.js';
 import { actorClaim, claimCases } from './cases/claims.js';
 import { crudDelete, crudGet, crudSet, proto } from './cases/crud.js';
@@ -69,7 +68,8 @@ export const STATE_CASES: readonly ConformanceCase<StateContext>[] = [
   close,
 ];
 
-function stateSpec(options: StateOptions): SuiteSpec<'state', StateContext> {
+/** The suite's cases and per-mode context (shared by run* and the vitest entry). */
+export function stateSpec(options: StateOptions): SuiteSpec<'state', StateContext> {
   const config = { ...STATE_DEFAULTS, ...options.config };
   if (!Number.isInteger(config.ttlSeconds) || config.ttlSeconds < 1) {
     throw new TypeError(`config.ttlSeconds must be a positive integer, got ${config.ttlSeconds}`);
@@ -100,14 +100,6 @@ function stateSpec(options: StateOptions): SuiteSpec<'state', StateContext> {
  */
 export function runStateConformance(options: StateOptions): Promise<CaseResult[]> {
   return runSuite('runStateConformance', stateSpec(options), options);
-}
-
-/**
- * Registers the state suite with vitest and writes `<packageDir>/certification/state.{json,md}`; throws when
- * `definition` is not a state component.
- */
-export function describeStateConformance(options: DescribeStateOptions): void {
-  describeSuite('describeStateConformance', 'state', stateSpec(options), options);
 }
 
 export type { DescribeStateOptions, StateConfig, StateOperation, StateOptions } from './options.js';

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent, type Logger } from '@daprkit/component-sdk';
+import { mqttBindingMetadataSchema } from './metadata.js';
 import { MqttInputBinding, MqttOutputBinding } from './mqtt-bindings.js';
 import { VERSION } from './version.js';
 
@@ -27,6 +28,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['bindings.mqtt3', 'bindings.mqtt'],
     packageName: '@daprkit/bindings-mqtt3',
     version: VERSION,
+    metadata: mqttBindingMetadataSchema,
     create: ({ logger }) => new MqttInputBinding({ logger }),
   }),
   defineComponent({
@@ -35,6 +37,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['bindings.mqtt3', 'bindings.mqtt'],
     packageName: '@daprkit/bindings-mqtt3',
     version: VERSION,
+    metadata: mqttBindingMetadataSchema,
     create: ({ logger }) => new MqttOutputBinding({ logger }),
   }),
 ];

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { JetStreamPubSub } from './jetstream-pubsub.js';
+import { jetStreamMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export {
@@ -19,6 +20,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['pubsub.jetstream'],
     packageName: '@daprkit/pubsub-jetstream',
     version: VERSION,
+    metadata: jetStreamMetadataSchema,
     create: ({ logger }) => new JetStreamPubSub({ logger }),
   }),
 ];

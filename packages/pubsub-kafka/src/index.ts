@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { KafkaPubSub } from './kafka-pubsub.js';
+import { kafkaPubSubMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { createKafkaPubSub, KafkaPubSub, type KafkaPubSubOptions } from './kafka-pubsub.js';
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['pubsub.kafka'],
     packageName: '@daprkit/pubsub-kafka',
     version: VERSION,
+    metadata: kafkaPubSubMetadataSchema,
     create: ({ logger }) => new KafkaPubSub({ logger }),
   }),
 ];

@@ -14,12 +14,21 @@ import {
   silentLogger,
   UnavailableError,
 } from '@daprkit/component-sdk';
+import {
+  COMPRESSION,
+  ConsumerSession,
+  checkCompression,
+  checkPartitionNumber,
+  connectClients,
+  createKafka,
+  type KafkaSettings,
+  parseKafkaSettings,
+  type Route,
+  recordOf,
+  recordSize,
+  toPublishError,
+} from '@daprkit/kafka-common';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { COMPRESSION, checkCompression, connectClients, createKafka } from './client.js';
-import { ConsumerSession, type Route } from './consumer-session.js';
-import { toPublishError } from './errors.js';
-import { type KafkaSettings, parseKafkaSettings } from './metadata.js';
-import { recordOf, recordSize } from './records.js';
 
 /** How long in-flight handlers may finish (and commit) before a session is left anyway. */
 const DRAIN_TIMEOUT_MS = 5000;
@@ -201,22 +210,8 @@ export class KafkaPubSub implements PubSub {
     return record;
   }
 
-  private async checkPartition(c: Connected, topic: string, partition: number): Promise<void> {
-    let count = this.partitionCounts.get(topic);
-    if (count === undefined || partition >= count) {
-      try {
-        const { topics } = await c.admin.fetchTopicMetadata({ topics: [topic] });
-        count = topics[0]?.partitions.length ?? 0;
-        this.partitionCounts.set(topic, count);
-      } catch {
-        return; // unknown topic (auto-created on send) or admin trouble: the partitioner still guards
-      }
-    }
-    if (partition >= count) {
-      throw new InvalidArgumentError(
-        `metadata 'partitionNumber': partition ${partition} is out of range, topic '${topic}' has ${count} partitions`,
-      );
-    }
+  private checkPartition(c: Connected, topic: string, partition: number): Promise<void> {
+    return checkPartitionNumber(c.admin, this.partitionCounts, topic, partition);
   }
 
   private async send(c: Connected, topic: string, messages: Message[]): Promise<void> {

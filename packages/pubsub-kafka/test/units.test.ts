@@ -6,21 +6,24 @@ import {
   InvalidMetadataError,
   UnavailableError,
 } from '@daprkit/component-sdk';
-import kafkajs, { type KafkaMessage } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
-import { type Member, rangeAssignment, roundRobinAssignment } from '../src/assigners.js';
-import { toPublishError } from '../src/errors.js';
-import { definitions, KafkaPubSub, VERSION } from '../src/index.js';
-import { OffsetCommitter } from '../src/offset-committer.js';
 import {
   hashPartition,
+  type Member,
   metadataOf,
+  OffsetCommitter,
   PartitionOutOfRangeError,
   queryEscape,
+  type RetryPolicy,
+  rangeAssignment,
   recordOf,
+  redeliveryDelayMs,
+  roundRobinAssignment,
   saramaHashPartitioner,
-} from '../src/records.js';
-import { type RetryPolicy, redeliveryDelayMs } from '../src/retry-policy.js';
+  toPublishError,
+} from '@daprkit/kafka-common';
+import kafkajs, { type KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { definitions, KafkaPubSub, VERSION } from '../src/index.js';
 
 const policy: RetryPolicy = {
   policy: 'constant',

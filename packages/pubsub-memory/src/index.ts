@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { MemoryPubSub } from './memory-pubsub.js';
+import { memoryPubSubMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { createMemoryPubSub, MemoryPubSub } from './memory-pubsub.js';
@@ -15,6 +16,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['pubsub.in-memory', 'pubsub.daprkit-memory'],
     packageName: '@daprkit/pubsub-memory',
     version: VERSION,
+    metadata: memoryPubSubMetadataSchema,
     create: (context) => new MemoryPubSub(context.logger),
   }),
 ];

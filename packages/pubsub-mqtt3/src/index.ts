@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { mqttPubSubMetadataSchema } from './metadata.js';
 import { MqttPubSub } from './mqtt-pubsub.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +18,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['pubsub.mqtt3', 'pubsub.mqtt'],
     packageName: '@daprkit/pubsub-mqtt3',
     version: VERSION,
+    metadata: mqttPubSubMetadataSchema,
     create: ({ logger }) => new MqttPubSub({ logger }),
   }),
 ];

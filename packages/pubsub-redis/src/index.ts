@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { redisStreamsPubSubMetadataSchema } from './metadata.js';
 import { RedisStreamsPubSub } from './redis-streams-pubsub.js';
 import { VERSION } from './version.js';
 
@@ -21,6 +22,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['pubsub.redis'],
     packageName: '@daprkit/pubsub-redis',
     version: VERSION,
+    metadata: redisStreamsPubSubMetadataSchema,
     create: ({ logger }) => new RedisStreamsPubSub({ logger }),
   }),
 ];

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { KeyVaultSecretStore } from './keyvault-secret-store.js';
+import { keyVaultSecretStoreMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export {
@@ -18,6 +19,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['secretstores.azure.keyvault'],
     packageName: '@daprkit/secretstores-azure-keyvault',
     version: VERSION,
+    metadata: keyVaultSecretStoreMetadataSchema,
     create: ({ logger }) => new KeyVaultSecretStore({ logger }),
   }),
 ];

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { EnvSecretStore } from './env-secret-store.js';
+import { envSecretStoreMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { createEnvSecretStore, EnvSecretStore, isReservedVariable } from './env-secret-store.js';
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['secretstores.local.env'],
     packageName: '@daprkit/secretstores-local-env',
     version: VERSION,
+    metadata: envSecretStoreMetadataSchema,
     create: ({ logger }) => new EnvSecretStore(logger),
   }),
 ];

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { FileSecretStore } from './file-secret-store.js';
+import { fileSecretStoreMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { createFileSecretStore, FileSecretStore } from './file-secret-store.js';
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['secretstores.local.file'],
     packageName: '@daprkit/secretstores-local-file',
     version: VERSION,
+    metadata: fileSecretStoreMetadataSchema,
     create: () => new FileSecretStore(),
   }),
 ];

@@ -1,5 +1,6 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
 import { MemoryStateStore } from './memory-state-store.js';
+import { memoryStateStoreMetadataSchema } from './metadata.js';
 import { VERSION } from './version.js';
 
 export { createMemoryStateStore, MemoryStateStore } from './memory-state-store.js';
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['state.in-memory', 'state.daprkit-memory'],
     packageName: '@daprkit/state-memory',
     version: VERSION,
+    metadata: memoryStateStoreMetadataSchema,
     create: () => new MemoryStateStore(),
   }),
 ];

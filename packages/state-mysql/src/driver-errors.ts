@@ -1,6 +1,6 @@
 /** mysql2 errors → the SDK's typed errors. Messages never carry the password or the DSN. */
 import { type DaprkitError, InvalidMetadataError, UnavailableError } from '@daprkit/component-sdk';
-import { describeAddress, type GoMySqlDsn } from './dsn.js';
+import { describeAddress, type GoMySqlDsn } from '@daprkit/mysql-common';
 
 /** Failures that a retry (or a new pooled connection) may cure. */
 const TRANSIENT = new Set([

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { mysqlStateStoreMetadataSchema } from './metadata.js';
 import { MySqlStateStore } from './mysql-state-store.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition<'state'>[] = [
     types: ['state.mysql'],
     packageName: '@daprkit/state-mysql',
     version: VERSION,
+    metadata: mysqlStateStoreMetadataSchema,
     create: ({ logger }) => new MySqlStateStore({ logger }),
   }),
 ];

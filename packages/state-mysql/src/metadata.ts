@@ -1,5 +1,5 @@
 import { field, InvalidMetadataError, type Metadata, parseMetadata } from '@daprkit/component-sdk';
-import { type GoMySqlDsn, parseGoMySqlDsn } from './dsn.js';
+import { type GoMySqlDsn, parseGoMySqlDsn } from '@daprkit/mysql-common';
 
 const DEFAULT_TIMEOUT_SECONDS = 20;
 

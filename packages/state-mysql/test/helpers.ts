@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DeleteRequest, GetRequest, Logger, SetRequest } from '@daprkit/component-sdk';
+import { parseGoMySqlDsn } from '@daprkit/mysql-common';
 import mysql, { type Connection } from 'mysql2/promise';
 import { describe, it } from 'vitest';
-import { parseGoMySqlDsn } from '../src/dsn.js';
 
 export const DSN = process.env.DAPRKIT_MYSQL_DSN ?? 'daprkit:daprkit@tcp(127.0.0.1:3306)/';
 

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { postgresStateStoreMetadataSchema } from './metadata.js';
 import { PostgresStateStore } from './postgres-state-store.js';
 import { VERSION } from './version.js';
 
@@ -21,6 +22,7 @@ export const definitions: ComponentDefinition<'state'>[] = [
     types: ['state.postgresql', 'state.postgres'],
     packageName: '@daprkit/state-postgresql',
     version: VERSION,
+    metadata: postgresStateStoreMetadataSchema,
     create: ({ logger }) => new PostgresStateStore({ logger }),
   }),
 ];

@@ -3,25 +3,19 @@
  */
 import { availableParallelism } from 'node:os';
 import { field, InvalidMetadataError, type Metadata, type MetadataOf, parseMetadata } from '@daprkit/component-sdk';
+import {
+  connectionParamsOf,
+  describeTarget,
+  postgresConnectionMetadataSchema,
+  toPoolConfig,
+} from '@daprkit/postgresql-common';
 import type { PoolConfig } from 'pg';
-import { describeTarget, type LibpqParams, parseDsn, toPoolConfig } from './dsn.js';
 
 /** How long init may wait for the first connection, so daprd's component init timeout is never the one to fire. */
 export const MAX_CONNECT_TIMEOUT_MS = 5_000;
 
 export const postgresStateStoreMetadataSchema = {
-  connectionString: field.string({
-    aliases: ['url'],
-    secret: true,
-    description: 'libpq DSN: postgres:// URL or key=value list (required unless host/user/... are given)',
-  }),
-  host: field.string({ description: 'overrides the DSN host' }),
-  hostaddr: field.string({ description: 'numeric address to connect to (wins over host)' }),
-  port: field.int({ min: 1, max: 65535, description: 'overrides the DSN port' }),
-  database: field.string({ description: 'overrides the DSN database' }),
-  user: field.string({ description: 'overrides the DSN user' }),
-  password: field.string({ secret: true, description: 'overrides the DSN password' }),
-  sslRootCert: field.string({ description: 'path of a PEM CA bundle (libpq sslrootcert)' }),
+  ...postgresConnectionMetadataSchema,
   timeout: field.duration({
     aliases: ['timeoutInSeconds'],
     default: 20_000,
@@ -80,21 +74,7 @@ export function readSettings(properties: Metadata): PostgresSettings {
   for (const name of ['useAzureAD', 'useAWSIAM'] as const) {
     if (m[name]) throw new InvalidMetadataError(name, 'is not supported yet by @daprkit/state-postgresql');
   }
-  const overrides: LibpqParams = {};
-  const overlay = {
-    host: m.host,
-    hostaddr: m.hostaddr,
-    port: m.port,
-    dbname: m.database,
-    user: m.user,
-    password: m.password,
-    sslrootcert: m.sslRootCert,
-  };
-  for (const [key, value] of Object.entries(overlay)) if (value !== undefined) overrides[key] = String(value);
-  if (m.connectionString === undefined && Object.keys(overrides).length === 0) {
-    throw new InvalidMetadataError('connectionString', 'is required (or give host/user/password/... individually)');
-  }
-  const params = { ...parseDsn(m.connectionString ?? ''), ...overrides };
+  const params = connectionParamsOf(m);
   // libpq's connect_timeout (seconds, 0 = none) may only shorten the bound.
   const dsnConnectTimeoutMs = Number(params.connect_timeout ?? 0) * 1000;
   const namedStatements = m.queryExecMode !== 'exec' && m.queryExecMode !== 'simple_protocol';

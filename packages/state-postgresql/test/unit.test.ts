@@ -9,9 +9,9 @@ import {
   isETagError,
   UnavailableError,
 } from '@daprkit/component-sdk';
+import { describeTarget, parseDsn, toPoolConfig } from '@daprkit/postgresql-common';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../src/driver-errors.js';
-import { describeTarget, parseDsn, toPoolConfig } from '../src/dsn.js';
 import { definitions, VERSION } from '../src/index.js';
 import { readSettings } from '../src/metadata.js';
 import { translateQuery } from '../src/query.js';

@@ -1,4 +1,5 @@
 import { type ComponentDefinition, defineComponent } from '@daprkit/component-sdk';
+import { redisStateStoreMetadataSchema } from './metadata.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +15,7 @@ export const definitions: ComponentDefinition[] = [
     types: ['state.redis'],
     packageName: '@daprkit/state-redis',
     version: VERSION,
+    metadata: redisStateStoreMetadataSchema,
     create: ({ logger }) => new RedisStateStore({ logger }),
   }),
 ];

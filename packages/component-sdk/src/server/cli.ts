@@ -2,25 +2,74 @@
  * Command lines: `runPluginCli` behind each component package's bin, and `daprkit-serve <package>...`,
  * which loads component packages by name and serves all their definitions from one process.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '../logger.js';
-import type { ComponentDefinition } from '../v1/definition.js';
+import { type ComponentDefinition, typeCategoryOf } from '../v1/definition.js';
 import { type Served, type ServeOptions, serve } from './serve.js';
+import { resolveSocketFolder, SOCKET_EXTENSION } from './socket-files.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-const PLUGIN_USAGE = `usage: <bin> [--socket PATH | --socket-folder DIR] [--log-level debug|info|warn|error]
-  --socket PATH         serve on exactly this socket file
-  --socket-folder DIR   serve <socket-name>.sock files in DIR (default: DAPR_COMPONENTS_SOCKETS_FOLDER,
-                        DAPR_COMPONENT_SOCKETS_FOLDER, DAPR_COMPONENT_SOCKET_FOLDER, /tmp/dapr-components-sockets)`;
+const COMMON_FLAGS = `  --socket-folder DIR   serve <socket-name>.sock files in DIR (default: DAPR_COMPONENTS_SOCKETS_FOLDER,
+                        DAPR_COMPONENT_SOCKETS_FOLDER, DAPR_COMPONENT_SOCKET_FOLDER, /tmp/dapr-components-sockets)
+  --log-level LEVEL     debug, info (default; or DAPRKIT_LOG_LEVEL), warn, error
+  --ready-file PATH     once every socket accepts connections, write PATH (JSON: pid, sockets, types) and print
+                        'ready' on stdout: start daprd after that, it discovers sockets only at start-up
+  -h, --help            this text
+  -v, --version         the package version`;
 
-const SERVE_USAGE = `usage: daprkit-serve <package|path>... [--socket-folder DIR] [--log-level debug|info|warn|error]
-  Each package must export \`definitions\` (ComponentDefinition[]); every socket name gets its own socket.`;
+/** What a bin is called: its file name, else derived from the package name (`@daprkit/x` → `daprkit-x`). */
+function binNameOf(definitions: readonly ComponentDefinition[]): string {
+  const script = process.argv[1] === undefined ? '' : basename(process.argv[1]).replace(/\.[cm]?js$/, '');
+  if (script.startsWith('daprkit-') || script.startsWith('create-')) return script;
+  const pkg = definitions[0]?.packageName ?? 'daprkit-plugin';
+  return pkg.replace(/^@/, '').replace('/', '-');
+}
+
+/** `state.daprkit-redis`: what a daprd YAML names for this definition served on `socketName`. */
+export function pluggableTypeOf(definition: ComponentDefinition, socketName = definition.socketName): string {
+  return `${typeCategoryOf[definition.kind]}.${socketName}`;
+}
+
+/** The help text of a component package's bin: flags, the socket file(s) it creates and the YAML types to write. */
+export function pluginUsage(definitions: readonly ComponentDefinition[]): string {
+  const first = definitions[0];
+  const bin = binNameOf(definitions);
+  const folder = resolveSocketFolder(undefined);
+  const sockets = [...new Set(definitions.map((d) => d.socketName))];
+  const yamlTypes = [...new Set(definitions.map((d) => pluggableTypeOf(d)))];
+  const inProcess = [...new Set(definitions.flatMap((d) => d.types))];
+  return [
+    `${bin} ${first?.version ?? ''} — ${first?.packageName ?? ''} as a Dapr pluggable component on a unix socket`,
+    `usage: npx ${first?.packageName ?? bin} [--socket PATH | --socket-folder DIR] [--log-level LEVEL] [--ready-file PATH]`,
+    '  --socket PATH         serve on exactly this socket file (its name, without .sock, is then the YAML type suffix)',
+    COMMON_FLAGS,
+    '',
+    `Creates:        ${sockets.map((s) => join(folder, `${s}${SOCKET_EXTENSION}`)).join(', ')}`,
+    `Component YAML: spec.type: ${yamlTypes.join(' | ')}   (spec.version: v1)`,
+    ...(inProcess.length > 0 ? [`In the daprkit sidecar (in process): spec.type: ${inProcess.join(' | ')}`] : []),
+  ].join('\n');
+}
+
+const SERVE_USAGE = `usage: daprkit-serve <package|path>... [--socket-folder DIR] [--log-level LEVEL] [--ready-file PATH]
+  Each package must export \`definitions\` (ComponentDefinition[]); every socket name gets its own socket.
+${COMMON_FLAGS}`;
 
 export class UsageError extends Error {}
+
+/** `--help`/`--version`: print `text` on stdout and exit 0 (not an error). */
+class InfoRequest extends Error {}
+
+const FLAG_OPTIONS = {
+  'socket-folder': { type: 'string' },
+  'log-level': { type: 'string' },
+  'ready-file': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
 
 function logLevelOf(value: string | undefined): LogLevel {
   const level = (value ?? process.env.DAPRKIT_LOG_LEVEL ?? 'info') as LogLevel;
@@ -43,23 +92,38 @@ export async function startPluginCli(
   argv: string[],
   overrides: Partial<ServeOptions> = {},
 ): Promise<Served> {
-  const { values } = parse(
-    argv,
-    {
-      socket: { type: 'string' },
-      'socket-folder': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    false,
-  );
-  if (values.help) throw new UsageError('');
+  const { values } = parse(argv, { socket: { type: 'string' }, ...FLAG_OPTIONS }, false);
+  if (values.help) throw new InfoRequest(pluginUsage(definitions));
+  if (values.version) throw new InfoRequest(definitions[0]?.version ?? 'unknown');
   const socketPath = values.socket as string | undefined;
   const socketFolder = values['socket-folder'] as string | undefined;
   if (socketPath !== undefined && socketFolder !== undefined)
     throw new UsageError('give either --socket or --socket-folder, not both');
   const logger = createLogger({ name: 'daprkit', level: logLevelOf(values['log-level'] as string | undefined) });
-  return serve({ components: definitions, socketPath, socketFolder, logger, ...overrides });
+  const served = await serve({ components: definitions, socketPath, socketFolder, logger, ...overrides });
+  announce(served, definitions, values['ready-file'] as string | undefined);
+  return served;
+}
+
+/**
+ * One line a person (or a script) can act on: where each socket is and the YAML type to write; with
+ * `--ready-file`, the file appears (atomically) only once every socket accepts connections.
+ */
+function announce(served: Served, definitions: readonly ComponentDefinition[], readyFile: string | undefined): void {
+  const sockets = served.sockets.map((socket) => {
+    const name = basename(socket.path).replace(/\.sock$/, '');
+    const types = definitions.filter((d) => d.socketName === socket.name).map((d) => pluggableTypeOf(d, name));
+    return { path: socket.path, types: [...new Set(types)] };
+  });
+  for (const socket of sockets) {
+    process.stderr.write(`daprkit: serving ${socket.path} — component YAML spec.type: ${socket.types.join(', ')}\n`);
+  }
+  if (readyFile === undefined) return;
+  const target = resolve(readyFile);
+  const temporary = `${target}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ pid: process.pid, sockets }, null, 2)}\n`);
+  renameSync(temporary, target);
+  process.stdout.write('ready\n');
 }
 
 export async function startServeCli(
@@ -67,12 +131,9 @@ export async function startServeCli(
   overrides: Partial<ServeOptions> = {},
   fromDir = process.cwd(),
 ): Promise<Served> {
-  const { values, positionals } = parse(
-    argv,
-    { 'socket-folder': { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean' } },
-    true,
-  );
-  if (values.help) throw new UsageError('');
+  const { values, positionals } = parse(argv, FLAG_OPTIONS, true);
+  if (values.help) throw new InfoRequest(SERVE_USAGE);
+  if (values.version) throw new InfoRequest(readOwnVersion());
   if (positionals.length === 0) throw new UsageError('name at least one component package');
   const logger = createLogger({ name: 'daprkit', level: logLevelOf(values['log-level'] as string | undefined) });
   const components: ComponentDefinition[] = [];
@@ -84,26 +145,48 @@ export async function startServeCli(
     });
     components.push(...definitions);
   }
-  return serve({ components, socketFolder: values['socket-folder'] as string | undefined, logger, ...overrides });
+  const served = await serve({
+    components,
+    socketFolder: values['socket-folder'] as string | undefined,
+    logger,
+    ...overrides,
+  });
+  announce(served, components, values['ready-file'] as string | undefined);
+  return served;
+}
+
+function readOwnVersion(): string {
+  const manifest = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
 /** Bin entry of a component package: serve its definitions until SIGTERM/SIGINT. */
 export async function runPluginCli(definitions: ComponentDefinition[], argv: string[]): Promise<void> {
-  await runOrExit(() => startPluginCli(definitions, argv, { handleSignals: true }), PLUGIN_USAGE);
+  await runOrExit(
+    () => startPluginCli(definitions, argv, { handleSignals: true }),
+    () => pluginUsage(definitions),
+  );
 }
 
 /** `daprkit-serve <package>... [--socket-folder DIR]`. */
 export async function runServeCli(argv: string[]): Promise<void> {
-  await runOrExit(() => startServeCli(argv, { handleSignals: true }), SERVE_USAGE);
+  await runOrExit(
+    () => startServeCli(argv, { handleSignals: true }),
+    () => SERVE_USAGE,
+  );
 }
 
-async function runOrExit(start: () => Promise<Served>, usage: string): Promise<void> {
+async function runOrExit(start: () => Promise<Served>, usage: () => string): Promise<void> {
   try {
     await start();
   } catch (err) {
+    if (err instanceof InfoRequest) {
+      process.stdout.write(`${err.message}\n`);
+      process.exit(0);
+    }
     if (err instanceof UsageError) {
-      process.stderr.write(err.message ? `${err.message}\n${usage}\n` : `${usage}\n`);
-      process.exit(err.message ? 2 : 0);
+      process.stderr.write(`${err.message}\n${usage()}\n`);
+      process.exit(2);
     }
     process.stderr.write(`daprkit: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

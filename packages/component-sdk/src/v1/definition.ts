@@ -1,3 +1,4 @@
+import type { MetadataSchema } from '../metadata.js';
 import type { InputBinding, OutputBinding } from './bindings.js';
 import type { ComponentContext } from './common.js';
 import type { PubSub } from './pubsub.js';
@@ -37,6 +38,8 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind> {
   packageName: string;
   version: string;
   create(context: ComponentContext): ComponentKinds[K];
+  /** The component metadata schema (YAML `spec.metadata`): documents the README table and `metadata.yaml`. */
+  metadata?: MetadataSchema;
 }
 
 export function defineComponent<K extends ComponentKind>(definition: ComponentDefinition<K>): ComponentDefinition<K> {

@@ -18,6 +18,12 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'state.mysql': '@daprkit/state-mysql',
   'pubsub.redis': '@daprkit/pubsub-redis',
   'pubsub.kafka': '@daprkit/pubsub-kafka',
+  'pubsub.rabbitmq': '@daprkit/pubsub-rabbitmq',
+  'bindings.rabbitmq': '@daprkit/bindings-rabbitmq',
+  'bindings.postgres': '@daprkit/bindings-postgresql',
+  'bindings.postgresql': '@daprkit/bindings-postgresql',
+  'bindings.mysql': '@daprkit/bindings-mysql',
+  'bindings.kafka': '@daprkit/bindings-kafka',
   'pubsub.mqtt3': '@daprkit/pubsub-mqtt3',
   'pubsub.mqtt': '@daprkit/pubsub-mqtt3',
   'bindings.mqtt3': '@daprkit/bindings-mqtt3',
@@ -26,6 +32,10 @@ export const DEFAULT_REGISTRY: Readonly<Record<string, string>> = {
   'secretstores.local.env': '@daprkit/secretstores-local-env',
   'secretstores.local.file': '@daprkit/secretstores-local-file',
   'secretstores.azure.keyvault': '@daprkit/secretstores-azure-keyvault',
+  'bindings.cron': '@daprkit/bindings-cron',
+  'bindings.http': '@daprkit/bindings-http',
+  'bindings.localstorage': '@daprkit/bindings-localstorage',
+  'bindings.redis': '@daprkit/bindings-redis',
 };
 
 export class MissingPackageError extends Error {
