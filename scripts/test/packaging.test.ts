@@ -22,20 +22,29 @@ interface Packed {
 }
 const packed: Packed[] = [];
 
-const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
-  execFileSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      npm_config_audit: 'false',
-      npm_config_fund: 'false',
-      npm_config_update_notifier: 'false',
-      ...env,
-    },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        npm_config_audit: 'false',
+        npm_config_fund: 'false',
+        npm_config_update_notifier: 'false',
+        ...env,
+      },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    // tsc and vitest report on stdout: keep both streams in the failure.
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(
+      `${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`.slice(0, 20_000),
+    );
+  }
+}
 
 /** A project depending on every tarball by file:, with overrides so their @daprkit deps resolve to them too. */
 function project(
