@@ -10,6 +10,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The suites mostly wait on backends and child processes, not on the CPU: on a 2-core CI machine one worker
+    // (vitest's default there) leaves both cores idle most of the time. Every test uses its own keys, tables,
+    // topics and queues, so files can share the backends.
+    maxWorkers: 3,
     reporters: ['default'],
   },
 });
