@@ -185,6 +185,11 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   runtime.transactionHooks.push(outboxTransactionHook(runtime, crashPoint));
 
   const apiToken = options.apiToken ?? (process.env.DAPR_API_TOKEN || undefined);
+  if (!apiToken && !isLoopback(listenAddress)) {
+    logger.warn(
+      `listening on ${listenAddress} without DAPR_API_TOKEN: anyone who can reach this address can read and write state, publish and shut the sidecar down`,
+    );
+  }
   let http: Awaited<ReturnType<typeof startHttpApi>>;
   let grpc: Awaited<ReturnType<typeof startGrpcApi>> | undefined;
   try {
@@ -275,4 +280,9 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     },
   };
   return sidecar;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the only addresses reachable from this machine alone. */
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 }

@@ -2,6 +2,7 @@
 import type { AppConnection } from '../app/app-channel.js';
 import type { ComponentTable } from '../composition/table.js';
 import type { ConfigurationResource, SubscriptionResource } from '../resources/types.js';
+import { malformedRequest } from '../shared/errors.js';
 import { VERSION } from '../version.js';
 
 export interface MetadataContext {
@@ -45,7 +46,8 @@ export function metadataDocument(runtime: MetadataContext): MetadataDocument {
       version: c.version,
       ...(c.capabilities.length > 0 ? { capabilities: c.capabilities } : {}),
     })),
-    extended: { daprRuntimeVersion: `daprkit-${VERSION}`, ...Object.fromEntries(runtime.extendedMetadata) },
+    // The runtime's own entry wins over a PUT of the same key.
+    extended: { ...Object.fromEntries(runtime.extendedMetadata), daprRuntimeVersion: `daprkit-${VERSION}` },
     subscriptions: runtime.subscriptions.map((s) => ({
       pubsubname: s.pubsubname,
       topic: s.topic,
@@ -65,4 +67,18 @@ export function metadataDocument(runtime: MetadataContext): MetadataDocument {
     };
   }
   return document;
+}
+
+/** Bounds of `PUT /v1.0/metadata/{key}` / SetMetadata: the extended metadata lives in memory and is served whole. */
+export const EXTENDED_METADATA_LIMITS = { entries: 100, keyBytes: 256, valueBytes: 64 * 1024 } as const;
+
+/** Stores one extended-metadata entry, refusing (400 ERR_MALFORMED_REQUEST) what would grow it without bound. */
+export function setExtendedMetadata(extended: Map<string, string>, key: string, value: string): void {
+  const { entries, keyBytes, valueBytes } = EXTENDED_METADATA_LIMITS;
+  if (Buffer.byteLength(key) > keyBytes) throw malformedRequest(`metadata key is longer than ${keyBytes} bytes`);
+  if (Buffer.byteLength(value) > valueBytes)
+    throw malformedRequest(`metadata value for '${key}' is larger than ${valueBytes} bytes`);
+  if (!extended.has(key) && extended.size >= entries)
+    throw malformedRequest(`at most ${entries} extended metadata entries can be set`);
+  extended.set(key, value);
 }

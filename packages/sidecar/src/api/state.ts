@@ -153,6 +153,9 @@ export async function bulkGetState(
   parallelism?: number,
 ): Promise<BulkGetItem[]> {
   const entry = stateStore(context, storeName);
+  if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism < 0)) {
+    throw malformedRequest(`parallelism must be a whole number >= 1 (0 or absent for the default), got ${parallelism}`);
+  }
   if (keys.length === 0) return [];
   const requests = keys.map((key) => ({ key: prefixedKey(entry.keyPrefix, key, storeName), metadata }));
   let items: BulkGetItem[];

@@ -11,7 +11,7 @@ import {
   type TransactionOperation,
 } from '@daprkit/component-sdk';
 import type { StateEntry } from '../composition/table.js';
-import { apiError, errorText } from '../shared/errors.js';
+import { apiError, errorText, malformedRequest } from '../shared/errors.js';
 import { prefixedKey } from '../shared/state-keys.js';
 import { type StateApiContext, stateStore } from './state.js';
 
@@ -65,6 +65,8 @@ export async function executeTransaction(
   const prefixed: TransactionOperation[] = operations.map((op) => {
     if (op.operation !== 'upsert' && op.operation !== 'delete')
       throw apiError('stateOperationNotSupported', { message: `operation type ${op.operation} not supported` });
+    // As a plain save or delete: an empty key would be stored as '<prefix>||'.
+    if (op.request.key === '') throw malformedRequest('"key" is a required field');
     const request = { ...op.request, key: prefixedKey(entry.keyPrefix, op.request.key, storeName) };
     return { operation: op.operation, request } as TransactionOperation;
   });

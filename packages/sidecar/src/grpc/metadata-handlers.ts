@@ -1,6 +1,6 @@
 /** gRPC metadata and shutdown (spec §3.1): the metadata document of api/metadata.ts in proto field names. */
 import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
-import { metadataDocument } from '../api/metadata.js';
+import { metadataDocument, setExtendedMetadata } from '../api/metadata.js';
 import type { Runtime } from '../runtime.js';
 import {
   ACTOR_RUNTIME_DISABLED,
@@ -44,7 +44,7 @@ export function metadataHandlers(runtime: Runtime) {
       };
     },
     SetMetadata: async (r: SetMetadataRequest): Promise<Empty> => {
-      if (r.key !== '') runtime.extendedMetadata.set(r.key, r.value);
+      if (r.key !== '') setExtendedMetadata(runtime.extendedMetadata, r.key, r.value);
       return {};
     },
     Shutdown: async (_r: Empty, metadata: GrpcMetadata): Promise<Empty> => {

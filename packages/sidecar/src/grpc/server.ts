@@ -3,6 +3,7 @@
  * per building block (<area>-handlers.ts), which decode into the same protocol-neutral calls as the HTTP API.
  * Methods no group serves answer UNIMPLEMENTED.
  */
+
 import {
   type Metadata as GrpcMetadata,
   Server,
@@ -12,6 +13,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import type { Runtime } from '../runtime.js';
+import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
 import { daprService } from '../shared/runtime-proto.js';
 import { bindingsHandlers } from './bindings-handlers.js';
@@ -47,7 +49,7 @@ function authenticate(metadata: GrpcMetadata, apiToken: string | undefined): Api
   const given = metadata.get('dapr-api-token')[0];
   if (given === undefined)
     return apiError('unauthenticated', { message: 'Unauthorized: missing api token in request metadata' });
-  if (String(given) !== apiToken)
+  if (!tokenMatches(String(given), apiToken))
     return apiError('unauthenticated', { message: 'Unauthorized: authentication error: api token mismatch' });
   return undefined;
 }

@@ -1,5 +1,5 @@
 /** HTTP metadata, health and shutdown endpoints (spec §2.5–§2.7). */
-import { metadataDocument } from '../api/metadata.js';
+import { metadataDocument, setExtendedMetadata } from '../api/metadata.js';
 import type { Runtime } from '../runtime.js';
 import { apiError } from '../shared/errors.js';
 import { readBody, sendError, sendJson, sendNoContent } from './io.js';
@@ -8,7 +8,7 @@ import type { Router } from './router.js';
 export function registerMetadataRoutes(router: Router, runtime: Runtime): void {
   router.add(['GET'], '/v1.0/metadata', async ({ res }) => sendJson(res, 200, metadataDocument(runtime)));
   router.add(['PUT'], '/v1.0/metadata/{key}', async ({ req, res, params }) => {
-    runtime.extendedMetadata.set(params.key!, (await readBody(req)).toString('utf8'));
+    setExtendedMetadata(runtime.extendedMetadata, params.key!, (await readBody(req)).toString('utf8'));
     sendNoContent(res);
   });
 

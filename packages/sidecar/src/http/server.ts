@@ -2,9 +2,11 @@
  * The Dapr HTTP API on plain `node:http`: API-token check, routing to one route file per building block
  * (<area>-routes.ts), and the one place that turns errors into responses.
  */
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Runtime } from '../runtime.js';
+import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, toApiError } from '../shared/errors.js';
 import { registerBindingsRoutes } from './bindings-routes.js';
 import { registerInvokeRoutes } from './invoke-routes.js';
@@ -54,7 +56,9 @@ export async function startHttpApi(
     if (match.kind === 'method-not-allowed') return sendText(res, 405, 'Method Not Allowed');
     if (match.kind === 'bad-path') return sendText(res, 400, 'invalid path escape');
     if (options.apiToken && !(req.method === 'GET' && TOKEN_EXEMPT.has(match.pattern))) {
-      if (req.headers[API_TOKEN_HEADER] !== options.apiToken) return sendText(res, 401, 'invalid api token');
+      const given = req.headers[API_TOKEN_HEADER];
+      if (!tokenMatches(typeof given === 'string' ? given : undefined, options.apiToken))
+        return sendText(res, 401, 'invalid api token');
     }
     delete req.headers[API_TOKEN_HEADER];
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));

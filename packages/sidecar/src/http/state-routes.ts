@@ -109,6 +109,8 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
       throw malformedRequest('failed deserializing HTTP body: keys must be an array of strings');
     const parallelism = field(body, 'parallelism');
+    if (parallelism !== undefined && parallelism !== null && typeof parallelism !== 'number')
+      throw malformedRequest('failed deserializing HTTP body: parallelism must be a number');
     const metadata = { ...metadataField(body, 'metadata', 'body'), ...queryMetadata(query) };
     const items = await bulkGetState(
       context,
