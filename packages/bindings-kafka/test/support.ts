@@ -1,59 +1,15 @@
 /** The real Kafka (`bash scripts/services.sh up kafka`): visible skip locally without it, failure in CI. */
-import { randomUUID } from 'node:crypto';
 import type { BindingEvent } from '@daprkit/component-sdk';
-import kafkajs from 'kafkajs';
-import { describe, expect, it, vi } from 'vitest';
+import { expect, vi } from 'vitest';
 
-export const BROKERS = process.env.DAPRKIT_KAFKA_BROKERS ?? '127.0.0.1:9092';
-
-export const quietKafka = () =>
-  new kafkajs.Kafka({
-    clientId: 'daprkit-test',
-    brokers: BROKERS.split(','),
-    connectionTimeout: 1000,
-    retry: { retries: 1, initialRetryTime: 100 },
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
-
-export async function probeKafka(): Promise<void> {
-  const admin = quietKafka().admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-const unreachable = await probeKafka().then(
-  () => undefined,
-  (err: Error) => err.message || String(err),
-);
-
-export function describeWithKafka(name: string, body: () => void): void {
-  if (unreachable === undefined) describe(name, body);
-  else if (process.env.CI === 'true')
-    describe(name, () =>
-      it('has its broker', () => Promise.reject(new Error(`Kafka unreachable at ${BROKERS}: ${unreachable}`))),
-    );
-  else
-    describe.skip(
-      `${name} [skipped: Kafka unreachable at ${BROKERS}: ${unreachable}; run bash scripts/services.sh up kafka]`,
-      body,
-    );
-}
-
-export const unique = (prefix: string) => `daprkit-test-${prefix}-${randomUUID()}`;
-
-export async function createTopic(topic: string, numPartitions: number): Promise<void> {
-  const admin = quietKafka().admin();
-  try {
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
+export {
+  BROKERS,
+  createTopic,
+  describeWithKafka,
+  probeKafka,
+  quietKafka,
+  unique,
+} from '@daprkit/kafka-common/testing';
 
 /** A binding handler recording events; `fail` picks deliveries to reject (the app answering non-2xx). */
 export function recorder(fail: (payload: string, attempt: number) => boolean = () => false) {
