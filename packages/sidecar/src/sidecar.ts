@@ -25,7 +25,7 @@ import { startHttpApi } from './http/server.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
-import { loadResources } from './resources/load.js';
+import { loadConfigurationFiles, loadResources, mergeConfigurations } from './resources/load.js';
 import {
   type ConfigurationResource,
   DEFAULT_INIT_TIMEOUT_MS,
@@ -59,6 +59,8 @@ export interface SidecarOptions {
   /** Bind address of both APIs; default 127.0.0.1 (never all interfaces unless asked). */
   listenAddress?: string;
   resourcesPaths?: string[];
+  /** daprd's `--config`: Configuration files, merged in order (before any Configuration in the resources paths). */
+  configPaths?: string[];
   components?: ComponentInput[];
   /** Declarative subscriptions given in code (merged like Subscription YAML). */
   subscriptions?: Omit<SubscriptionResource, 'type' | 'scopes' | 'name'>[];
@@ -74,6 +76,20 @@ export interface SidecarOptions {
   appApiToken?: string;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** `--dapr-internal-grpc-port`: the sidecar-to-sidecar API (`dapr.proto.internals.v1`); 0 = any free port. */
+  internalGrpcPort?: number;
+  /** `--dapr-internal-grpc-listen-address`; default: the API listen address. */
+  internalGrpcListenAddress?: string;
+  /** `--app-max-concurrency`: at most this many calls into the app at once (-1 or undefined: unlimited). */
+  appMaxConcurrency?: number;
+  /** `--enable-metrics` / `--metrics-port` / `--metrics-listen-address` (Prometheus text, daprd's names). */
+  metrics?: { enabled: boolean; port: number; host: string };
+  /** `--log-as-json`: one JSON object per line in daprd's shape. */
+  logAsJson?: boolean;
+  /** `--enable-api-logging`: one line per API call; undefined = `spec.logging.apiLogging.enabled`. */
+  apiLogging?: boolean;
+  /** `--enable-app-health-check` and its probe settings. */
+  appHealthCheck?: { enabled: boolean; path: string; intervalSeconds: number; timeoutMs: number; threshold: number };
   /** Called when `POST /v1.0/shutdown` or gRPC Shutdown asks the sidecar to stop; default: `close()`. */
   onShutdownRequest?: (force: boolean) => void;
 }
@@ -126,11 +142,9 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   const logger = options.logger ?? createLogger({ name: 'daprkit-sidecar', level: options.logLevel ?? 'info' });
   const resourcesPaths = options.resourcesPaths ?? [];
   const resources = resourcesPaths.length > 0 ? await loadResources(resourcesPaths, appId, logger) : undefined;
-  const configuration: ConfigurationResource = resources?.configuration ?? {
-    secretScopes: [],
-    componentDeny: [],
-    features: [],
-  };
+  const empty: ConfigurationResource = { secretScopes: [], componentDeny: [], features: [], spec: {} };
+  const fromFiles = options.configPaths?.length ? await loadConfigurationFiles(options.configPaths) : empty;
+  const configuration = mergeConfigurations(fromFiles, resources?.configuration ?? empty);
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];
   if (resources === undefined && options.components === undefined) {
     logger.info('no --resources-path: using the embedded in-memory state store and pub/sub');

@@ -164,9 +164,10 @@ function subscriptionFromManifest(m: Manifest, name: string, version: 'v1alpha1'
 }
 
 function configurationFromManifests(manifests: Manifest[]): ConfigurationResource {
-  const configuration: ConfigurationResource = { secretScopes: [], componentDeny: [], features: [] };
+  const configuration: ConfigurationResource = { secretScopes: [], componentDeny: [], features: [], spec: {} };
   for (const m of manifests) {
     const spec = isObject(m.spec) ? m.spec : {};
+    Object.assign(configuration.spec, spec);
     const secrets = isObject(spec.secrets) ? spec.secrets : {};
     for (const scope of Array.isArray(secrets.scopes) ? secrets.scopes : []) {
       if (!isObject(scope)) continue;
@@ -199,6 +200,47 @@ function configurationFromManifests(manifests: Manifest[]): ConfigurationResourc
 }
 
 const hasKind = (m: Manifest, apiVersion: string, kind: string) => m.apiVersion === apiVersion && m.kind === kind;
+
+/**
+ * Reads daprd's `--config` files: each a Configuration document (multi-document files allowed), merged in the
+ * order given. A missing or unreadable file is an error, as in daprd.
+ */
+export async function loadConfigurationFiles(files: readonly string[]): Promise<ConfigurationResource> {
+  const manifests: Manifest[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new ResourceError(`cannot read configuration file '${file}': ${(error as Error).message}`);
+    }
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length > 0)
+        throw new ResourceError(`configuration file '${file}': ${doc.errors[0]?.message ?? 'invalid YAML'}`);
+      const json = doc.toJS() as unknown;
+      if (!isObject(json)) continue;
+      if (json.kind !== 'Configuration')
+        throw new ResourceError(
+          `configuration file '${file}': expected kind Configuration, got '${asString(json.kind)}'`,
+        );
+      manifests.push({ ...json, __source: file });
+    }
+  }
+  return configurationFromManifests(manifests);
+}
+
+/** Merges `--config` files (first) with Configuration documents found in the resources paths. */
+export function mergeConfigurations(
+  first: ConfigurationResource,
+  second: ConfigurationResource,
+): ConfigurationResource {
+  return {
+    secretScopes: [...first.secretScopes, ...second.secretScopes],
+    componentDeny: [...first.componentDeny, ...second.componentDeny],
+    features: [...first.features, ...second.features],
+    spec: { ...first.spec, ...second.spec },
+  };
+}
 
 /** Loads every resource in `dirs` visible to `appId`. Throws ResourceError on invalid or duplicate definitions. */
 export async function loadResources(dirs: readonly string[], appId: string, logger: Logger): Promise<Resources> {

@@ -53,6 +53,12 @@ export interface ConfigurationResource {
   /** `spec.components.deny`: `type` or `type/version`. */
   componentDeny: string[];
   features: { name: string; enabled: boolean }[];
+  /**
+   * Every Configuration document's `spec`, merged in load order (a later document's top-level key replaces an
+   * earlier one's, as daprd merges `--config` files). Each concern parses its own section (tracing, metric,
+   * nameResolution, accessControl, logging, …) in its own module, with errors naming the field.
+   */
+  spec: Record<string, unknown>;
 }
 
 export interface Resources {

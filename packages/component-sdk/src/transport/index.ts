@@ -1,0 +1,16 @@
+/**
+ * daprkit's gRPC engine (our own HTTP/2 on node:net) for servers and clients that are not pluggable components:
+ * the sidecar's gRPC API, its internal (sidecar-to-sidecar) API and its clients. Component authors do not need
+ * it: `serve()` uses it by default.
+ */
+
+export { ClientDuplex, type ClientError, type ClientOptions, GrpcClient, type StatusObject } from './grpc-client.js';
+export {
+  CallMetadata,
+  DuplexCall,
+  GrpcServer,
+  type GrpcServerOptions,
+  type ListenTarget,
+  type MethodShape,
+} from './grpc-server.js';
+export { engineStats } from './h2.js';
