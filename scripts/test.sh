@@ -12,7 +12,9 @@ bash scripts/services.sh up
 eval "$(bash scripts/services.sh env)"
 # A real daprd for the interop tests (scripts/test/daprd-interop.test.ts), built once from the Go module proxy.
 DAPRKIT_DAPRD="$(bash scripts/daprd.sh)"
-export DAPRKIT_DAPRD
+# The same daprd plus the beta built-ins our MQTT/JetStream packages share a broker with (and the SQLite resolver).
+DAPRKIT_DAPRD_EXTRA="$(DAPRKIT_DAPRD_VARIANT=extra bash scripts/daprd.sh)"
+export DAPRKIT_DAPRD DAPRKIT_DAPRD_EXTRA
 pnpm -s exec vitest run "$@"
 if [ $# -eq 0 ]; then
   node scripts/certify.mjs --check

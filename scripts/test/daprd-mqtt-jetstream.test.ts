@@ -1,7 +1,8 @@
 /**
  * MQTT (and NATS JetStream) packages as plugins next to a real daprd 1.16, and sharing their broker with daprd's own
  * built-in components: our pub/sub and bindings run from their bins on sockets, daprd loads them from YAML next to
- * `pubsub.mqtt3` / `bindings.mqtt3` of its own on the same broker, and we use daprd's HTTP API as an app would.
+ * `pubsub.mqtt3` / `bindings.mqtt3` / `pubsub.jetstream` of its own on the same broker, and we use daprd's HTTP API
+ * as an app would. The beta built-ins need the `extra` daprd build (DAPRD_EXTRA, scripts/daprd.sh).
  * Unreachable broker or no daprd: skipped with the reason locally, a failure with CI=true.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,10 +13,18 @@ import { MQTT_URL, mqttUnreachable } from '@daprkit/mqtt-common/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { componentYaml, type Daprd, daprdMissing, REPO_ROOT, startDaprd, startRecordingApp } from './daprd-support.js';
+import {
+  componentYaml,
+  DAPRD_EXTRA,
+  type Daprd,
+  daprdMissing,
+  REPO_ROOT,
+  startDaprd,
+  startRecordingApp,
+} from './daprd-support.js';
 
 const MQTT_PACKAGES = ['pubsub-mqtt3', 'bindings-mqtt3'];
-const mqttSkip = daprdMissing(MQTT_PACKAGES) ?? (await mqttUnreachable());
+const mqttSkip = daprdMissing(MQTT_PACKAGES, DAPRD_EXTRA) ?? (await mqttUnreachable());
 if (mqttSkip !== undefined && process.env.CI === 'true') throw new Error(mqttSkip);
 const mqttSuite = mqttSkip === undefined ? describe : describe.skip;
 
@@ -51,13 +60,16 @@ mqttSuite(`daprd with the MQTT packages as plugins${mqttSkip ? ` (SKIPPED: ${mqt
       [
         componentYaml('mqtt-daprkit', 'pubsub.dk-mqtt-pubsub', pubsub(`dk-${run}`)),
         componentYaml('mqtt-builtin', 'pubsub.mqtt3', pubsub(`go-${run}`)),
-        // Our input binding (delivers to POST /mqtt-in) and output binding. (bindings.mqtt3 is beta upstream, so the
-        // stablecomponents daprd of scripts/daprd.sh has no built-in one to pair with.)
+        // Our input binding (delivers to POST /mqtt-in) and output binding, and daprd's built-in pair (bindings.mqtt3
+        // is beta upstream: the `extra` daprd build), all on one topic.
         componentYaml('mqtt-in', 'bindings.dk-mqtt-bindings', { ...binding(`dk-in-${run}`), direction: 'input' }),
         componentYaml('mqtt-out', 'bindings.dk-mqtt-bindings', { ...binding(`dk-out-${run}`), direction: 'output' }),
+        componentYaml('mqtt-builtin-in', 'bindings.mqtt3', { ...binding(`go-in-${run}`), direction: 'input' }),
+        componentYaml('mqtt-builtin-out', 'bindings.mqtt3', { ...binding(`go-out-${run}`), direction: 'output' }),
       ].join('---\n'),
     );
     daprd = await startDaprd({
+      binary: DAPRD_EXTRA,
       appId: `daprd-mqtt-${run}`,
       appPort: app.port,
       resourcesPath: resources,
@@ -107,21 +119,26 @@ mqttSuite(`daprd with the MQTT packages as plugins${mqttSkip ? ` (SKIPPED: ${mqt
     expect(delivery.body).toMatchObject({ topic, pubsubname: 'mqtt-daprkit' });
   });
 
-  it('bindings: our output binding reaches our input binding through the broker', async () => {
-    for (const out of ['mqtt-out']) {
+  it.each([
+    ['mqtt-out', '/mqtt-in', 'ours to ours'],
+    ['mqtt-out', '/mqtt-builtin-in', "ours to daprd's built-in bindings.mqtt3"],
+    ['mqtt-builtin-out', '/mqtt-in', "daprd's built-in bindings.mqtt3 to ours"],
+  ])('bindings: output %s reaches input %s through the broker (%s)', async (out, input) => {
+    {
       const marker = `${out}-${randomUUID()}`;
       await daprd.waitFor(
         async () => {
-          if (delivered('/mqtt-in', marker).length > 0) return true;
+          if (delivered(input, marker).length > 0) return true;
           const response = await daprd.api('POST', `/v1.0/bindings/${out}`, { operation: 'create', data: { marker } });
-          expect(response.status).toBe(200);
+          // A built-in binding with no response data gets 204; daprd's pluggable wrapper always has a response: 200.
+          expect(response.status).toBe(out === 'mqtt-builtin-out' ? 204 : 200);
           await new Promise((r) => setTimeout(r, 300));
           return undefined;
         },
-        `an input event from ${out}`,
+        `an input event from ${out} at ${input}`,
         30_000,
       );
-      expect(delivered('/mqtt-in', marker)[0]!.body).toEqual({ marker });
+      expect(delivered(input, marker)[0]!.body).toEqual({ marker });
     }
   });
 
@@ -134,7 +151,7 @@ mqttSuite(`daprd with the MQTT packages as plugins${mqttSkip ? ` (SKIPPED: ${mqt
 
 const NATS_URL = process.env.DAPRKIT_NATS_URL ?? 'nats://127.0.0.1:4222';
 const natsSkip =
-  daprdMissing(['pubsub-jetstream']) ??
+  daprdMissing(['pubsub-jetstream'], DAPRD_EXTRA) ??
   (await connect({ servers: NATS_URL, timeout: 2000, maxReconnectAttempts: 0 }).then(
     async (nc) => {
       await nc.close();
@@ -145,7 +162,7 @@ const natsSkip =
 if (natsSkip !== undefined && process.env.CI === 'true') throw new Error(natsSkip);
 const natsSuite = natsSkip === undefined ? describe : describe.skip;
 
-// daprd's stablecomponents build has no pubsub.jetstream (beta upstream): ours runs behind daprd alone.
+// pubsub.jetstream is beta upstream: daprd's built-in one comes with the `extra` build.
 natsSuite(`daprd with pubsub-jetstream as a plugin${natsSkip ? ` (SKIPPED: ${natsSkip})` : ''}`, () => {
   const stream = `daprkit-interop-${run}`;
   const subject = `daprkit.interop.${run}.orders`;
@@ -159,13 +176,21 @@ natsSuite(`daprd with pubsub-jetstream as a plugin${natsSkip ? ` (SKIPPED: ${nat
     await nc.close();
     const sockets = await mkdtemp('/tmp/dk-daprd-js-');
     plugin = await startPluginProcess(bin('pubsub-jetstream'), join(sockets, 'dk-jetstream.sock'));
-    app = await startRecordingApp([{ pubsubname: 'orders', topic: subject, route: '/orders' }]);
+    app = await startRecordingApp([
+      { pubsubname: 'orders', topic: subject, route: '/orders' },
+      { pubsubname: 'orders-builtin', topic: subject, route: '/orders-builtin' },
+    ]);
     const resources = await mkdtemp('/tmp/dk-daprd-js-res-');
     await writeFile(
       join(resources, 'components.yaml'),
-      componentYaml('orders', 'pubsub.dk-jetstream', { natsURL: NATS_URL, durableName: `interop-${run}` }),
+      [
+        componentYaml('orders', 'pubsub.dk-jetstream', { natsURL: NATS_URL, durableName: `interop-${run}` }),
+        // daprd's own replica on the same stream, with its own durable consumer.
+        componentYaml('orders-builtin', 'pubsub.jetstream', { natsURL: NATS_URL, durableName: `interop-go-${run}` }),
+      ].join('---\n'),
     );
     daprd = await startDaprd({
+      binary: DAPRD_EXTRA,
       appId: `daprd-js-${run}`,
       appPort: app.port,
       resourcesPath: resources,
@@ -189,12 +214,12 @@ natsSuite(`daprd with pubsub-jetstream as a plugin${natsSkip ? ` (SKIPPED: ${nat
     const response = await daprd.api('POST', `/v1.0/publish/orders/${subject}`, { marker });
     expect(response.status).toBe(204);
     await daprd.waitFor(
-      () => (app.deliveries.some((d) => JSON.stringify(d.body).includes(marker)) ? true : undefined),
+      () =>
+        app.deliveries.some((d) => d.path === '/orders' && JSON.stringify(d.body).includes(marker)) ? true : undefined,
       'the event at /orders',
       30_000,
     );
-    const delivery = app.deliveries.find((d) => JSON.stringify(d.body).includes(marker))!;
-    expect(delivery.path).toBe('/orders');
+    const delivery = app.deliveries.find((d) => d.path === '/orders' && JSON.stringify(d.body).includes(marker))!;
     expect(delivery.body).toMatchObject({ topic: subject, pubsubname: 'orders', data: { marker } });
     const nc = await connect({ servers: NATS_URL });
     try {
@@ -207,5 +232,22 @@ natsSuite(`daprd with pubsub-jetstream as a plugin${natsSkip ? ` (SKIPPED: ${nat
     } finally {
       await nc.close();
     }
+  });
+
+  it.each([
+    ['orders-builtin', '/orders', "daprd's built-in pubsub.jetstream publishes, our plugin delivers"],
+    ['orders', '/orders-builtin', "our plugin publishes, daprd's built-in pubsub.jetstream delivers"],
+  ])('shared stream: %s → %s (%s)', async (via, route) => {
+    const marker = randomUUID();
+    const response = await daprd.api('POST', `/v1.0/publish/${via}/${subject}`, { marker });
+    expect(response.status).toBe(204);
+    await daprd.waitFor(
+      () =>
+        app.deliveries.some((d) => d.path === route && JSON.stringify(d.body).includes(marker)) ? true : undefined,
+      `the event from ${via} at ${route}`,
+      30_000,
+    );
+    const delivery = app.deliveries.find((d) => d.path === route && JSON.stringify(d.body).includes(marker))!;
+    expect(delivery.body).toMatchObject({ topic: subject, pubsubname: via, data: { marker } });
   });
 });

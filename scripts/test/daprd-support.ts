@@ -13,10 +13,19 @@ export const DAPRD =
   process.env.DAPRKIT_DAPRD ??
   join(process.env.DAPRKIT_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache/daprkit'), 'bin/daprd-1.16.0');
 
+/**
+ * daprd with the few alpha/beta components our packages pair with (bindings.mqtt3, pubsub.jetstream,
+ * nameresolution.sqlite): `DAPRKIT_DAPRD_VARIANT=extra bash scripts/daprd.sh`, exported by scripts/test.sh.
+ */
+export const DAPRD_EXTRA =
+  process.env.DAPRKIT_DAPRD_EXTRA ??
+  join(process.env.DAPRKIT_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache/daprkit'), 'bin/daprd-1.16.0-extra');
+
 /** Why the daprd tests cannot run here (undefined = they can); with CI=true a reason is an error. */
-export function daprdMissing(builtPackages: string[]): string | undefined {
+export function daprdMissing(builtPackages: string[], binary: string = DAPRD): string | undefined {
+  const build = binary === DAPRD_EXTRA ? 'DAPRKIT_DAPRD_VARIANT=extra bash scripts/daprd.sh' : 'bash scripts/daprd.sh';
   const missing = [
-    ...(existsSync(DAPRD) ? [] : [`no daprd at ${DAPRD} (build it: bash scripts/daprd.sh)`]),
+    ...(existsSync(binary) ? [] : [`no daprd at ${binary} (build it: ${build})`]),
     ...builtPackages
       .filter((pkg) => !existsSync(join(REPO_ROOT, 'packages', pkg, 'dist', 'index.js')))
       .map((pkg) => `${pkg} is not built (pnpm build)`),
@@ -99,6 +108,8 @@ export async function startDaprd(options: {
   appPort?: number;
   resourcesPath: string;
   socketsFolder: string;
+  /** Default: DAPRD (the stablecomponents build); DAPRD_EXTRA for the built-ins our beta packages pair with. */
+  binary?: string;
 }): Promise<Daprd> {
   const [httpPort, grpcPort, internalPort, metricsPort] = [
     await freePort(),
@@ -107,7 +118,7 @@ export async function startDaprd(options: {
     await freePort(),
   ];
   const child: ChildProcess = spawn(
-    DAPRD,
+    options.binary ?? DAPRD,
     [
       ...['--app-id', options.appId],
       ...(options.appPort === undefined ? [] : ['--app-port', String(options.appPort), '--app-protocol', 'http']),
