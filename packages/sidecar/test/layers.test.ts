@@ -15,6 +15,7 @@ const RANK: Record<string, number> = {
   shared: 0, // ground floor: imports nothing local
   'version.ts': 0,
   resources: 1,
+  nameresolution: 1.5, // finds other sidecars; imports shared only
   composition: 2,
   app: 3,
   api: 4,
