@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   'version.ts': 0,
   resources: 1,
   composition: 2,
+  resiliency: 2.5, // policies over the component table; app/ runs deliveries through them
   app: 3,
   api: 4,
   'runtime.ts': 5,

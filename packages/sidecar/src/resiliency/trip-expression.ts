@@ -72,6 +72,7 @@ function parse(text: string): Node {
     if (/^\d+$/.test(t)) return { kind: 'literal', value: Number(t) };
     if (t === 'true' || t === 'false') return { kind: 'literal', value: t === 'true' };
     if ((TRIP_VARIABLES as readonly string[]).includes(t)) return { kind: 'variable', name: t as keyof BreakerCounts };
+    if (!/^[A-Za-z_]/.test(t)) throw new Error(`unexpected '${t}'`);
     throw new Error(`unknown name '${t}' (use ${TRIP_VARIABLES.join(', ')})`);
   };
   const tree = level(0);
