@@ -416,6 +416,27 @@ describe('inbound policies', () => {
 });
 
 describe('loading', () => {
+  it('wraps nothing without a Resiliency document (the component table holds the original instances)', async () => {
+    const store = definitions[0]!.create({ instanceName: 'bare', logger }) as object;
+    const bare = await createSidecar({
+      appId: 'bare-app',
+      httpPort: 0,
+      grpcPort: false,
+      components: [{ name: 'bare', type: 'state.flaky', instance: store as never }],
+      logger,
+    });
+    try {
+      expect(bare.runtime.resiliency.loaded).toBe(false);
+      expect(bare.components.state.get('bare')?.store).toBe(store);
+    } finally {
+      await bare.close();
+    }
+    // With a document, only components that have a policy get a stand-in.
+    const plain = sidecar.components.state.get('plainstate')!.store;
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(sidecar.components.state.get('retrystate')!.store)).not.toBe(Object.prototype);
+  });
+
   it('fails start-up with the field named', async () => {
     const resources = await mkdtemp(join(tmpdir(), 'dk-resiliency-bad-'));
     await writeFile(
