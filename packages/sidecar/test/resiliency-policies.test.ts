@@ -3,8 +3,10 @@
  * retries/timeouts/matching in the policy runner, document decoding (field-named errors, default-policy lookup,
  * built-in overrides), and the service-invocation entry point `runWithAppPolicy` driven by a fake call.
  */
-import type { Logger } from '@daprkit/component-sdk';
+import { BulkError, BulkStoreError, ETagMismatchError, type Logger } from '@daprkit/component-sdk';
 import { describe, expect, it } from 'vitest';
+import { ComponentTable } from '../src/composition/table.js';
+import { applyOutboundPolicies } from '../src/resiliency/apply.js';
 import { CircuitBreaker } from '../src/resiliency/breaker.js';
 import { decodeResiliency } from '../src/resiliency/load.js';
 import { PolicyTimeoutError, policyRunner } from '../src/resiliency/policy.js';
@@ -376,5 +378,59 @@ describe('runWithAppPolicy (service invocation)', () => {
     await expect(resiliency.runWithAppPolicy({ appId: 'target', method: 's' }, slow)).rejects.toThrow(
       'context deadline exceeded',
     );
+  });
+});
+
+describe('state writes under a retry policy', () => {
+  it('does not retry an ETag failure, and re-sends only the bulk items that failed otherwise', async () => {
+    const sent: string[][] = [];
+    let setCalls = 0;
+    const store = {
+      features: () => [],
+      set: async () => {
+        setCalls++;
+        throw new ETagMismatchError();
+      },
+      bulkSet: async (requests: { key: string }[]) => {
+        sent.push(requests.map((r) => r.key));
+        if (sent.length === 1)
+          throw new BulkError([
+            new BulkStoreError('a', new Error('flaky')),
+            new BulkStoreError('b', new ETagMismatchError()),
+          ]);
+      },
+    };
+    const table = new ComponentTable();
+    const component = {
+      name: 'st',
+      type: 'state.x',
+      version: 'v1',
+      origin: 'code',
+      capabilities: [],
+      properties: {},
+      close: async () => {},
+    };
+    table.state.set('st', { component, store: store as never, features: new Set(), keyPrefix: '' });
+    const resiliency = new Resiliency(
+      decodeResiliency(
+        [doc({ policies: { retries: { DefaultRetryPolicy: { duration: '1ms', maxRetries: 3 } } } })],
+        recordingLogger(),
+      ),
+      recordingLogger(),
+    );
+    applyOutboundPolicies(table, resiliency);
+    const entry = table.state.get('st')!;
+    await expect(
+      entry.store.set({ key: 'k', value: new Uint8Array(), metadata: {}, options: {} }),
+    ).rejects.toBeInstanceOf(ETagMismatchError);
+    expect(setCalls).toBe(1);
+    const error = await entry.store.bulkSet!([
+      { key: 'a', value: new Uint8Array(), metadata: {}, options: {} },
+      { key: 'b', value: new Uint8Array(), metadata: {}, options: {} },
+      { key: 'c', value: new Uint8Array(), metadata: {}, options: {} },
+    ]).catch((e: unknown) => e);
+    expect(sent).toEqual([['a', 'b', 'c'], ['a']]);
+    expect(error).toBeInstanceOf(BulkError);
+    expect((error as BulkError).errors.map((e) => e.key)).toEqual(['b']);
   });
 });
