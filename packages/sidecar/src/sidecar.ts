@@ -292,6 +292,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     close() {
       closing ??= (async () => {
         shutdownAbort.abort();
+        resiliency.close();
         subscriber?.stop();
         outboxRelays?.stop();
         await Promise.allSettled([closeServer(http.server), grpc?.close()]);

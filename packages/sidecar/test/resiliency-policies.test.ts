@@ -4,6 +4,7 @@
  * built-in overrides), and the service-invocation entry point `runWithAppPolicy` driven by a fake call.
  */
 import { BulkError, BulkStoreError, ETagMismatchError, type Logger } from '@daprkit/component-sdk';
+import { waitFor } from '@daprkit/component-sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { ComponentTable } from '../src/composition/table.js';
 import { applyOutboundPolicies } from '../src/resiliency/apply.js';
@@ -153,6 +154,22 @@ describe('policy runner', () => {
     const never = flaky(10);
     await expect(policyRunner({ name: 'n', timeoutMs: 0, retry: retry(0) }, logger)(never.fn)).rejects.toThrow();
     expect(never.call.count).toBe(1);
+  });
+
+  it('stops retrying when the sidecar shuts down (Resiliency.close)', async () => {
+    const resiliency = new Resiliency(
+      decodeResiliency(
+        [doc({ policies: { retries: { DefaultRetryPolicy: { duration: '10s', maxRetries: -1 } } } })],
+        recordingLogger(),
+      ),
+      recordingLogger(),
+    );
+    const forever = flaky(Number.POSITIVE_INFINITY);
+    const running = resiliency.componentOutbound('s', 'Statestore')!(forever.fn);
+    await waitFor(() => forever.call.count === 1);
+    resiliency.close();
+    await expect(running).rejects.toThrow('boom');
+    expect(forever.call.count).toBe(1);
   });
 
   it('times each attempt out', async () => {

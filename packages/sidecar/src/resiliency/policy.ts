@@ -34,7 +34,19 @@ export interface PolicyDefinition {
 /** Runs `operation` (given the 1-based attempt number) under the policy. */
 export type PolicyRunner = <T>(operation: (attempt: number) => Promise<T>) => Promise<T>;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -50,7 +62,8 @@ export function isPolicyDefined(policy: PolicyDefinition): boolean {
   return policy.timeoutMs > 0 || policy.retry !== undefined || policy.breaker !== undefined;
 }
 
-export function policyRunner(policy: PolicyDefinition, logger: Logger): PolicyRunner {
+/** `signal`: once aborted (sidecar shutdown), no further retry starts and the last error is returned. */
+export function policyRunner(policy: PolicyDefinition, logger: Logger, signal?: AbortSignal): PolicyRunner {
   const { timeoutMs, retry, breaker } = policy;
   const attemptOnce = <T>(operation: (attempt: number) => Promise<T>, attempt: number): Promise<T> => {
     const timed = timeoutMs > 0 ? () => withTimeout(operation(attempt), timeoutMs) : () => operation(attempt);
@@ -68,13 +81,14 @@ export function policyRunner(policy: PolicyDefinition, logger: Logger): PolicyRu
         if (error instanceof PermanentError) throw error.error;
         if (error instanceof CircuitBreakerError) throw error;
         if (error instanceof CodeError && !codeNeedsRetry(retry, error.statusCode)) throw error;
-        const delay = backoff();
+        const delay = signal?.aborted ? undefined : backoff();
         if (delay === undefined) throw error;
         logger.warn(`Error processing operation ${policy.name}. Retrying in ${formatDuration(delay)}…`);
         logger.debug(
           `Error for operation ${policy.name} was: ${error instanceof Error ? error.message : String(error)}`,
         );
-        await sleep(delay);
+        await sleep(delay, signal);
+        if (signal?.aborted) throw error;
       }
     }
   };

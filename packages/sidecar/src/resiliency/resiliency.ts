@@ -84,13 +84,19 @@ export class Resiliency {
   private readonly componentBreakers = new Map<string, CircuitBreaker>();
   private readonly endpointBreakers = new Map<string, Lru<CircuitBreaker>>();
   private readonly serviceRetries: PolicyRunner;
+  private readonly shutdown = new AbortController();
 
   constructor(
     readonly spec: ResiliencySpec,
     private readonly logger: Logger,
   ) {
     const name = BUILT_IN_POLICIES.serviceRetries;
-    this.serviceRetries = policyRunner({ name, timeoutMs: 0, retry: spec.retries.get(name)! }, logger);
+    this.serviceRetries = this.runner({ name, timeoutMs: 0, retry: spec.retries.get(name)! });
+  }
+
+  /** Stops every retry loop at its next wait (sidecar shutdown): the call then fails with its last error. */
+  close(): void {
+    this.shutdown.abort();
   }
 
   /** Only the built-in policies: what daprd runs with when no Resiliency document is loaded. */
@@ -115,7 +121,7 @@ export class Resiliency {
 
   /** The named built-in retry policy (e.g. DaprBuiltInInitializationRetries), as overridden by a document. */
   builtIn(name: (typeof BUILT_IN_POLICIES)[keyof typeof BUILT_IN_POLICIES]): PolicyRunner {
-    return policyRunner({ name, timeoutMs: 0, retry: this.spec.retries.get(name)! }, this.logger);
+    return this.runner({ name, timeoutMs: 0, retry: this.spec.retries.get(name)! });
   }
 
   /**
@@ -134,7 +140,7 @@ export class Resiliency {
       }
       return cache.getOrCreate(endpoint, () => this.newBreaker(endpoint, template));
     });
-    return isPolicyDefined(definition) ? policyRunner(definition, this.logger) : undefined;
+    return isPolicyDefined(definition) ? this.runner(definition) : undefined;
   }
 
   /**
@@ -180,7 +186,7 @@ export class Resiliency {
       }
       return breaker;
     });
-    return isPolicyDefined(definition) ? policyRunner(definition, this.logger) : undefined;
+    return isPolicyDefined(definition) ? this.runner(definition) : undefined;
   }
 
   private definition(
@@ -214,6 +220,10 @@ export class Resiliency {
       if (found !== undefined) names[field[kind]] = found;
     }
     return names;
+  }
+
+  private runner(definition: PolicyDefinition): PolicyRunner {
+    return policyRunner(definition, this.logger, this.shutdown.signal);
   }
 
   private newBreaker(name: string, template: BreakerSpec): CircuitBreaker {
