@@ -5,6 +5,7 @@ import type { PublishContext } from './api/publish.js';
 import type { TransactionContext, TransactionHook } from './api/transaction.js';
 import type { AppChannel, AppConnection } from './app/app-channel.js';
 import type { ComponentTable } from './composition/table.js';
+import type { Resiliency } from './resiliency/resiliency.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';
@@ -14,6 +15,8 @@ export interface Runtime extends TransactionContext, PublishContext, MetadataCon
   readonly logger: Logger;
   readonly components: ComponentTable;
   readonly configuration: ConfigurationResource;
+  /** Resiliency policies (built-ins only when no document is loaded); invocation uses `runWithAppPolicy`. */
+  readonly resiliency: Resiliency;
   /** `PUT /v1.0/metadata/{key}` values, shown under `extended`. */
   readonly extendedMetadata: Map<string, string>;
   /** Subscriptions currently delivering (declarative merged with programmatic). */

@@ -25,6 +25,9 @@ import { startHttpApi } from './http/server.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
+import { applyOutboundPolicies } from './resiliency/apply.js';
+import { decodeResiliency } from './resiliency/load.js';
+import { Resiliency } from './resiliency/resiliency.js';
 import { loadConfigurationFiles, loadResources, mergeConfigurations } from './resources/load.js';
 import {
   type ConfigurationResource,
@@ -155,6 +158,10 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     ...(options.registryFile ? await readRegistryFile(options.registryFile) : {}),
     ...options.registry,
   };
+  // Decoded before any component starts, so a bad policy fails fast; without a document only the built-ins exist.
+  const resiliency = resources?.resiliency.length
+    ? new Resiliency(decodeResiliency(resources.resiliency, logger), logger)
+    : Resiliency.builtInOnly(logger);
   const components = await composeComponents(declarations, {
     appId,
     logger,
@@ -164,6 +171,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     deny: configuration.componentDeny,
     cwd: process.cwd(),
   });
+  applyOutboundPolicies(components, resiliency);
 
   const listenAddress = options.listenAddress ?? '127.0.0.1';
   const shutdownAbort = new AbortController();
@@ -179,6 +187,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     logger,
     components,
     configuration,
+    resiliency,
     extendedMetadata: new Map(),
     subscriptions: [],
     app: options.appPort ? { port: options.appPort, ...app } : app,
@@ -243,7 +252,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     if (appChannel === undefined || runtime.app.port === undefined) return;
     await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
-    subscriber = new Subscriber(components, appChannel, appId, logger);
+    subscriber = new Subscriber(components, appChannel, appId, logger, resiliency);
     if (components.pubsub.size > 0) {
       const programmatic = await appChannel.listSubscriptions();
       if (programmatic !== undefined)
@@ -283,6 +292,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     close() {
       closing ??= (async () => {
         shutdownAbort.abort();
+        resiliency.close();
         subscriber?.stop();
         outboxRelays?.stop();
         await Promise.allSettled([closeServer(http.server), grpc?.close()]);

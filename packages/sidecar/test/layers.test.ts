@@ -17,6 +17,7 @@ const RANK: Record<string, number> = {
   resources: 1,
   nameresolution: 1.5, // finds other sidecars; imports shared only
   composition: 2,
+  resiliency: 2.5, // policies over the component table; app/ runs deliveries through them
   app: 3,
   api: 4,
   'runtime.ts': 5,

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger, PubSubMessage } from '@daprkit/component-sdk';
 import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
+import type { PolicyRunner } from '../resiliency/policy.js';
+import type { Resiliency } from '../resiliency/resiliency.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import { parseGoBool } from '../shared/go-json.js';
 import { isObject } from '../shared/json-fields.js';
@@ -86,6 +88,8 @@ export class Subscriber {
     private readonly app: AppChannel,
     private readonly appId: string,
     private readonly logger: Logger,
+    /** Component INBOUND policies; looked up once per subscription / binding, not per message. */
+    private readonly resiliency?: Resiliency,
   ) {}
 
   /** Starts every subscription it can; returns those that started. */
@@ -113,9 +117,10 @@ export class Subscriber {
           error: compileError.message,
         });
       }
+      const inbound = this.resiliency?.componentInbound(subscription.pubsubname, 'Pubsub');
       const handler = async (message: PubSubMessage) => {
         if (compiled === undefined) throw compileError;
-        await this.handle(entry, compiled, message);
+        await this.handle(entry, compiled, message, inbound);
       };
       try {
         await entry.pubsub.subscribe(
@@ -156,7 +161,12 @@ export class Subscriber {
     return true;
   }
 
-  private async handle(entry: PubSubEntry, compiled: CompiledSubscription, message: PubSubMessage): Promise<void> {
+  private async handle(
+    entry: PubSubEntry,
+    compiled: CompiledSubscription,
+    message: PubSubMessage,
+    inbound: PolicyRunner | undefined,
+  ): Promise<void> {
     const { subscription } = compiled;
     const pubsubName = subscription.pubsubname;
     const metadata = { ...message.metadata, pubsubName };
@@ -179,15 +189,18 @@ export class Subscriber {
       return;
     }
     let outcome: Awaited<ReturnType<AppChannel['deliverTopicEvent']>>;
+    const delivery = { pubsubName, topic: subscription.topic, path, event, body, metadata };
     try {
-      outcome = await this.app.deliverTopicEvent({
-        pubsubName,
-        topic: subscription.topic,
-        path,
-        event,
-        body,
-        metadata,
-      });
+      outcome =
+        inbound === undefined
+          ? await this.app.deliverTopicEvent(delivery)
+          : // The inbound policy re-delivers the same message while the app fails or answers RETRY; DROP is final.
+            await inbound(async () => {
+              const result = await this.app.deliverTopicEvent(delivery);
+              if (result === 'retry')
+                throw new DeliveryError(`retriable error returned from app while processing pub/sub event`);
+              return result;
+            });
     } catch (error) {
       this.logger.warn('delivery to the app failed', {
         pubsub: pubsubName,
@@ -221,8 +234,13 @@ export class Subscriber {
           this.logger.info('app has not subscribed to binding', { binding: name });
           continue;
         }
+        const inbound = this.resiliency?.componentInbound(name, 'Binding');
+        const deliver = (data: Uint8Array, metadata: Record<string, string>) =>
+          this.app.deliverBindingEvent(name, entry.route, data, metadata);
         await entry.binding.read(
-          (event) => this.app.deliverBindingEvent(name, entry.route, event.data, event.metadata),
+          inbound === undefined
+            ? (event) => deliver(event.data, event.metadata)
+            : (event) => inbound(() => deliver(event.data, event.metadata)),
           this.abort.signal,
         );
         this.logger.info('reading input binding', { binding: name, route: entry.route });

@@ -247,6 +247,7 @@ export async function loadResources(dirs: readonly string[], appId: string, logg
   const manifests = (await readManifests(dirs, logger)).filter(inNamespace);
   const components: ComponentResource[] = [];
   const subscriptions: SubscriptionResource[] = [];
+  const resiliency: Manifest[] = [];
   const seen = new Set<string>();
   const unique = (kind: string, name: string, source: string) => {
     if (seen.has(`${kind}/${name}`)) throw new ResourceError(`duplicate definition of ${kind} '${name}' (${source})`);
@@ -268,10 +269,12 @@ export async function loadResources(dirs: readonly string[], appId: string, logg
       );
       if (subscription.rules.length === 0) logger.warn('dropping subscription without routes', { subscription: name });
       else subscriptions.push(subscription);
+    } else if (hasKind(m, 'dapr.io/v1alpha1', 'Resiliency') && inScope(m, appId)) {
+      resiliency.push(m);
     }
   }
   const configuration = configurationFromManifests(
     manifests.filter((m) => hasKind(m, 'dapr.io/v1alpha1', 'Configuration')),
   );
-  return { components, subscriptions, configuration };
+  return { components, subscriptions, configuration, resiliency };
 }

@@ -61,10 +61,15 @@ export interface ConfigurationResource {
   spec: Record<string, unknown>;
 }
 
+/** A manifest as read from disk (in scope for this app), parsed by the concern that owns its kind. */
+export type RawManifest = Record<string, unknown> & { __source: string };
+
 export interface Resources {
   components: ComponentResource[];
   subscriptions: SubscriptionResource[];
   configuration: ConfigurationResource;
+  /** `Resiliency` (dapr.io/v1alpha1) documents, parsed in resiliency/load.ts. */
+  resiliency: RawManifest[];
 }
 
 export const DEFAULT_INIT_TIMEOUT_MS = 5000;
