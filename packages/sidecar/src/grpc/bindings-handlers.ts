@@ -1,9 +1,8 @@
 /** gRPC output bindings (spec §3.1): decoding into api/bindings.ts. */
 import type { Metadata } from '@daprkit/component-sdk';
-import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { invokeBinding } from '../api/bindings.js';
 import type { Runtime } from '../runtime.js';
-import type { HandlerGroup, InvokeBindingRequest, InvokeBindingResponse } from './wire.js';
+import type { GrpcMetadata, HandlerGroup, InvokeBindingRequest, InvokeBindingResponse } from './wire.js';
 
 export function bindingsHandlers(runtime: Runtime) {
   return {
