@@ -77,6 +77,9 @@ export async function startRecordingApp(
 
 export interface Daprd {
   httpPort: number;
+  grpcPort: number;
+  /** `--dapr-internal-grpc-port`: what other sidecars dial (gRPC proxying, service invocation). */
+  internalPort: number;
   logs(): string;
   /** daprd's HTTP API; `json` is the parsed body when it is JSON. */
   api(
@@ -97,6 +100,10 @@ export interface Daprd {
 export async function startDaprd(options: {
   appId: string;
   appPort?: number;
+  /** Default http. */
+  appProtocol?: 'http' | 'grpc';
+  /** Default DAPRD (env DAPRKIT_DAPRD or 1.16.0). */
+  binary?: string;
   resourcesPath: string;
   socketsFolder: string;
 }): Promise<Daprd> {
@@ -107,10 +114,12 @@ export async function startDaprd(options: {
     await freePort(),
   ];
   const child: ChildProcess = spawn(
-    DAPRD,
+    options.binary ?? DAPRD,
     [
       ...['--app-id', options.appId],
-      ...(options.appPort === undefined ? [] : ['--app-port', String(options.appPort), '--app-protocol', 'http']),
+      ...(options.appPort === undefined
+        ? []
+        : ['--app-port', String(options.appPort), '--app-protocol', options.appProtocol ?? 'http']),
       ...['--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort)],
       ...['--dapr-internal-grpc-port', String(internalPort), '--metrics-port', String(metricsPort)],
       ...['--dapr-listen-addresses', '127.0.0.1', '--resources-path', options.resourcesPath],
@@ -159,7 +168,7 @@ export async function startDaprd(options: {
     await stop();
     throw error;
   }
-  return { httpPort, logs: () => logs, api, waitFor, stop };
+  return { httpPort, grpcPort, internalPort, logs: () => logs, api, waitFor, stop };
 }
 
 /** The version the daprd binary reports (`daprd --version`), e.g. `1.16.0`: the interop tests run on a matrix. */
