@@ -8,8 +8,8 @@
  * failure with CI=true.
  */
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@daprkit/component-sdk';
