@@ -223,6 +223,16 @@ describe('gRPC proxy mode to the local app', () => {
     expect(error?.details).toMatch(/^failed to proxy request: no name resolution configured to find app elsewhere/);
   });
 
+  it('answers Dapr methods it does not implement UNIMPLEMENTED, after the token check (not proxied)', async () => {
+    for (const name of ['ScheduleJobAlpha1', 'SubscribeTopicEventsAlpha1']) {
+      const path = `/dapr.proto.runtime.v1.Dapr/${name}`;
+      expect((await unary(port, '', {}, path)).error?.code).toBe(status.UNAUTHENTICATED);
+      const { error } = await unary(port, '', { ...token, 'dapr-app-id': 'proxy-local' }, path);
+      expect(error?.code).toBe(status.UNIMPLEMENTED);
+      expect(error?.details).toBe(`${name} is not implemented by daprkit-sidecar`);
+    }
+  });
+
   it('still serves the Dapr API itself', async () => {
     const { error } = await unary(port, '', token, '/dapr.proto.runtime.v1.Dapr/GetMetadata');
     expect(error).toBeNull();

@@ -15,6 +15,7 @@ const RANK: Record<string, number> = {
   shared: 0, // ground floor: imports nothing local
   'version.ts': 0,
   resources: 1,
+  nameresolution: 1,
   composition: 2,
   app: 3,
   api: 4,
@@ -22,6 +23,7 @@ const RANK: Record<string, number> = {
   http: 6,
   grpc: 6,
   outbox: 6,
+  invoke: 6,
   'sidecar.ts': 7,
   'cli.ts': 8,
   'index.ts': 9,

@@ -107,7 +107,25 @@ function implementationOf(
       );
     };
   }
+  // The Dapr service's other methods are known, just not built: UNIMPLEMENTED (after the token), not proxied.
+  for (const method of Object.keys(daprService().service)) {
+    if (implementation[method] !== undefined) continue;
+    const details = `${method} is not implemented by daprkit-sidecar`;
+    implementation[method] = (call, callback) => {
+      if (apiToken !== undefined) {
+        const denied = authenticate(call.metadata, apiToken);
+        if (denied) return fail(call, callback, { code: status.UNAUTHENTICATED, details: denied.message });
+      }
+      fail(call, callback, { code: status.UNIMPLEMENTED, details });
+    };
+  }
   return implementation;
+}
+
+/** Ends a call of any shape with an error: unary calls through the callback, streams by emitting 'error'. */
+function fail(call: object, callback: unknown, error: { code: number; details: string }): void {
+  if (typeof callback === 'function') (callback as sendUnaryData<unknown>)(error);
+  else (call as { emit(event: string, error: unknown): void }).emit('error', error);
 }
 
 async function startOnDaprkit(runtime: Runtime, options: GrpcApiOptions): Promise<GrpcApi> {

@@ -9,8 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, parseGoDurationMs } from '@daprkit/component-sdk';
-import { isInMemory, parseConnectionString } from '@daprkit/state-sqlite';
-import type Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { NameResolutionConfig, NameResolver, ResolverInstance } from './types.js';
 
 export interface SqliteResolverMetadata {
@@ -85,8 +84,24 @@ export function parseSqliteResolverMetadata(config: Record<string, unknown>): Sq
   };
 }
 
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement;
+
+/** The driver and contrib's connection-string rules come from @daprkit/state-sqlite, an optional peer. */
+async function loadStateSqlite(): Promise<typeof import('@daprkit/state-sqlite')> {
+  try {
+    return await import('@daprkit/state-sqlite');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
+      throw new Error(
+        'nameResolution sqlite needs the package @daprkit/state-sqlite: run `npm install @daprkit/state-sqlite`',
+      );
+    throw error;
+  }
+}
+
 /** contrib's migrations under key `nr-migrations`, in one exclusive transaction (shared files migrate once). */
-function migrate(db: Database.Database, md: SqliteResolverMetadata): void {
+function migrate(db: Database, md: SqliteResolverMetadata): void {
   const t = md.tableName;
   db.exec('BEGIN EXCLUSIVE TRANSACTION');
   try {
@@ -123,17 +138,17 @@ export function joinHostPort(host: string, port: number): string {
 export function createSqliteResolver(config: NameResolutionConfig, logger: Logger): NameResolver {
   const md = parseSqliteResolverMetadata(config.configuration);
   const updateSeconds = md.updateIntervalMs / 1000;
-  let db: Database.Database | undefined;
+  let db: Database | undefined;
   let registration: { id: string; address: string } | undefined;
   const timers: NodeJS.Timeout[] = [];
   let statements:
     | {
-        register: Database.Statement;
-        renew: Database.Statement;
-        resolve: Database.Statement;
-        deregister: Database.Statement;
-        markCleanup: Database.Statement;
-        deleteStale: Database.Statement;
+        register: Statement;
+        renew: Statement;
+        resolve: Statement;
+        deregister: Statement;
+        markCleanup: Statement;
+        deleteStale: Statement;
       }
     | undefined;
 
@@ -155,16 +170,16 @@ export function createSqliteResolver(config: NameResolutionConfig, logger: Logge
 
   return {
     async init(instance) {
+      const { BetterSqlite3: open, isInMemory, parseConnectionString } = await loadStateSqlite();
       const target = parseConnectionString(md.connectionString, md.disableWAL);
       if (isInMemory(md.connectionString))
         logger.warn(
           'Configuring name resolution with an in-memory SQLite database. Service invocation across different apps will not work.',
         );
-      const { default: open } = await import('better-sqlite3');
       db = new open(target.filename, { readonly: target.readonly, fileMustExist: target.fileMustExist });
       db.pragma(`busy_timeout = ${Math.round(md.busyTimeoutMs)}`);
       db.pragma(`journal_mode = ${target.journalMode}`);
-      for (const pragma of target.pragmas) db.pragma(pragma.replace(/\((.*)\)$/, ' = $1'));
+      for (const pragma of target.pragmas) db.exec(`PRAGMA ${pragma}`);
       migrate(db, md);
       const t = md.tableName;
       statements = {
