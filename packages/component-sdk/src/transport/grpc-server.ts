@@ -450,7 +450,8 @@ function responseHeaderBlock(
   trailers: readonly (readonly [string, string])[] | undefined,
 ): Buffer {
   const parts = [encodeStatus(200)];
-  if (!pairs.some(([name]) => name === 'content-type')) parts.push(encodeLiteral('content-type', 'application/grpc'));
+  const hasType = ([name]: readonly [string, string]) => name === 'content-type';
+  if (!pairs.some(hasType) && !trailers?.some(hasType)) parts.push(encodeLiteral('content-type', 'application/grpc'));
   for (const [name, value] of pairs) if (name !== ':status') parts.push(encodeLiteral(name, value));
   if (trailers !== undefined) for (const [name, value] of trailers) parts.push(encodeLiteral(name, value));
   return Buffer.concat(parts);
