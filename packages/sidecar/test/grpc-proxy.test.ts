@@ -21,6 +21,7 @@ import {
   ServerCredentials,
   type ServerDuplexStream,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type ServiceError,
   type sendUnaryData,
   status,
@@ -38,6 +39,7 @@ if (noDaprd && process.env.CI === 'true') throw new Error(`the gRPC proxy test n
 const raw = (b: Buffer) => b;
 const UNARY = '/daprkit.test.Echo/Unary';
 const CHAT = '/daprkit.test.Echo/Chat';
+const COUNT = '/daprkit.test.Echo/Count';
 
 /** A gRPC app with an echo service (raw bytes): Unary echoes with its name and the metadata it saw; Chat echoes each message. */
 async function startEchoApp(name: string): Promise<{ port: number; seen: Metadata[]; close(): void }> {
@@ -49,6 +51,15 @@ async function startEchoApp(name: string): Promise<{ port: number; seen: Metadat
         path: UNARY,
         requestStream: false,
         responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
+      Count: {
+        path: COUNT,
+        requestStream: false,
+        responseStream: true,
         requestSerialize: raw,
         requestDeserialize: raw,
         responseSerialize: raw,
@@ -68,6 +79,10 @@ async function startEchoApp(name: string): Promise<{ port: number; seen: Metadat
       Unary: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
         seen.push(call.metadata);
         const text = call.request.toString();
+        if (text === 'slow') {
+          setTimeout(() => callback(null, Buffer.from('late')), 3000);
+          return;
+        }
         if (text === 'fail') {
           const trailer = new Metadata();
           trailer.set('x-why', 'asked to');
@@ -78,6 +93,10 @@ async function startEchoApp(name: string): Promise<{ port: number; seen: Metadat
         header.set('x-app', name);
         call.sendMetadata(header);
         callback(null, Buffer.from(`${name}:${text}`));
+      },
+      Count: (call: ServerWritableStream<Buffer, Buffer>) => {
+        for (let i = 0; i < Number(call.request.toString()); i++) call.write(Buffer.from(`${name}#${i}`));
+        call.end();
       },
       Chat: (call: ServerDuplexStream<Buffer, Buffer>) => {
         call.on('data', (chunk: Buffer) => call.write(Buffer.from(`${name}<${chunk.toString()}>`)));
@@ -215,6 +234,38 @@ describe('gRPC proxy mode to the local app', () => {
       'local<b>',
       'local<c>',
     ]);
+  });
+
+  it('proxies a server stream (many small responses) and a deadline', async () => {
+    const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    const metadata = new Metadata();
+    metadata.set('dapr-api-token', 'api-secret');
+    metadata.set('dapr-app-id', 'proxy-local');
+    const values = await new Promise<string[]>((resolve, reject) => {
+      const out: string[] = [];
+      const call = client.makeServerStreamRequest(COUNT, raw, raw, Buffer.from('500'), metadata);
+      call.on('data', (b: Buffer) => out.push(b.toString()));
+      call.on('error', reject);
+      call.on('end', () => resolve(out));
+    });
+    client.close();
+    expect(values).toHaveLength(500);
+    expect(values[499]).toBe('local#499');
+
+    const deadlineClient = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    const error = await new Promise<ServiceError | null>((resolve) =>
+      deadlineClient.makeUnaryRequest(
+        UNARY,
+        raw,
+        raw,
+        Buffer.from('slow'),
+        metadata,
+        { deadline: Date.now() + 300 },
+        (e) => resolve(e),
+      ),
+    );
+    deadlineClient.close();
+    expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
   });
 
   it('fails an unresolvable remote id with UNAVAILABLE and a reason', async () => {
