@@ -104,6 +104,8 @@ export async function startDaprd(options: {
   appProtocol?: 'http' | 'grpc';
   /** Default DAPRD (env DAPRKIT_DAPRD or 1.16.0). */
   binary?: string;
+  /** More daprd flags (e.g. `--config <file>`). */
+  args?: string[];
   resourcesPath: string;
   socketsFolder: string;
 }): Promise<Daprd> {
@@ -124,6 +126,7 @@ export async function startDaprd(options: {
       ...['--dapr-internal-grpc-port', String(internalPort), '--metrics-port', String(metricsPort)],
       ...['--dapr-listen-addresses', '127.0.0.1', '--resources-path', options.resourcesPath],
       ...['--log-level', process.env.DAPRKIT_DAPRD_LOG_LEVEL ?? 'info', '--dapr-graceful-shutdown-seconds', '1'],
+      ...(options.args ?? []),
     ],
     {
       env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: options.socketsFolder },

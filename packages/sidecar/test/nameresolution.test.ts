@@ -1,9 +1,8 @@
 /**
  * Name resolvers (spec sidecar-wave2 §3): `static` (a fixed map) and `sqlite` (daprd's resolver: same table
- * layout, metadata table and queries as components-contrib nameresolution/sqlite). daprd's stablecomponents build
- * (scripts/daprd.sh) does not include nameresolution.sqlite (its registration file is `allcomponents` only), so the
- * sqlite case is checked against contrib's schema and queries, with a second "foreign" process's rows written the
- * way contrib writes them.
+ * layout, metadata table and queries as components-contrib nameresolution/sqlite). Here the schema, rows written
+ * the way contrib writes them, staleness and the GC; nameresolution-daprd.test.ts shares the file with a real daprd
+ * (the `extra` build of scripts/daprd.sh: the stablecomponents build does not include nameresolution.sqlite).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
