@@ -50,6 +50,7 @@ describe('malformed gRPC frames on the sidecar API', () => {
   beforeAll(async () => {
     sidecar = await createSidecar({
       appId: 'malformed',
+      grpcTransport: 'daprkit',
       httpPort: 0,
       grpcPort: 0,
       components: [{ name: 'statestore', type: 'state.in-memory' }],

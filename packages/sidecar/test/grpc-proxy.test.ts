@@ -33,6 +33,7 @@ describe('gRPC proxy mode to the local app', () => {
     app = await startEchoApp('local');
     sidecar = await createSidecar({
       appId: 'proxy-local',
+      grpcTransport: 'daprkit',
       appPort: app.port,
       appProtocol: 'grpc',
       httpPort: 0,
