@@ -220,6 +220,7 @@ describe.skipIf(noDaprd !== undefined)(
       );
       sidecar = await createSidecar({
         appId: 'proxy-caller',
+        grpcTransport: 'daprkit',
         httpPort: 0,
         grpcPort: 0,
         configPaths: [config],

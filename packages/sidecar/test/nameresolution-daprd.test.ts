@@ -57,6 +57,7 @@ describe.skipIf(missing !== undefined)(
       await writeFile(config, configYaml(dbPath));
       sidecar = await createSidecar({
         appId: 'nr-caller',
+        grpcTransport: 'daprkit',
         httpPort: 0,
         grpcPort: 0,
         configPaths: [config],
