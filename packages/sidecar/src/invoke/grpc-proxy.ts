@@ -198,8 +198,7 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
     });
     upstream.on('end', () => {
       if (gotTrailers || call.finished) return;
-      const statusPairs = headerPairs.filter(([name]) => name.startsWith('grpc-'));
-      if (gotResponse && statusPairs.some(([name]) => name === 'grpc-status')) call.finishRaw(headerPairs);
+      if (gotResponse && headerPairs.some(([name]) => name === 'grpc-status')) call.finishRaw(headerPairs);
       else call.finish(UNKNOWN, `failed to proxy request to ${target.appId}: upstream ended without a gRPC status`);
     });
     upstream.on('error', (error) => {
