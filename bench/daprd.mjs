@@ -75,11 +75,12 @@ function startDaprd(daprd, resources, sockets) {
       },
     };
     await healthy(http, proc, 'daprd');
-    return { port: http, proc };
+    return { port: http, grpc, proc };
   };
 }
 
-function startSidecar(resources, sockets) {
+/** `env`: the sidecar's environment (e.g. DAPRKIT_TRANSPORT for its gRPC engine). */
+function startSidecar(resources, sockets, env = process.env) {
   return async () => {
     const [http, grpc] = [await freePort(), await freePort()];
     const proc = startProcess(
@@ -89,9 +90,10 @@ function startSidecar(resources, sockets) {
         ...['--resources-path', resources, '--sockets-folder', sockets, '--log-level', 'warn'],
       ],
       'daprkit-sidecar',
+      env,
     );
     await healthy(http, proc, 'daprkit-sidecar');
-    return { port: http, proc };
+    return { port: http, grpc, proc };
   };
 }
 

@@ -8,6 +8,7 @@ const suites = {
   'state-redis': async () => (await import('./state-redis.mjs')).benchStateRedis(),
   pubsub: async () => (await import('./pubsub.mjs')).benchPubSub(),
   sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
+  'sidecar-grpc': async () => (await import('./sidecar-grpc.mjs')).benchSidecarGrpc(),
   daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
   'bindings-output': async () => (await import('./bindings-output.mjs')).benchBindingsOutput(),
   rabbitmq: async () => (await import('./rabbitmq.mjs')).benchRabbitMQ(),

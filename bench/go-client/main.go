@@ -114,6 +114,21 @@ func encodeSet(buf []byte, key string, value []byte) []byte {
 	return appendBytesField(b, 5, nil)
 }
 
+// Dapr runtime API (dapr.proto.runtime.v1): GetStateRequest {store_name=1, key=2} and
+// SaveStateRequest {store_name=1, states=2 repeated common.v1.StateItem {key=1, value=2}}.
+func encodeAPIGet(buf []byte, store, key string) []byte {
+	b := appendStringField(buf[:0], 1, store)
+	return appendStringField(b, 2, key)
+}
+
+func encodeAPISave(buf []byte, store, key string, value []byte) []byte {
+	var item []byte
+	item = appendStringField(item, 1, key)
+	item = appendBytesField(item, 2, value)
+	b := appendStringField(buf[:0], 1, store)
+	return appendBytesField(b, 2, item)
+}
+
 // PublishRequest {data=1, pubsub_name=2, topic=3, metadata=4, content_type=5 (never set by daprd)}.
 func encodePublish(buf []byte, data []byte, pubsubName, topic string) []byte {
 	b := appendBytesField(buf[:0], 1, data)
@@ -153,7 +168,9 @@ func fail(format string, args ...any) {
 }
 
 func main() {
-	socket := flag.String("socket", "", "path of the component's unix socket (required)")
+	socket := flag.String("socket", "", "path of the component's unix socket (required unless -target)")
+	target := flag.String("target", "", "host:port of a Dapr gRPC API (ops api-get, api-save) instead of a socket")
+	store := flag.String("store", "statestore", "state store name for api-get / api-save")
 	instance := flag.String("instance", "bench", "value of the x-component-instance header (the YAML component name)")
 	op := flag.String("op", "get", "get | set | publish")
 	concurrency := flag.Int("concurrency", 64, "calls in flight (one goroutine each)")
@@ -166,7 +183,11 @@ func main() {
 	topic := flag.String("topic", "bench", "PublishRequest.topic")
 	flag.Parse()
 
-	if *socket == "" {
+	api := *op == "api-get" || *op == "api-save"
+	if api != (*target != "") {
+		fail("-target goes with -op api-get | api-save, -socket with get | set | publish")
+	}
+	if !api && *socket == "" {
 		fail("-socket is required")
 	}
 	properties, err := parseProps(*props)
@@ -181,14 +202,25 @@ func main() {
 		service, method = "StateStore", "Set"
 	case "publish":
 		service, method = "PubSub", "Publish"
+	case "api-get":
+		service, method = "Dapr", "GetState"
+	case "api-save":
+		service, method = "Dapr", "SaveState"
 	default:
-		fail("unknown -op %q (get | set | publish)", *op)
+		fail("unknown -op %q (get | set | publish | api-get | api-save)", *op)
 	}
 	prefix := "/dapr.proto.components.v1." + service + "/"
+	if api {
+		prefix = "/dapr.proto.runtime.v1.Dapr/"
+	}
 
 	// One connection per instance, header on every call, as daprd's pluggable GRPCConnector does.
 	header := metadata.Pairs(instanceHeader, *instance)
-	conn, err := grpc.NewClient("unix://"+*socket,
+	address := "unix://" + *socket
+	if api {
+		address = "passthrough:///" + *target
+	}
+	conn, err := grpc.NewClient(address,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})),
 		grpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
@@ -202,18 +234,24 @@ func main() {
 
 	ctx := context.Background()
 	var reply []byte
-	initCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	if err := conn.Invoke(initCtx, prefix+"Init", encodeInit(properties), &reply); err != nil {
-		fail("%sInit: %v", prefix, err)
+	if !api {
+		initCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := conn.Invoke(initCtx, prefix+"Init", encodeInit(properties), &reply); err != nil {
+			fail("%sInit: %v", prefix, err)
+		}
+		if err := conn.Invoke(initCtx, prefix+"Features", []byte{}, &reply); err != nil {
+			fail("%sFeatures: %v", prefix, err)
+		}
+		cancel()
 	}
-	if err := conn.Invoke(initCtx, prefix+"Features", []byte{}, &reply); err != nil {
-		fail("%sFeatures: %v", prefix, err)
-	}
-	cancel()
 
 	keys := make([]string, *keyCount)
 	for i := range keys {
-		keys[i] = fmt.Sprintf("bench||key-%d", i)
+		if api {
+			keys[i] = fmt.Sprintf("key-%d", i)
+		} else {
+			keys[i] = fmt.Sprintf("bench||key-%d", i)
+		}
 	}
 	value := make([]byte, *valueBytes)
 	_, _ = rand.Read(value)
@@ -255,6 +293,10 @@ func main() {
 						buf = encodeSet(buf, key, value)
 					case "publish":
 						buf = encodePublish(buf, value, *pubsubName, *topic)
+					case "api-get":
+						buf = encodeAPIGet(buf, *store, key)
+					case "api-save":
+						buf = encodeAPISave(buf, *store, key, value)
 					}
 					err := conn.Invoke(ctx, prefix+method, buf, &out)
 					if err != nil {

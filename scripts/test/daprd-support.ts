@@ -86,6 +86,9 @@ export async function startRecordingApp(
 
 export interface Daprd {
   httpPort: number;
+  grpcPort: number;
+  /** `--dapr-internal-grpc-port`: what other sidecars dial (gRPC proxying, service invocation). */
+  internalPort: number;
   logs(): string;
   /** daprd's HTTP API; `json` is the parsed body when it is JSON. */
   api(
@@ -106,6 +109,12 @@ export interface Daprd {
 export async function startDaprd(options: {
   appId: string;
   appPort?: number;
+  /** Default http. */
+  appProtocol?: 'http' | 'grpc';
+  /** Default DAPRD (env DAPRKIT_DAPRD or 1.16.0). */
+  binary?: string;
+  /** More daprd flags (e.g. `--config <file>`). */
+  args?: string[];
   resourcesPath: string;
   socketsFolder: string;
   /** Default: DAPRD (the stablecomponents build); DAPRD_EXTRA for the built-ins our beta packages pair with. */
@@ -121,11 +130,14 @@ export async function startDaprd(options: {
     options.binary ?? DAPRD,
     [
       ...['--app-id', options.appId],
-      ...(options.appPort === undefined ? [] : ['--app-port', String(options.appPort), '--app-protocol', 'http']),
+      ...(options.appPort === undefined
+        ? []
+        : ['--app-port', String(options.appPort), '--app-protocol', options.appProtocol ?? 'http']),
       ...['--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort)],
       ...['--dapr-internal-grpc-port', String(internalPort), '--metrics-port', String(metricsPort)],
       ...['--dapr-listen-addresses', '127.0.0.1', '--resources-path', options.resourcesPath],
       ...['--log-level', process.env.DAPRKIT_DAPRD_LOG_LEVEL ?? 'info', '--dapr-graceful-shutdown-seconds', '1'],
+      ...(options.args ?? []),
     ],
     {
       env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: options.socketsFolder },
@@ -170,7 +182,7 @@ export async function startDaprd(options: {
     await stop();
     throw error;
   }
-  return { httpPort, logs: () => logs, api, waitFor, stop };
+  return { httpPort, grpcPort, internalPort, logs: () => logs, api, waitFor, stop };
 }
 
 /** The version the daprd binary reports (`daprd --version`), e.g. `1.16.0`: the interop tests run on a matrix. */

@@ -127,6 +127,30 @@ describe('daprkit engine transport', () => {
     expect(body).toContain('application/grpc');
   });
 
+  it('a plugin call whose unary message is cut short gets INVALID_ARGUMENT saying so (issue 21 item 9)', async () => {
+    const session = http2Connect('http://localhost', { path: server.socketPath() } as never);
+    const trailers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = session.request({
+        ':path': '/dapr.proto.components.v1.StateStore/Get',
+        ':method': 'POST',
+        'content-type': 'application/grpc',
+        'x-component-instance': 'e',
+      });
+      let seen: Record<string, unknown> = {};
+      req.on('response', (h) => (seen = { ...h }));
+      req.on('trailers', (t) => (seen = { ...seen, ...t }));
+      req.on('data', () => {});
+      req.on('close', () => resolve(seen));
+      req.on('error', reject);
+      req.end(Buffer.from([0, 0, 0, 0, 20, 0x0a, 0x01])); // declares 20 bytes, sends 2
+    });
+    session.close();
+    expect(trailers['grpc-status']).toBe('3');
+    expect(decodeURIComponent(String(trailers['grpc-message']))).toBe(
+      'request for /dapr.proto.components.v1.StateStore/Get ended inside a truncated gRPC message',
+    );
+  });
+
   it('close() sends GOAWAY: an idle peer connection sees it and the listener is gone', async () => {
     const local = await startTestServer([definition], { transport: 'daprkit' });
     const session = http2Connect('http://localhost', { path: local.socketPath() } as never);

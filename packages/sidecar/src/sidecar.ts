@@ -22,6 +22,9 @@ import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
+import { createGrpcProxy, type GrpcProxy } from './invoke/grpc-proxy.js';
+import { createNameResolver, hasNameResolver, nameResolutionConfig } from './nameresolution/index.js';
+import type { NameResolver } from './nameresolution/types.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
@@ -93,6 +96,8 @@ export interface SidecarOptions {
   apiLogging?: boolean;
   /** `--enable-app-health-check` and its probe settings. */
   appHealthCheck?: { enabled: boolean; path: string; intervalSeconds: number; timeoutMs: number; threshold: number };
+  /** The gRPC API's server engine: daprkit's own HTTP/2 (default) or grpc-js; default env DAPRKIT_TRANSPORT. */
+  grpcTransport?: 'daprkit' | 'grpc-js';
   /** Called when `POST /v1.0/shutdown` or gRPC Shutdown asks the sidecar to stop; default: `close()`. */
   onShutdownRequest?: (force: boolean) => void;
 }
@@ -215,7 +220,32 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   }
   let http: Awaited<ReturnType<typeof startHttpApi>>;
   let grpc: Awaited<ReturnType<typeof startGrpcApi>> | undefined;
+  let resolver: NameResolver | undefined;
+  let proxy: GrpcProxy | undefined;
   try {
+    // Name resolution for gRPC proxy mode (spec sidecar-wave2 §1.7, §3): only a resolver built in (not yet mdns).
+    const nameResolution = nameResolutionConfig(configuration.spec);
+    const namespace = process.env.NAMESPACE || 'default';
+    if (hasNameResolver(nameResolution.component)) {
+      resolver = createNameResolver(nameResolution, logger);
+      // No internal gRPC server here yet (daprInternalPort 0): the resolver looks others up, announcing nothing.
+      await resolver.init({
+        appId,
+        namespace,
+        address: listenAddress,
+        daprInternalPort: 0,
+        daprHttpPort: 0,
+        appPort: options.appPort ?? 0,
+      });
+    }
+    proxy = createGrpcProxy({
+      appId,
+      namespace,
+      appAddress: app.protocol === 'grpc' && options.appPort ? `${app.channelAddress}:${options.appPort}` : undefined,
+      ...(appApiToken ? { appApiToken } : {}),
+      ...(resolver ? { resolver } : {}),
+      logger,
+    });
     http = await startHttpApi(runtime, {
       host: listenAddress,
       port: options.httpPort ?? 3500,
@@ -226,6 +256,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         host: listenAddress,
         port: options.grpcPort ?? 50001,
         ...(apiToken ? { apiToken } : {}),
+        ...(options.grpcTransport ? { transport: options.grpcTransport } : {}),
+        fallback: proxy.handle,
       }).catch(async (error: unknown) => {
         await closeServer(http.server);
         throw error;
@@ -233,6 +265,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     }
   } catch (error) {
     runtime.appChannel?.close();
+    proxy?.close();
+    await resolver?.close().catch(() => {});
     await components.closeAll();
     throw error;
   }
@@ -296,6 +330,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         subscriber?.stop();
         outboxRelays?.stop();
         await Promise.allSettled([closeServer(http.server), grpc?.close()]);
+        proxy?.close();
+        await resolver?.close().catch(() => {});
         runtime.appChannel?.close();
         await components.closeAll();
         logger.info('sidecar stopped');

@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   http: 6,
   grpc: 6,
   outbox: 6,
+  invoke: 6,
   'sidecar.ts': 7,
   'cli.ts': 8,
   'index.ts': 9,

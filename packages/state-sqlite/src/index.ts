@@ -3,6 +3,8 @@ import { sqliteStateStoreMetadataSchema } from './metadata.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { VERSION } from './version.js';
 
+/** The driver this package opens files with: the sidecar's `sqlite` name resolver shares it (and these rules). */
+export { default as BetterSqlite3 } from 'better-sqlite3';
 export { isInMemory, type OpenTarget, parseConnectionString } from './connection-string.js';
 export { type SqliteStateStoreMetadata, sqliteStateStoreMetadataSchema } from './metadata.js';
 export { LATEST_MIGRATION_LEVEL } from './migrations.js';

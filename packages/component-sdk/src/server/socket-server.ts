@@ -5,6 +5,7 @@
 import { chmod } from 'node:fs/promises';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { UnavailableError } from '../errors.js';
+import type { Transport } from '../transport/choice.js';
 import { GrpcServer, type MethodShape } from '../transport/grpc-server.js';
 import type { Logger } from '../v1/common.js';
 import type { ComponentDefinition, ComponentKind } from '../v1/definition.js';
@@ -28,21 +29,13 @@ export interface ServedSocket {
   tcpPort?: number;
 }
 
-export type Transport = 'daprkit' | 'grpc-js';
-export const TRANSPORTS: readonly Transport[] = ['daprkit', 'grpc-js'];
-export const TRANSPORT_ENV_VAR = 'DAPRKIT_TRANSPORT';
-export const DEFAULT_TRANSPORT: Transport = 'daprkit';
-
-/** Explicit option, then DAPRKIT_TRANSPORT, then the default; anything else is an error naming the choices. */
-export function resolveTransport(explicit?: string, env: NodeJS.ProcessEnv = process.env): Transport {
-  const value = explicit ?? (env[TRANSPORT_ENV_VAR] || undefined) ?? DEFAULT_TRANSPORT;
-  if (!(TRANSPORTS as readonly string[]).includes(value)) {
-    throw new Error(
-      `unknown transport '${value}' (${TRANSPORT_ENV_VAR} or the transport option): use ${TRANSPORTS.join(' or ')}`,
-    );
-  }
-  return value as Transport;
-}
+export {
+  DEFAULT_TRANSPORT,
+  resolveTransport,
+  TRANSPORT_ENV_VAR,
+  TRANSPORTS,
+  type Transport,
+} from '../transport/choice.js';
 
 export interface SocketSettings {
   folder: string;

@@ -307,6 +307,8 @@ class UnaryCall {
 
 /** grpc-js' ServerDuplexStream surface that our services use. */
 export class DuplexCall extends EventEmitter {
+  /** The request of a server-streaming call. */
+  request: unknown;
   constructor(private readonly core: CallCore) {
     super();
     core.onMessage = (message) => {
@@ -351,11 +353,122 @@ export class DuplexCall extends EventEmitter {
   }
 }
 
+/**
+ * A call to a method no service serves, handed to the fallback as raw bytes: the request body exactly as received
+ * (gRPC length-prefixed messages, possibly split anywhere) and a response written the same way, so a proxy forwards
+ * frames unchanged, streaming or not, without decoding them.
+ */
+export class RawCall {
+  /** Request body bytes (a view valid during the callback only: copy to keep). */
+  onData: (chunk: Buffer) => void = () => {};
+  /** The client half-closed. */
+  onEnd: () => void = () => {};
+  /** The client reset the stream, the connection went away, or the deadline passed. */
+  onCancel: () => void = () => {};
+  /** Written response bytes went out (after `write` returned false). */
+  onDrain: () => void = () => {};
+  finished = false;
+  private cancelledOnce = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stream: H2Stream,
+    readonly metadata: CallMetadata,
+    /** From grpc-timeout; the call fails with DEADLINE_EXCEEDED after it. */
+    readonly timeoutMs: number | undefined,
+  ) {
+    stream.onData = (chunk) => {
+      if (!this.finished) this.onData(chunk);
+    };
+    stream.onEnd = () => {
+      if (!this.finished) this.onEnd();
+    };
+    stream.onReset = () => this.cancelled();
+    stream.onDrain = () => this.onDrain();
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => {
+        this.finish(DEADLINE_EXCEEDED, 'deadline exceeded');
+        this.cancelled();
+      }, timeoutMs);
+    }
+  }
+
+  get path(): string {
+    return this.stream.path;
+  }
+
+  /** The request header list, flat `[name, value, ...]` (pseudo-headers first). */
+  get headers(): readonly string[] {
+    return this.stream.headers;
+  }
+
+  /** Response headers (`:status 200` and `content-type` are added unless given). */
+  sendHeaders(pairs: readonly (readonly [string, string])[]): void {
+    if (this.finished || this.stream.responded) return;
+    this.stream.respond(responseHeaderBlock(pairs, undefined));
+  }
+
+  /** Response body bytes as they are (already gRPC-framed); false: wait for onDrain. */
+  write(bytes: Buffer): boolean {
+    if (this.finished) return false;
+    if (!this.stream.responded) this.stream.respond(RESPONSE_HEADERS);
+    return this.stream.write(bytes);
+  }
+
+  /** Ends the call with these trailers as they are (they must carry grpc-status). */
+  finishRaw(trailers: readonly (readonly [string, string])[]): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const stream = this.stream;
+    if (stream.closed) return;
+    if (!stream.responded) stream.respond(responseHeaderBlock([], trailers), true);
+    else stream.end(Buffer.concat(trailers.map(([name, value]) => encodeLiteral(name, value))));
+    if (!stream.remoteEnded && !stream.closed && stream.localEnded) stream.reset(H2Error.NO_ERROR);
+  }
+
+  /** Ends the call with a status of our own. */
+  finish(code: number, message: string): void {
+    const trailers: [string, string][] = [['grpc-status', String(code)]];
+    if (message) trailers.push(['grpc-message', encodeGrpcMessage(message)]);
+    this.finishRaw(trailers);
+  }
+
+  private cancelled(): void {
+    if (this.cancelledOnce) return;
+    this.cancelledOnce = true;
+    this.finished = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (!this.stream.closed) this.stream.reset(H2Error.CANCEL);
+    this.onCancel();
+  }
+}
+
+/** :status 200 and content-type unless the pairs carry them, the pairs, then (trailers-only) the trailers. */
+function responseHeaderBlock(
+  pairs: readonly (readonly [string, string])[],
+  trailers: readonly (readonly [string, string])[] | undefined,
+): Buffer {
+  const parts = [encodeStatus(200)];
+  const hasType = ([name]: readonly [string, string]) => name === 'content-type';
+  if (!pairs.some(hasType) && !trailers?.some(hasType)) parts.push(encodeLiteral('content-type', 'application/grpc'));
+  for (const [name, value] of pairs) if (name !== ':status') parts.push(encodeLiteral(name, value));
+  if (trailers !== undefined) for (const [name, value] of trailers) parts.push(encodeLiteral(name, value));
+  return Buffer.concat(parts);
+}
+
 // ---------- server ----------
 
 export interface GrpcServerOptions {
   maxMessageBytes: number;
   h2?: Partial<H2Options>;
+  /**
+   * Runs first for every gRPC request, served or not (an API token check): a status ends the call before
+   * routing, so an unauthenticated caller learns nothing about which methods exist.
+   */
+  authorize?: (metadata: CallMetadata) => { code: number; message: string } | undefined;
+  /** Takes every method no service serves (gRPC proxy mode), raw frames in and out; without it: UNIMPLEMENTED. */
+  fallback?: (call: RawCall) => void;
 }
 
 export type ListenTarget = { path: string } | { host: string; port: number };
@@ -411,11 +524,18 @@ export class GrpcServer {
       return;
     }
     const metadata = new CallMetadata(stream.headers);
+    const { authorize, fallback } = this.options;
+    const denied = authorize === undefined ? undefined : authorize(metadata);
     const route = this.routes.get(stream.path);
     const timeoutMs = parseTimeout(stream.header('grpc-timeout'));
-    if (route === undefined || stream.method !== 'POST') {
+    if (denied !== undefined || route === undefined || stream.method !== 'POST') {
+      if (denied === undefined && route === undefined && fallback !== undefined && stream.method === 'POST') {
+        fallback(new RawCall(stream, metadata, timeoutMs));
+        return;
+      }
       const core = new CallCore(stream, PLACEHOLDER, metadata, this.options.maxMessageBytes, undefined);
-      if (stream.method !== 'POST') core.fail(INTERNAL, `gRPC requires POST, got ${stream.method}`);
+      if (denied !== undefined) core.fail(denied.code, denied.message);
+      else if (stream.method !== 'POST') core.fail(INTERNAL, `gRPC requires POST, got ${stream.method}`);
       else core.fail(UNIMPLEMENTED, `unknown method ${stream.path}`);
       return;
     }
@@ -430,8 +550,56 @@ export class GrpcServer {
     if (!requestStream && !responseStream) this.unary(core);
     else if (requestStream && responseStream) {
       (route.handler as (call: DuplexCall) => void)(new DuplexCall(core));
-    } else {
-      core.fail(UNIMPLEMENTED, `streaming shape of ${route.method.path} is not supported by this engine`);
+    } else if (responseStream) this.serverStream(core);
+    else this.clientStream(core);
+  }
+
+  /** One request message, then the handler writes any number of responses (grpc-js ServerWritableStream). */
+  private serverStream(core: CallCore): void {
+    const call = new DuplexCall(core);
+    let received = false;
+    core.onMessage = (message) => {
+      if (received) {
+        core.fail(
+          INVALID_ARGUMENT,
+          `server-streaming method ${core.route.method.path} received a second request message`,
+        );
+        return;
+      }
+      received = true;
+      call.request = message;
+    };
+    core.onHalfClose = () => {
+      if (!received) {
+        core.fail(INVALID_ARGUMENT, `server-streaming method ${core.route.method.path} received no request message`);
+        return;
+      }
+      try {
+        const result = (core.route.handler as (call: DuplexCall) => unknown)(call);
+        if (result instanceof Promise) result.catch((err: unknown) => core.failWith(err));
+      } catch (err) {
+        core.failWith(err);
+      }
+    };
+  }
+
+  /** Request messages as 'data' events, then one response through the callback (grpc-js ServerReadableStream). */
+  private clientStream(core: CallCore): void {
+    const call = new DuplexCall(core);
+    const callback = (err: unknown, response?: unknown) => {
+      if (core.finished) return;
+      if (err) {
+        core.failWith(err);
+        return;
+      }
+      core.send(response);
+      core.finish(0, '');
+    };
+    try {
+      const result = (core.route.handler as (call: DuplexCall, cb: typeof callback) => unknown)(call, callback);
+      if (result instanceof Promise) result.catch((err: unknown) => callback(err));
+    } catch (err) {
+      callback(err);
     }
   }
 

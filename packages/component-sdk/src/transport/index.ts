@@ -4,6 +4,7 @@
  * it: `serve()` uses it by default.
  */
 
+export { DEFAULT_TRANSPORT, resolveTransport, TRANSPORT_ENV_VAR, TRANSPORTS, type Transport } from './choice.js';
 export { ClientDuplex, type ClientError, type ClientOptions, GrpcClient, type StatusObject } from './grpc-client.js';
 export {
   CallMetadata,
@@ -12,5 +13,6 @@ export {
   type GrpcServerOptions,
   type ListenTarget,
   type MethodShape,
+  RawCall,
 } from './grpc-server.js';
 export { engineStats } from './h2.js';

@@ -1,9 +1,18 @@
 /** gRPC output bindings (spec §3.1): decoding into api/bindings.ts. */
 import type { Metadata } from '@daprkit/component-sdk';
-import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { invokeBinding } from '../api/bindings.js';
 import type { Runtime } from '../runtime.js';
-import type { HandlerGroup, InvokeBindingRequest, InvokeBindingResponse } from './wire.js';
+import type { GrpcMetadata, HandlerGroup, InvokeBindingRequest, InvokeBindingResponse } from './wire.js';
+
+/** gRPC's own headers, which neither grpc-js nor grpc-go hands over as metadata (the engine's view has them). */
+const TRANSPORT_HEADERS = new Set([
+  'content-type',
+  'te',
+  'grpc-timeout',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'accept-encoding',
+]);
 
 export function bindingsHandlers(runtime: Runtime) {
   return {
@@ -11,7 +20,7 @@ export function bindingsHandlers(runtime: Runtime) {
       // Incoming gRPC metadata reaches the binding too (daprd), below the request's own keys.
       const incoming: Metadata = {};
       for (const [k, v] of Object.entries(metadata.getMap()))
-        if (typeof v === 'string' && k !== 'dapr-api-token') incoming[k] = v;
+        if (typeof v === 'string' && k !== 'dapr-api-token' && !TRANSPORT_HEADERS.has(k)) incoming[k] = v;
       const response = await invokeBinding(runtime.components, {
         name: r.name,
         operation: r.operation,

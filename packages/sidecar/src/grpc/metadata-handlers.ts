@@ -1,11 +1,11 @@
 /** gRPC metadata and shutdown (spec §3.1): the metadata document of api/metadata.ts in proto field names. */
-import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { metadataDocument, setExtendedMetadata } from '../api/metadata.js';
 import type { Runtime } from '../runtime.js';
 import {
   ACTOR_RUNTIME_DISABLED,
   type Empty,
   type GetMetadataResponse,
+  type GrpcMetadata,
   type HandlerGroup,
   type SetMetadataRequest,
   SUBSCRIPTION_TYPES,

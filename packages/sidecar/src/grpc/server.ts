@@ -1,16 +1,24 @@
 /**
  * The gRPC runtime API (`dapr.proto.runtime.v1.Dapr`, spec §3): API-token check and dispatch to one handler group
  * per building block (<area>-handlers.ts), which decode into the same protocol-neutral calls as the HTTP API.
- * Methods no group serves answer UNIMPLEMENTED.
+ * Served on daprkit's own gRPC engine (component-sdk/transport) by default, or grpc-js (DAPRKIT_TRANSPORT=grpc-js).
+ * The token is checked first for every method, served or not; methods no group serves go to the fallback
+ * (gRPC proxy mode), which never answers UNIMPLEMENTED.
  */
 
 import {
-  type Metadata as GrpcMetadata,
+  GrpcServer,
+  type MethodShape,
+  type RawCall,
+  resolveTransport,
+  type Transport,
+} from '@daprkit/component-sdk/transport';
+import {
   Server,
   ServerCredentials,
-  type ServerUnaryCall,
   type sendUnaryData,
   status,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
@@ -21,7 +29,9 @@ import { metadataHandlers } from './metadata-handlers.js';
 import { pubsubHandlers } from './pubsub-handlers.js';
 import { secretsHandlers } from './secrets-handlers.js';
 import { stateHandlers } from './state-handlers.js';
-import type { HandlerGroup, UnaryHandler } from './wire.js';
+import type { GrpcMetadata, HandlerGroup, UnaryHandler } from './wire.js';
+
+const MAX_MESSAGE_BYTES = 4 << 20;
 
 /** One line per building block. */
 const HANDLER_GROUPS: readonly ((runtime: Runtime) => HandlerGroup)[] = [
@@ -54,20 +64,38 @@ function authenticate(metadata: GrpcMetadata, apiToken: string | undefined): Api
   return undefined;
 }
 
-export async function startGrpcApi(
+export interface GrpcApiOptions {
+  host: string;
+  port: number;
+  apiToken?: string;
+  /** The server engine: daprkit's own HTTP/2 (default) or grpc-js; default from DAPRKIT_TRANSPORT. */
+  transport?: Transport;
+  /**
+   * Methods no handler group serves (gRPC proxy mode, invoke/grpc-proxy.ts), after the API token check. The
+   * daprkit engine only: grpc-js has no unknown-method hook, so there they answer UNIMPLEMENTED.
+   */
+  fallback?: (call: RawCall) => void;
+}
+
+export interface GrpcApi {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The unary implementation both engines host (grpc-js-shaped: call.request, call.metadata, callback). */
+function implementationOf(
   runtime: Runtime,
-  options: { host: string; port: number; apiToken?: string },
-): Promise<{ port: number; close(): Promise<void> }> {
-  const server = new Server({ 'grpc.max_receive_message_length': 4 << 20 });
-  const implementation: Record<
-    string,
-    (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void
-  > = {};
+  apiToken: string | undefined,
+): Record<string, (call: { request: unknown; metadata: GrpcMetadata }, callback: sendUnaryData<unknown>) => void> {
+  const implementation: ReturnType<typeof implementationOf> = {};
   for (const [method, handler] of grpcHandlers(runtime)) {
     implementation[method] = (call, callback) => {
-      const denied = authenticate(call.metadata, options.apiToken);
-      if (denied) return callback({ code: status.UNAUTHENTICATED, details: denied.message });
-      // proto-loader decoded the request by the method's schema, which wire.ts spells out for the handler.
+      // The daprkit engine already checked (authorize); grpc-js calls get it here.
+      if (apiToken !== undefined) {
+        const denied = authenticate(call.metadata, apiToken);
+        if (denied) return callback({ code: status.UNAUTHENTICATED, details: denied.message });
+      }
+      // The decoder of the method's schema produced the request, which wire.ts spells out for the handler.
       handler(call.request as never, call.metadata).then(
         (response) => callback(null, response),
         (error: unknown) => {
@@ -79,25 +107,81 @@ export async function startGrpcApi(
       );
     };
   }
-  server.addService(daprService().service, implementation);
+  // The Dapr service's other methods are known, just not built: UNIMPLEMENTED (after the token), not proxied.
+  for (const method of Object.keys(daprService().service)) {
+    if (implementation[method] !== undefined) continue;
+    const details = `${method} is not implemented by daprkit-sidecar`;
+    implementation[method] = (call, callback) => {
+      if (apiToken !== undefined) {
+        const denied = authenticate(call.metadata, apiToken);
+        if (denied) return fail(call, callback, { code: status.UNAUTHENTICATED, details: denied.message });
+      }
+      fail(call, callback, { code: status.UNIMPLEMENTED, details });
+    };
+  }
+  return implementation;
+}
+
+/** Ends a call of any shape with an error: unary calls through the callback, streams by emitting 'error'. */
+function fail(call: object, callback: unknown, error: { code: number; details: string }): void {
+  if (typeof callback === 'function') (callback as sendUnaryData<unknown>)(error);
+  else (call as { emit(event: string, error: unknown): void }).emit('error', error);
+}
+
+async function startOnDaprkit(runtime: Runtime, options: GrpcApiOptions): Promise<GrpcApi> {
+  const { apiToken, fallback } = options;
+  const server = new GrpcServer({
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    ...(apiToken
+      ? {
+          authorize: (metadata) => {
+            const denied = authenticate(metadata, apiToken);
+            return denied ? { code: status.UNAUTHENTICATED, message: denied.message } : undefined;
+          },
+        }
+      : {}),
+    ...(fallback ? { fallback } : {}),
+  });
+  server.addService(
+    daprService().service as unknown as Record<string, MethodShape>,
+    implementationOf(runtime, undefined),
+  );
+  const bound = await server.listen({ host: options.host, port: options.port });
+  return { port: (bound as { port: number }).port, close: () => closeGracefully(server) };
+}
+
+async function startOnGrpcJs(runtime: Runtime, options: GrpcApiOptions): Promise<GrpcApi> {
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  server.addService(
+    daprService().service,
+    implementationOf(runtime, options.apiToken) as unknown as UntypedServiceImplementation,
+  );
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
-  };
+  return { port, close: () => closeGracefully(server) };
+}
+
+/** GOAWAY and drain, forced after 2 s. */
+function closeGracefully(server: { tryShutdown(cb: () => void): void; forceShutdown(): void }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 2000);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export function startGrpcApi(runtime: Runtime, options: GrpcApiOptions): Promise<GrpcApi> {
+  const transport = resolveTransport(options.transport);
+  if (transport === 'grpc-js' && options.fallback)
+    runtime.logger.warn('gRPC proxy mode needs the daprkit engine: with grpc-js unknown methods answer UNIMPLEMENTED');
+  return transport === 'grpc-js' ? startOnGrpcJs(runtime, options) : startOnDaprkit(runtime, options);
 }

@@ -5,9 +5,15 @@
  * their defaults. Responses may leave fields out; the encoder fills in defaults.
  */
 import type { Metadata } from '@daprkit/component-sdk';
-import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 
 export type Empty = Record<string, never>;
+
+/** A call's gRPC metadata as both engines hand it over (grpc-js `Metadata.get` semantics: Buffers for `-bin`). */
+export interface GrpcMetadata {
+  get(key: string): (string | Buffer)[];
+  /** The first value of every key. */
+  getMap(): Record<string, string | Buffer>;
+}
 
 /** One unary method: the decoded request and the call's gRPC metadata in, the response out. */
 export type UnaryHandler<Req, Res> = (request: Req, metadata: GrpcMetadata) => Promise<Res>;
