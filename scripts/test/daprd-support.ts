@@ -111,14 +111,12 @@ export async function startDaprd(options: {
   appPort?: number;
   /** Default http. */
   appProtocol?: 'http' | 'grpc';
-  /** Default DAPRD (env DAPRKIT_DAPRD or 1.16.0). */
+  /** Default: DAPRD (the stablecomponents build); DAPRD_EXTRA for the built-ins our beta packages pair with. */
   binary?: string;
   /** More daprd flags (e.g. `--config <file>`). */
   args?: string[];
   resourcesPath: string;
   socketsFolder: string;
-  /** Default: DAPRD (the stablecomponents build); DAPRD_EXTRA for the built-ins our beta packages pair with. */
-  binary?: string;
 }): Promise<Daprd> {
   const [httpPort, grpcPort, internalPort, metricsPort] = [
     await freePort(),
