@@ -4,6 +4,7 @@
  * the app is reachable.
  */
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import {
   type Component,
   type ComponentDefinition,
@@ -90,6 +91,20 @@ export interface SidecarOptions {
   apiLogging?: boolean;
   /** `--enable-app-health-check` and its probe settings. */
   appHealthCheck?: { enabled: boolean; path: string; intervalSeconds: number; timeoutMs: number; threshold: number };
+  /** `--max-body-size`: HTTP and gRPC request body limit in bytes; default 4 MiB, ≤0 = no limit (as daprd). */
+  maxBodySize?: number;
+  /** `--read-buffer-size`: request line + headers limit in bytes, as Go's MaxHeaderBytes (+4 KiB slack); default 4 KiB. */
+  readBufferSize?: number;
+  /** `--unix-domain-socket`: serve the APIs on `<dir>/dapr-<appId>-http.socket` and `-grpc.socket` instead of TCP. */
+  unixDomainSocket?: string;
+  /** More bind addresses of both APIs (`--dapr-listen-addresses` after its first entry), on the same ports. */
+  extraListenAddresses?: string[];
+  /** `--dapr-graceful-shutdown-seconds`: how long `close()` waits for in-flight requests; default 5. */
+  gracefulShutdownSeconds?: number;
+  /** `--allowed-origins`: daprd 1.18's CORS (`''` = off, the default; `*`; or a CSV of origins with one `*` each). */
+  allowedOrigins?: string;
+  /** Without an API token, web pages may still write (default false: browser-originated writes get 403). */
+  allowBrowserRequests?: boolean;
   /** Called when `POST /v1.0/shutdown` or gRPC Shutdown asks the sidecar to stop; default: `close()`. */
   onShutdownRequest?: (force: boolean) => void;
 }
@@ -129,11 +144,11 @@ function declarationOf(input: ComponentInput): ComponentDeclaration {
   return declaration;
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server, graceMs = 2000): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
+    setTimeout(() => server.closeAllConnections(), graceMs).unref();
   });
 }
 
@@ -206,17 +221,32 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   }
   let http: Awaited<ReturnType<typeof startHttpApi>>;
   let grpc: Awaited<ReturnType<typeof startGrpcApi>> | undefined;
+  const graceMs = (options.gracefulShutdownSeconds ?? 5) * 1000;
+  const socketPath = (api: 'http' | 'grpc') =>
+    options.unixDomainSocket === undefined
+      ? {}
+      : { socketPath: join(options.unixDomainSocket, `dapr-${appId}-${api}.socket`) };
+  const shared = {
+    host: listenAddress,
+    ...(apiToken ? { apiToken } : {}),
+    ...(options.extraListenAddresses ? { extraHosts: options.extraListenAddresses } : {}),
+    ...(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize }),
+  };
   try {
     http = await startHttpApi(runtime, {
-      host: listenAddress,
+      ...shared,
+      ...socketPath('http'),
       port: options.httpPort ?? 3500,
-      ...(apiToken ? { apiToken } : {}),
+      ...(options.readBufferSize === undefined ? {} : { readBufferSize: options.readBufferSize }),
+      ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+      ...(options.allowBrowserRequests ? { allowBrowserRequests: true } : {}),
     });
     if (options.grpcPort !== false) {
       grpc = await startGrpcApi(runtime, {
-        host: listenAddress,
+        ...shared,
+        ...socketPath('grpc'),
         port: options.grpcPort ?? 50001,
-        ...(apiToken ? { apiToken } : {}),
+        graceMs,
       }).catch(async (error: unknown) => {
         await closeServer(http.server);
         throw error;
@@ -228,10 +258,13 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     throw error;
   }
   runtime.health.outbound = true;
+  const where = (api: 'http' | 'grpc', port: number) =>
+    socketPath(api).socketPath ??
+    [listenAddress, ...(options.extraListenAddresses ?? [])].map((h) => `${h}:${port}`).join(',');
   logger.info('Dapr APIs listening', {
     appId,
-    http: `${listenAddress}:${http.port}`,
-    grpc: grpc ? `${listenAddress}:${grpc.port}` : 'disabled',
+    http: where('http', http.port),
+    grpc: grpc ? where('grpc', grpc.port) : 'disabled',
   });
 
   let subscriber: Subscriber | undefined;
@@ -241,6 +274,10 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   ];
   const connectApp = async (appChannel: AppChannel | undefined) => {
     if (appChannel === undefined || runtime.app.port === undefined) return;
+    // daprd's wording (pkg/runtime/runtime.go), which people and tools grep for.
+    logger.info(
+      `application protocol: ${runtime.app.protocol}. waiting on port ${runtime.app.port}.  This will block until the app is listening on that port.`,
+    );
     await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
     subscriber = new Subscriber(components, appChannel, appId, logger);
@@ -285,7 +322,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         shutdownAbort.abort();
         subscriber?.stop();
         outboxRelays?.stop();
-        await Promise.allSettled([closeServer(http.server), grpc?.close()]);
+        await Promise.allSettled([closeServer(http.server, graceMs), http.close(), grpc?.close()]);
         runtime.appChannel?.close();
         await components.closeAll();
         logger.info('sidecar stopped');

@@ -4,6 +4,7 @@
  * Methods no group serves answer UNIMPLEMENTED.
  */
 
+import { rm } from 'node:fs/promises';
 import {
   type Metadata as GrpcMetadata,
   Server,
@@ -56,9 +57,22 @@ function authenticate(metadata: GrpcMetadata, apiToken: string | undefined): Api
 
 export async function startGrpcApi(
   runtime: Runtime,
-  options: { host: string; port: number; apiToken?: string },
+  options: {
+    host: string;
+    port: number;
+    apiToken?: string;
+    /** More addresses on the same port (`--dapr-listen-addresses`). */
+    extraHosts?: string[];
+    /** A unix socket path instead of host/port (`--unix-domain-socket`). */
+    socketPath?: string;
+    /** `--max-body-size` in bytes; ≤0 = no limit. */
+    maxBodySize?: number;
+    /** How long close() waits for in-flight calls (`--dapr-graceful-shutdown-seconds`); default 2 s. */
+    graceMs?: number;
+  },
 ): Promise<{ port: number; close(): Promise<void> }> {
-  const server = new Server({ 'grpc.max_receive_message_length': 4 << 20 });
+  const maxBody = options.maxBodySize ?? 4 << 20;
+  const server = new Server({ 'grpc.max_receive_message_length': maxBody > 0 ? maxBody : -1 });
   const implementation: Record<
     string,
     (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void
@@ -80,12 +94,26 @@ export async function startGrpcApi(
     };
   }
   server.addService(daprService().service, implementation);
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
-  });
+  const bind = (address: string) =>
+    new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      );
+    });
+  const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let port = 0;
+  try {
+    if (options.socketPath !== undefined) {
+      await rm(options.socketPath, { force: true });
+      await bind(`unix:${options.socketPath}`);
+    } else {
+      port = await bind(hostPort(options.host, options.port));
+      for (const host of options.extraHosts ?? []) await bind(hostPort(host, port));
+    }
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
   return {
     port,
     close: () =>
@@ -93,7 +121,7 @@ export async function startGrpcApi(
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();
-        }, 2000);
+        }, options.graceMs ?? 2000);
         server.tryShutdown(() => {
           clearTimeout(timer);
           resolve();
