@@ -127,6 +127,8 @@ export interface SaveItem {
   metadata: Metadata;
   options: StateOptions;
   contentType?: string;
+  /** Opaque bytes (a gRPC save): see SetRequest.binary. */
+  binary?: boolean;
 }
 
 export async function saveState(context: StateApiContext, storeName: string, items: SaveItem[]): Promise<void> {
