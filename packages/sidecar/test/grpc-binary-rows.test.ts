@@ -35,28 +35,51 @@ interface Backend {
   drop: (table: string) => Promise<void>;
 }
 
+// Just what the test uses of `pg` and `mysql2/promise` (their types are not dependencies of this package).
+interface SqlClient {
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+type PgModule = { Client: new (options: { connectionString: string }) => SqlClient & { connect(): Promise<void> } };
+type MysqlModule = { createConnection(options: Record<string, unknown>): Promise<SqlClient> };
+
+async function pgClient(): Promise<SqlClient> {
+  const { Client } = fromPackage('state-postgresql')('pg') as PgModule;
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  return client;
+}
+
+function mysqlClient(): Promise<SqlClient> {
+  const mysql = fromPackage('state-mysql')('mysql2/promise') as MysqlModule;
+  const [user, rest] = MYSQL_DSN.split('@') as [string, string];
+  const [name, password] = user.split(':');
+  const [host, port] = (/\(([^)]+)\)/.exec(rest)?.[1] ?? '127.0.0.1:3306').split(':');
+  return mysql.createConnection({ host, port: Number(port), user: name, password });
+}
+
+async function withClient<T>(open: () => Promise<SqlClient>, use: (client: SqlClient) => Promise<T>): Promise<T> {
+  const client = await open();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
 const BACKENDS: Backend[] = [
   {
     type: 'state.postgresql',
     address: new URL(PG_URL).host,
     metadata: (table) => ({ connectionString: PG_URL, tableName: table }),
-    async rows(table) {
-      const { Client: Pg } = fromPackage('state-postgresql')('pg') as typeof import('pg');
-      const client = new Pg({ connectionString: PG_URL });
-      await client.connect();
-      try {
-        const result = await client.query(`SELECT key, value::text AS value, isbinary FROM ${table} ORDER BY key`);
-        return result.rows as Row[];
-      } finally {
-        await client.end();
-      }
-    },
-    async drop(table) {
-      const { Client: Pg } = fromPackage('state-postgresql')('pg') as typeof import('pg');
-      const client = new Pg({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP TABLE IF EXISTS ${table}`).finally(() => client.end());
-    },
+    rows: (table) =>
+      withClient(pgClient, async (client) => {
+        const result = (await client.query(`SELECT key, value::text AS value, isbinary FROM ${table}`)) as {
+          rows: Row[];
+        };
+        return result.rows;
+      }),
+    drop: (table) => withClient(pgClient, (client) => client.query(`DROP TABLE IF EXISTS ${table}`)).then(() => {}),
   },
   {
     type: 'state.mysql',
@@ -66,38 +89,15 @@ const BACKENDS: Backend[] = [
       tableName: table,
       schemaName: 'dapr_rows',
     }),
-    async rows(table) {
-      const mysql = fromPackage('state-mysql')('mysql2/promise') as typeof import('mysql2/promise');
-      const [user, rest] = MYSQL_DSN.split('@') as [string, string];
-      const [name, password] = user.split(':');
-      const [host, port] = (/\(([^)]+)\)/.exec(rest)?.[1] ?? '127.0.0.1:3306').split(':');
-      const connection = await mysql.createConnection({
-        host,
-        port: Number(port),
-        user: name,
-        password,
-        database: 'dapr_rows',
-      });
-      try {
-        const [rows] = await connection.query(
-          `SELECT id AS \`key\`, CAST(value AS CHAR) AS value, isbinary FROM ${table} ORDER BY id`,
-        );
-        return (rows as { key: string; value: string; isbinary: number }[]).map((r) => ({
-          ...r,
-          isbinary: Boolean(r.isbinary),
-        }));
-      } finally {
-        await connection.end();
-      }
-    },
-    async drop(table) {
-      const mysql = fromPackage('state-mysql')('mysql2/promise') as typeof import('mysql2/promise');
-      const [user, rest] = MYSQL_DSN.split('@') as [string, string];
-      const [name, password] = user.split(':');
-      const [host, port] = (/\(([^)]+)\)/.exec(rest)?.[1] ?? '127.0.0.1:3306').split(':');
-      const connection = await mysql.createConnection({ host, port: Number(port), user: name, password });
-      await connection.query(`DROP TABLE IF EXISTS dapr_rows.${table}`).finally(() => connection.end());
-    },
+    rows: (table) =>
+      withClient(mysqlClient, async (client) => {
+        const [rows] = (await client.query(
+          `SELECT id AS \`key\`, CAST(value AS CHAR) AS value, isbinary FROM dapr_rows.${table}`,
+        )) as [{ key: string; value: string; isbinary: number }[]];
+        return rows.map((r) => ({ ...r, isbinary: Boolean(r.isbinary) }));
+      }),
+    drop: (table) =>
+      withClient(mysqlClient, (client) => client.query(`DROP TABLE IF EXISTS dapr_rows.${table}`)).then(() => {}),
   },
 ];
 

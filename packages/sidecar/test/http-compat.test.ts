@@ -8,7 +8,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@daprkit/component-sdk/testing';
+import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daprService } from '../src/shared/runtime-proto.js';
 import { createSidecar, type Sidecar } from '../src/sidecar.js';
 import { DAPR_API_VERSION, VERSION } from '../src/version.js';
 import { http, waitFor } from './support.js';
@@ -91,6 +93,42 @@ describe('oversized requests end the connection cleanly', () => {
     // 7 KiB fits daprd's limit (4 KiB + 4 KiB slack) and ours.
     const fits = await http(sidecar.httpPort, 'GET', '/v1.0/metadata', undefined, { 'X-Big': 'b'.repeat(7000) });
     expect(fits.status).toBe(200);
+  });
+});
+
+describe('--dapr-listen-addresses and the gRPC body limit', () => {
+  it('serves both APIs on every address, on the same ports', async () => {
+    const sidecar = await start({
+      appId: 'many-addresses',
+      grpcPort: 0,
+      listenAddress: '127.0.0.1',
+      extraListenAddresses: ['127.0.0.2'],
+      maxBodySize: 1024,
+    });
+    for (const host of ['127.0.0.1', '127.0.0.2']) {
+      const response = await fetch(`http://${host}:${sidecar.httpPort}/v1.0/healthz/outbound`);
+      expect(response.status, host).toBe(204);
+    }
+    const Dapr = daprService();
+    for (const host of ['127.0.0.1', '127.0.0.2']) {
+      const client = new Dapr(`${host}:${sidecar.grpcPort}`, credentials.createInsecure());
+      const save = (bytes: number) =>
+        new Promise<{ code?: number }>((resolve) =>
+          (
+            client as unknown as Record<string, (r: unknown, cb: (e: { code?: number } | null) => void) => void>
+          ).SaveState!.call(
+            client,
+            { store_name: 'statestore', states: [{ key: 'k', value: Buffer.alloc(bytes, 1) }] },
+            (error) => resolve(error ?? {}),
+          ),
+        );
+      try {
+        expect((await save(10)).code, host).toBeUndefined();
+        expect((await save(4096)).code, `${host}: over --max-body-size`).toBe(status.RESOURCE_EXHAUSTED);
+      } finally {
+        client.close();
+      }
+    }
   });
 });
 
