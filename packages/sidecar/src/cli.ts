@@ -148,6 +148,9 @@ export function parseSidecarArgs(argv: readonly string[]): ParsedSidecarArgs {
     appHealthCheck: appHealthCheck(flags),
     ignored: ignoredFlags(flags),
   };
+  for (const endpoint of list('disable-init-endpoints'))
+    if (!['config', 'subscribe', ''].includes(endpoint.toLowerCase()))
+      throw new UsageError(`invalid value for 'disable-init-endpoints': ${endpoint} (daprd takes config, subscribe)`);
   if (listenAddresses.length > 1) options.extraListenAddresses = listenAddresses.slice(1);
   if (flags.positionals.length > 0) options.ignored.push(`arguments ${flags.positionals.join(' ')} (not flags)`);
 

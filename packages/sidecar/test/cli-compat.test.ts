@@ -209,6 +209,9 @@ describe('daprd flag parsing', () => {
     expect(parseSidecarArgs(['--app-protocol', 'GRPC']).appProtocol).toBe('grpc');
     expect(() => parseSidecarArgs(['--app-protocol', 'soap'])).toThrow(/invalid value for 'app-protocol': soap/);
     expect(() => parseSidecarArgs(['--no-such-flag'])).toThrow(/unknown flag: --no-such-flag/);
+    expect(() => parseSidecarArgs(['--disable-init-endpoints', 'config,bogus'])).toThrow(
+      /invalid value for 'disable-init-endpoints': bogus/,
+    );
     expect(() => parseSidecarArgs(['--app-id'])).toThrow(/flag needs an argument: --app-id/);
     expect(() => parseSidecarArgs(['--log-as-json=maybe'])).toThrow(/invalid argument "maybe"/);
     expect(() => parseSidecarArgs(['--app-port', '3500', '--dapr-http-port', '3500'])).toThrow(

@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   grpc: 6,
   outbox: 6,
   'sidecar.ts': 7,
+  cli: 7, // flag table and parsing helpers behind cli.ts (imports nothing local)
   'cli.ts': 8,
   'index.ts': 9,
 };
