@@ -173,6 +173,10 @@ export function parseSidecarArgs(argv: readonly string[]): ParsedSidecarArgs {
   }
   if (list('config').length > 0) options.configPaths = list('config');
 
+  const publicPort = port(flags, 'dapr-public-port');
+  if (publicPort !== undefined) options.publicPort = publicPort;
+  const publicAddress = value('dapr-public-listen-address');
+  if (publicAddress) options.publicListenAddress = publicAddress;
   const internalPort = port(flags, 'dapr-internal-grpc-port');
   if (internalPort !== undefined) options.internalGrpcPort = internalPort;
   const internalAddress = value('dapr-internal-grpc-listen-address');

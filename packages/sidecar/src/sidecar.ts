@@ -22,7 +22,7 @@ import { DEFAULT_SOCKETS_FOLDER } from './composition/pluggable.js';
 import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
-import { startHttpApi } from './http/server.js';
+import { PUBLIC_ROUTES, startHttpApi } from './http/server.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
@@ -103,6 +103,10 @@ export interface SidecarOptions {
   gracefulShutdownSeconds?: number;
   /** `--allowed-origins`: daprd 1.18's CORS (`''` = off, the default; `*`; or a CSV of origins with one `*` each). */
   allowedOrigins?: string;
+  /** `--dapr-public-port`: health and metadata only, without the API token (as daprd, for probes); off by default. */
+  publicPort?: number;
+  /** `--dapr-public-listen-address`; default: the API listen address. */
+  publicListenAddress?: string;
   /** Without an API token, web pages may still write (default false: browser-originated writes get 403). */
   allowBrowserRequests?: boolean;
   /** Called when `POST /v1.0/shutdown` or gRPC Shutdown asks the sidecar to stop; default: `close()`. */
@@ -113,6 +117,8 @@ export interface Sidecar {
   readonly appId: string;
   readonly httpPort: number;
   readonly grpcPort: number | undefined;
+  /** The `--dapr-public-port` listener's port, when there is one. */
+  readonly publicPort: number | undefined;
   readonly components: ComponentTable;
   readonly runtime: Runtime;
   /** Resolves once the app is reachable and subscriptions/input bindings started (immediately without an app). */
@@ -221,6 +227,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   }
   let http: Awaited<ReturnType<typeof startHttpApi>>;
   let grpc: Awaited<ReturnType<typeof startGrpcApi>> | undefined;
+  let publicHttp: Awaited<ReturnType<typeof startHttpApi>> | undefined;
   const graceMs = (options.gracefulShutdownSeconds ?? 5) * 1000;
   const socketPath = (api: 'http' | 'grpc') =>
     options.unixDomainSocket === undefined
@@ -252,6 +259,16 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         throw error;
       });
     }
+    if (options.publicPort !== undefined) {
+      publicHttp = await startHttpApi(runtime, {
+        host: options.publicListenAddress ?? listenAddress,
+        port: options.publicPort,
+        onlyRoutes: PUBLIC_ROUTES,
+      }).catch(async (error: unknown) => {
+        await Promise.allSettled([closeServer(http.server), grpc?.close()]);
+        throw error;
+      });
+    }
   } catch (error) {
     runtime.appChannel?.close();
     await components.closeAll();
@@ -265,6 +282,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     appId,
     http: where('http', http.port),
     grpc: grpc ? where('grpc', grpc.port) : 'disabled',
+    ...(publicHttp ? { public: `${options.publicListenAddress ?? listenAddress}:${publicHttp.port}` } : {}),
   });
 
   let subscriber: Subscriber | undefined;
@@ -314,6 +332,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     appId,
     httpPort: http.port,
     grpcPort: grpc?.port,
+    publicPort: publicHttp?.port,
     components,
     runtime,
     ready,
@@ -322,7 +341,12 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         shutdownAbort.abort();
         subscriber?.stop();
         outboxRelays?.stop();
-        await Promise.allSettled([closeServer(http.server, graceMs), http.close(), grpc?.close()]);
+        await Promise.allSettled([
+          closeServer(http.server, graceMs),
+          http.close(),
+          grpc?.close(),
+          publicHttp && closeServer(publicHttp.server, graceMs),
+        ]);
         runtime.appChannel?.close();
         await components.closeAll();
         logger.info('sidecar stopped');

@@ -166,6 +166,8 @@ describe('daprd flag parsing', () => {
       '--dapr-listen-addresses',
       '127.0.0.1,[::1]',
       '--enable-metrics=false',
+      '--dapr-public-port',
+      '3590',
     ]);
     expect(options).toMatchObject({
       appId: 'a',
@@ -178,6 +180,7 @@ describe('daprd flag parsing', () => {
       listenAddress: '127.0.0.1',
       extraListenAddresses: ['::1'],
       metrics: { enabled: false },
+      publicPort: 3590,
     });
     expect(parseSidecarArgs([]).apiLogging).toBeUndefined(); // tri-state: unset defers to the Configuration
     expect(parseSidecarArgs(['--dapr-http-max-request-size', '8']).maxBodySize).toBe(8 << 20);

@@ -132,6 +132,18 @@ describe('--dapr-listen-addresses and the gRPC body limit', () => {
   });
 });
 
+describe('--dapr-public-port', () => {
+  it('serves health and metadata without the token, and nothing else', async () => {
+    const sidecar = await start({ appId: 'public', apiToken: 'secret', publicPort: 0 });
+    const port = sidecar.publicPort!;
+    expect((await http(port, 'GET', '/v1.0/healthz/outbound')).status).toBe(204);
+    expect((await http(port, 'GET', '/v1.0/metadata')).json).toMatchObject({ id: 'public' });
+    expect((await http(port, 'GET', '/v1.0/state/statestore/k')).status).toBe(404);
+    expect((await http(port, 'POST', '/v1.0/shutdown')).status).toBe(404);
+    expect((await http(sidecar.httpPort, 'GET', '/v1.0/metadata')).status).toBe(401);
+  });
+});
+
 describe('CORS (--allowed-origins, daprd 1.18)', () => {
   it('is off by default: no Access-Control headers', async () => {
     const sidecar = await start({ appId: 'cors-off' });

@@ -26,6 +26,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   'dapr-internal-grpc-port': s,
   'dapr-internal-grpc-listen-address': s,
   'dapr-listen-addresses': s,
+  'dapr-public-port': s,
+  'dapr-public-listen-address': s,
   'app-port': s,
   'app-protocol': s,
   'app-channel-address': s,
@@ -62,8 +64,6 @@ export const FLAGS: Record<string, FlagSpec> = {
   registry: s,
   'allow-browser-requests': b,
   // Accepted, without effect here.
-  'dapr-public-port': ignored('string', 'no separate public health/metadata listener'),
-  'dapr-public-listen-address': ignored('string', 'no separate public health/metadata listener'),
   'disable-init-endpoints': ignored('list', 'init endpoints are always called'),
   'app-binding-options-timeout': ignored('string', 'input bindings are not probed'),
   'dapr-block-shutdown-duration': ignored('string', 'shutdown is not blocked on app health'),

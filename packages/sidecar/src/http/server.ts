@@ -56,7 +56,17 @@ export interface HttpApiOptions {
   allowedOrigins?: string;
   /** Serve browser-originated writes even without an API token (browser-guard.ts). */
   allowBrowserRequests?: boolean;
+  /** Only these route patterns (`--dapr-public-port`: health and metadata, as daprd's public endpoints). */
+  onlyRoutes?: ReadonlySet<string>;
 }
+
+/** daprd's public endpoints (pkg/api/http/http.go publicEndpoints): metadata and health. */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
+  'v1.0/metadata',
+  'v1.0/metadata/{key}',
+  'v1.0/healthz',
+  'v1.0/healthz/outbound',
+]);
 
 /** Go's net/http adds this much to MaxHeaderBytes before it answers 431. */
 const GO_HEADER_SLACK = 4096;
@@ -95,6 +105,8 @@ export async function startHttpApi(
     const path = q < 0 ? url : url.slice(0, q);
     const match = router.match(req.method ?? 'GET', path);
     if (match.kind === 'not-found') return sendText(res, 404, '404 page not found');
+    if (options.onlyRoutes && !(match.kind === 'found' && options.onlyRoutes.has(match.pattern)))
+      return sendText(res, 404, '404 page not found');
     if (match.kind === 'method-not-allowed') return sendText(res, 405, 'Method Not Allowed');
     if (match.kind === 'bad-path') return sendText(res, 400, 'invalid path escape');
     if (options.apiToken && !(req.method === 'GET' && TOKEN_EXEMPT.has(match.pattern))) {
