@@ -70,6 +70,12 @@ describe('oversized requests end the connection cleanly', () => {
       `POST /v1.0/state/statestore HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     );
     expect(declared.text).toMatch(/^HTTP\/1\.1 400 [\s\S]*Connection: close[\s\S]*exceeds 65536 bytes/i);
+    // `Expect: 100-continue`: refused before the client sends the body (no 100 first).
+    const expecting = await raw(
+      sidecar.httpPort,
+      `POST /v1.0/state/statestore HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    expect(expecting.text).toMatch(/^HTTP\/1\.1 400 [\s\S]*Connection: close/i);
     // The next request, on a new connection, works.
     expect((await http(sidecar.httpPort, 'POST', '/v1.0/state/statestore', '[{"key":"k","value":1}]')).status).toBe(
       204,

@@ -4,7 +4,7 @@
  */
 
 import { rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Runtime } from '../runtime.js';
@@ -90,7 +90,7 @@ export async function startHttpApi(
   const guard = !options.apiToken && !options.allowBrowserRequests;
   const loopbackListener =
     options.socketPath === undefined && [options.host, ...(options.extraHosts ?? [])].every(isLoopbackHost);
-  const server = createServer({ maxHeaderSize: (options.readBufferSize ?? 4096) + GO_HEADER_SLACK }, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (cors?.handle(req, res)) return;
     if (guard) {
       const rejection = browserRejection(req, cors, loopbackListener);
@@ -126,6 +126,12 @@ export async function startHttpApi(
       }
       sendError(res, apiError, closeIfUnread(req));
     });
+  };
+  const server = createServer({ maxHeaderSize: (options.readBufferSize ?? 4096) + GO_HEADER_SLACK }, handle);
+  // `Expect: 100-continue` with a body over the limit: refused before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) <= maxBody) res.writeContinue();
+    handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerClientError);
