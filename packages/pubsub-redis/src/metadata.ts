@@ -25,6 +25,11 @@ const streamFields = {
     min: 0,
     description: 'How often pending messages are scanned for reclaiming; 0 disables reclaiming.',
   }),
+  fastRetry: field.bool({
+    default: false,
+    description:
+      'daprkit only: hand a rejected message over again after a 100 ms…5 s backoff instead of leaving it pending for the reclaim (processingTimeout, checked every redeliverInterval), which is what contrib does.',
+  }),
   queueDepth: field.int({
     default: 100,
     min: 1,
@@ -59,6 +64,8 @@ export interface RedisStreamsSettings {
   processingTimeoutMs: number;
   /** 0 = never reclaim. */
   redeliverIntervalMs: number;
+  /** Rejected messages retried at once with backoff (daprkit) rather than left to the reclaim (contrib). */
+  fastRetry: boolean;
   queueDepth: number;
   concurrency: number;
   trim: StreamTrim | undefined;
@@ -77,6 +84,7 @@ export function parseRedisStreamsSettings(properties: Metadata): RedisStreamsSet
     consumerId: m.consumerID,
     processingTimeoutMs: m.processingTimeout!,
     redeliverIntervalMs: m.redeliverInterval!,
+    fastRetry: m.fastRetry!,
     queueDepth: m.queueDepth!,
     concurrency: m.concurrency!,
     trim:

@@ -157,6 +157,7 @@ export class RedisStreamsPubSub implements PubSub {
       consumer: group,
       processingTimeoutMs: settings.processingTimeoutMs,
       redeliverIntervalMs: settings.redeliverIntervalMs,
+      fastRetry: settings.fastRetry,
       queueDepth: settings.queueDepth,
       concurrency: settings.concurrency,
       blockMs,

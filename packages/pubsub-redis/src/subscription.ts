@@ -16,6 +16,8 @@ export interface StreamSubscriptionOptions {
   processingTimeoutMs: number;
   /** 0 disables reclaiming. */
   redeliverIntervalMs: number;
+  /** A rejected entry is handed over again after a backoff; otherwise it waits, pending, for the reclaim. */
+  fastRetry: boolean;
   queueDepth: number;
   concurrency: number;
   /** BLOCK of each read. */
@@ -57,7 +59,8 @@ export async function createGroup(client: Redis, topic: string, group: string): 
  * - a reclaimer: every redeliverInterval, `XAUTOCLAIM` of entries idle for processingTimeout (crashed or
  *   stuck consumers, including ourselves before a restart);
  * - `concurrency` workers handing buffered entries to the handler: success is `XACK`ed, a rejection leaves
- *   the entry pending and it is handed over again after a short backoff.
+ *   the entry pending: as contrib, the reclaimer hands it over again once idle for processingTimeout; with
+ *   `fastRetry`, it is handed over again after a short backoff.
  * Stopping drops what is buffered; everything not acknowledged stays pending in Redis for later reclaiming.
  */
 export class StreamSubscription {
@@ -252,7 +255,14 @@ export class StreamSubscription {
       await this.#handler(toMessage(entry, this.topic, this.#options.logger));
     } catch (err) {
       // Stopped: no retry here; the entry stays pending for the next reader of this consumer or a reclaim.
-      if (!this.stopped) this.#retryLater(entry, err);
+      if (this.stopped) return;
+      if (this.#options.fastRetry) return this.#retryLater(entry, err);
+      this.#options.logger.debug('pubsub.redis: handler rejected a message; it stays pending for the reclaim', {
+        topic: this.topic,
+        id: entry.id,
+        error: text(err),
+      });
+      this.#release(entry.id);
       return;
     }
     void this.#ack(entry.id); // the worker moves on; the ack needs no round trip of its own before the next delivery

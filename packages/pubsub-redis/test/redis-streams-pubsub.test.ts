@@ -142,9 +142,30 @@ describeWithRedis('RedisStreamsPubSub against Redis', () => {
     expect([...a1.texts(), ...a2.texts()].sort()).toEqual([...sent].sort());
   });
 
-  it('redelivers a rejected message (same bytes) and keeps it pending until a handler succeeds', async () => {
+  it('by default leaves a rejected message pending for the reclaim after processingTimeout, as contrib', async () => {
     const consumerID = `group-${crypto.randomUUID()}`;
-    const pubsub = await openPubSub({ consumerID, processingTimeout: '60s' });
+    const pubsub = await openPubSub({ consumerID, processingTimeout: '1500ms', redeliverInterval: '100' });
+    const topic = uniqueTopic('nack-reclaim');
+    const deliveredAt: number[] = [];
+    const { received } = await record(pubsub, topic, (_m, delivery) => {
+      deliveredAt.push(Date.now());
+      return delivery === 1;
+    });
+    await pubsub.publish(publishRequest(topic, 'once-refused'));
+    await waitUntil(() => received.length === 1);
+    // Redis measures the idle time, so nothing can come back before processingTimeout (load only delays it).
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(received).toHaveLength(1);
+    expect(await pendingCount(raw, topic, consumerID)).toBe(1);
+    await waitUntil(() => received.length === 2, 10_000);
+    expect(deliveredAt[1]! - deliveredAt[0]!).toBeGreaterThanOrEqual(1400);
+    expect(text(received[1]!)).toBe('once-refused');
+    await waitUntil(async () => (await pendingCount(raw, topic, consumerID)) === 0);
+  });
+
+  it('with fastRetry, redelivers a rejected message (same bytes) at once and keeps it pending until a handler succeeds', async () => {
+    const consumerID = `group-${crypto.randomUUID()}`;
+    const pubsub = await openPubSub({ consumerID, processingTimeout: '60s', fastRetry: 'true' });
     const topic = uniqueTopic('nack');
     let release = false;
     const { received } = await record(pubsub, topic, () => !release);

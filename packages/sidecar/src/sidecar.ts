@@ -4,6 +4,7 @@
  * the app is reachable.
  */
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import {
   type Component,
   type ComponentDefinition,
@@ -21,7 +22,7 @@ import { DEFAULT_SOCKETS_FOLDER } from './composition/pluggable.js';
 import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
-import { startHttpApi } from './http/server.js';
+import { PUBLIC_ROUTES, startHttpApi } from './http/server.js';
 import { createGrpcProxy, type GrpcProxy } from './invoke/grpc-proxy.js';
 import { createNameResolver, hasNameResolver, nameResolutionConfig } from './nameresolution/index.js';
 import type { NameResolver } from './nameresolution/types.js';
@@ -98,6 +99,24 @@ export interface SidecarOptions {
   appHealthCheck?: { enabled: boolean; path: string; intervalSeconds: number; timeoutMs: number; threshold: number };
   /** The gRPC API's server engine: daprkit's own HTTP/2 (default) or grpc-js; default env DAPRKIT_TRANSPORT. */
   grpcTransport?: 'daprkit' | 'grpc-js';
+  /** `--max-body-size`: HTTP and gRPC request body limit in bytes; default 4 MiB, ≤0 = no limit (as daprd). */
+  maxBodySize?: number;
+  /** `--read-buffer-size`: request line + headers limit in bytes, as Go's MaxHeaderBytes (+4 KiB slack); default 4 KiB. */
+  readBufferSize?: number;
+  /** `--unix-domain-socket`: serve the APIs on `<dir>/dapr-<appId>-http.socket` and `-grpc.socket` instead of TCP. */
+  unixDomainSocket?: string;
+  /** More bind addresses of both APIs (`--dapr-listen-addresses` after its first entry), on the same ports. */
+  extraListenAddresses?: string[];
+  /** `--dapr-graceful-shutdown-seconds`: how long `close()` waits for in-flight requests; default 5. */
+  gracefulShutdownSeconds?: number;
+  /** `--allowed-origins`: daprd 1.18's CORS (`''` = off, the default; `*`; or a CSV of origins with one `*` each). */
+  allowedOrigins?: string;
+  /** `--dapr-public-port`: health and metadata only, without the API token (as daprd, for probes); off by default. */
+  publicPort?: number;
+  /** `--dapr-public-listen-address`; default: the API listen address. */
+  publicListenAddress?: string;
+  /** Without an API token, web pages may still write (default false: browser-originated writes get 403). */
+  allowBrowserRequests?: boolean;
   /** Called when `POST /v1.0/shutdown` or gRPC Shutdown asks the sidecar to stop; default: `close()`. */
   onShutdownRequest?: (force: boolean) => void;
 }
@@ -106,6 +125,8 @@ export interface Sidecar {
   readonly appId: string;
   readonly httpPort: number;
   readonly grpcPort: number | undefined;
+  /** The `--dapr-public-port` listener's port, when there is one. */
+  readonly publicPort: number | undefined;
   readonly components: ComponentTable;
   readonly runtime: Runtime;
   /** Resolves once the app is reachable and subscriptions/input bindings started (immediately without an app). */
@@ -137,11 +158,11 @@ function declarationOf(input: ComponentInput): ComponentDeclaration {
   return declaration;
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server, graceMs = 2000): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
+    setTimeout(() => server.closeAllConnections(), graceMs).unref();
   });
 }
 
@@ -222,6 +243,18 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   let grpc: Awaited<ReturnType<typeof startGrpcApi>> | undefined;
   let resolver: NameResolver | undefined;
   let proxy: GrpcProxy | undefined;
+  let publicHttp: Awaited<ReturnType<typeof startHttpApi>> | undefined;
+  const graceMs = (options.gracefulShutdownSeconds ?? 5) * 1000;
+  const socketPath = (api: 'http' | 'grpc') =>
+    options.unixDomainSocket === undefined
+      ? {}
+      : { socketPath: join(options.unixDomainSocket, `dapr-${appId}-${api}.socket`) };
+  const shared = {
+    host: listenAddress,
+    ...(apiToken ? { apiToken } : {}),
+    ...(options.extraListenAddresses ? { extraHosts: options.extraListenAddresses } : {}),
+    ...(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize }),
+  };
   try {
     // Name resolution for gRPC proxy mode (spec sidecar-wave2 §1.7, §3): only a resolver built in (not yet mdns).
     const nameResolution = nameResolutionConfig(configuration.spec);
@@ -247,19 +280,33 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       logger,
     });
     http = await startHttpApi(runtime, {
-      host: listenAddress,
+      ...shared,
+      ...socketPath('http'),
       port: options.httpPort ?? 3500,
-      ...(apiToken ? { apiToken } : {}),
+      ...(options.readBufferSize === undefined ? {} : { readBufferSize: options.readBufferSize }),
+      ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+      ...(options.allowBrowserRequests ? { allowBrowserRequests: true } : {}),
     });
     if (options.grpcPort !== false) {
       grpc = await startGrpcApi(runtime, {
-        host: listenAddress,
+        ...shared,
+        ...socketPath('grpc'),
         port: options.grpcPort ?? 50001,
-        ...(apiToken ? { apiToken } : {}),
         ...(options.grpcTransport ? { transport: options.grpcTransport } : {}),
         fallback: proxy.handle,
+        graceMs,
       }).catch(async (error: unknown) => {
         await closeServer(http.server);
+        throw error;
+      });
+    }
+    if (options.publicPort !== undefined) {
+      publicHttp = await startHttpApi(runtime, {
+        host: options.publicListenAddress ?? listenAddress,
+        port: options.publicPort,
+        onlyRoutes: PUBLIC_ROUTES,
+      }).catch(async (error: unknown) => {
+        await Promise.allSettled([closeServer(http.server), grpc?.close()]);
         throw error;
       });
     }
@@ -271,10 +318,14 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     throw error;
   }
   runtime.health.outbound = true;
+  const where = (api: 'http' | 'grpc', port: number) =>
+    socketPath(api).socketPath ??
+    [listenAddress, ...(options.extraListenAddresses ?? [])].map((h) => `${h}:${port}`).join(',');
   logger.info('Dapr APIs listening', {
     appId,
-    http: `${listenAddress}:${http.port}`,
-    grpc: grpc ? `${listenAddress}:${grpc.port}` : 'disabled',
+    http: where('http', http.port),
+    grpc: grpc ? where('grpc', grpc.port) : 'disabled',
+    ...(publicHttp ? { public: `${options.publicListenAddress ?? listenAddress}:${publicHttp.port}` } : {}),
   });
 
   let subscriber: Subscriber | undefined;
@@ -284,6 +335,10 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   ];
   const connectApp = async (appChannel: AppChannel | undefined) => {
     if (appChannel === undefined || runtime.app.port === undefined) return;
+    // daprd's wording (pkg/runtime/runtime.go), which people and tools grep for.
+    logger.info(
+      `application protocol: ${runtime.app.protocol}. waiting on port ${runtime.app.port}.  This will block until the app is listening on that port.`,
+    );
     await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
     subscriber = new Subscriber(components, appChannel, appId, logger, resiliency);
@@ -320,6 +375,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     appId,
     httpPort: http.port,
     grpcPort: grpc?.port,
+    publicPort: publicHttp?.port,
     components,
     runtime,
     ready,
@@ -329,7 +385,12 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         resiliency.close();
         subscriber?.stop();
         outboxRelays?.stop();
-        await Promise.allSettled([closeServer(http.server), grpc?.close()]);
+        await Promise.allSettled([
+          closeServer(http.server, graceMs),
+          http.close(),
+          grpc?.close(),
+          publicHttp && closeServer(publicHttp.server, graceMs),
+        ]);
         proxy?.close();
         await resolver?.close().catch(() => {});
         runtime.appChannel?.close();

@@ -82,7 +82,7 @@ describe('CLI flags', () => {
     });
   });
   it('rejects bad values with the flag name', () => {
-    expect(() => parseSidecarArgs(['--app-protocol', 'soap'])).toThrow(/--app-protocol/);
+    expect(() => parseSidecarArgs(['--app-protocol', 'soap'])).toThrow(/'app-protocol'/);
     expect(() => parseSidecarArgs(['--dapr-http-port', 'x'])).toThrow(/--dapr-http-port/);
   });
 });

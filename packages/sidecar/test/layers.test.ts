@@ -26,6 +26,7 @@ const RANK: Record<string, number> = {
   outbox: 6,
   invoke: 6,
   'sidecar.ts': 7,
+  cli: 7, // flag table and parsing helpers behind cli.ts (imports nothing local)
   'cli.ts': 8,
   'index.ts': 9,
 };

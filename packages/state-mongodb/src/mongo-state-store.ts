@@ -173,10 +173,7 @@ export class MongoStateStore implements StateStore, QueryableStore {
       _etag: newETag(),
       _ttl: expiresAt === undefined ? null : new Date(expiresAt),
     };
-    const mismatch = () =>
-      new ETagMismatchError(
-        `possible etag mismatch. error from state store: no document was written for key '${request.key}'`,
-      );
+    const mismatch = () => new ETagMismatchError(`no document was written for key '${request.key}'`);
     if (hasETag(request.etag)) {
       // Only a live document with that ETag is updated; an ETag never creates a document.
       const result = await this.#run(() =>
@@ -205,9 +202,7 @@ export class MongoStateStore implements StateStore, QueryableStore {
     }
     const result = await this.#run(() => collection.deleteOne({ _id: request.key, _etag: request.etag }));
     if (result.deletedCount !== 1) {
-      throw new ETagMismatchError(
-        `possible etag mismatch. error from state store: no document was deleted for key '${request.key}'`,
-      );
+      throw new ETagMismatchError(`no document was deleted for key '${request.key}'`);
     }
   }
 

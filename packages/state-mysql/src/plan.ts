@@ -37,7 +37,7 @@ function requireKey(key: string, operation: string): string {
 
 export function planSet(request: SetRequest): PlannedSet {
   const ttl = parseTtlInSeconds(request.metadata);
-  const { text, isBinary } = encodeValue(request.value);
+  const { text, isBinary } = encodeValue(request.value, request.binary);
   return {
     kind: 'upsert',
     key: requireKey(request.key, 'set'),

@@ -23,8 +23,9 @@ function asJsonText(bytes: Uint8Array): string | undefined {
   }
 }
 
-export function encodeValue(bytes: Uint8Array): StoredValue {
-  const text = asJsonText(bytes);
+/** `binary` (SetRequest.binary, a gRPC save): base64 whatever the bytes, as contrib stores daprd's `[]byte`. */
+export function encodeValue(bytes: Uint8Array, binary = false): StoredValue {
+  const text = binary ? undefined : asJsonText(bytes);
   if (text !== undefined) return { text, isBinary: false };
   return { text: JSON.stringify(Buffer.from(bytes).toString('base64')), isBinary: true };
 }

@@ -219,7 +219,7 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
 
   async #set(db: Queryable, request: SetRequest): Promise<void> {
     const ttl = parseTtlInSeconds(request.metadata) ?? 0;
-    const { json, isBinary } = encodeValue(request.value);
+    const { json, isBinary } = encodeValue(request.value, request.binary);
     const { sql } = this.#ready();
     const statement = hasETag(request.etag)
       ? sql.updateIfETag(request.key, json, isBinary, ttl, parseETag(request.etag))
@@ -230,9 +230,7 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
     // No row means the guard failed: a stale/unknown ETag, or (first-write) a live row already exists. contrib
     // reports the latter as a plain error; it is the same concurrency conflict, so it is an ETag mismatch here.
     if (rowCount !== 1) {
-      throw new ETagMismatchError(
-        `possible etag mismatch. error from state store: no row was written for key '${request.key}'`,
-      );
+      throw new ETagMismatchError(`no row was written for key '${request.key}'`);
     }
   }
 
@@ -244,9 +242,7 @@ export class PostgresStateStore implements StateStore, TransactionalStore, Query
     }
     const { rowCount } = await this.#query(sql.deleteIfETag(request.key, parseETag(request.etag)), db);
     if (rowCount !== 1) {
-      throw new ETagMismatchError(
-        `possible etag mismatch. error from state store: no row was deleted for key '${request.key}'`,
-      );
+      throw new ETagMismatchError(`no row was deleted for key '${request.key}'`);
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * contrib v1's value encoding: JSON goes into the `jsonb` column as is; anything else is stored as a base64 JSON
- * string with `isbinary = true`. Contract values are always bytes, so "is it JSON?" is decided by parsing them.
+ * string with `isbinary = true`. A value the sidecar marks `binary` (a gRPC save) is always stored as base64, as
+ * daprd's gRPC API hands contrib `[]byte`; other values are bytes too, so "is it JSON?" is decided by parsing them.
  */
 import { ETagInvalidError } from '@daprkit/component-sdk';
 
@@ -44,8 +45,9 @@ function jsonbText(bytes: Uint8Array): string | undefined {
   return text;
 }
 
-export function encodeValue(bytes: Uint8Array): StoredValue {
-  const json = jsonbText(bytes);
+/** `binary` (SetRequest.binary, a gRPC save): base64 whatever the bytes, as contrib stores daprd's `[]byte`. */
+export function encodeValue(bytes: Uint8Array, binary = false): StoredValue {
+  const json = binary ? undefined : jsonbText(bytes);
   if (json !== undefined) return { json, isBinary: false };
   return {
     json: JSON.stringify(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')),

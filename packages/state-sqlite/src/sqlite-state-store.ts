@@ -379,18 +379,14 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
       const expected = request.etag;
       return () => {
         if (this.#ready().sql.updateIfETag.run(text, etag, isBinary, modifier, key, expected).changes === 0) {
-          throw new ETagMismatchError(
-            `possible etag mismatch. error from state store: no row was updated for key '${key}'`,
-          );
+          throw new ETagMismatchError(`no row was updated for key '${key}'`);
         }
       };
     }
     if (isFirstWrite(request.options)) {
       return () => {
         if (this.#ready().sql.firstWrite.get(key, text, isBinary, etag, modifier, key) === undefined) {
-          throw new ETagMismatchError(
-            `possible etag mismatch. error from state store: first-write found a live value for key '${key}'`,
-          );
+          throw new ETagMismatchError(`first-write found a live value for key '${key}'`);
         }
       };
     }
@@ -410,9 +406,7 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
     const expected = request.etag;
     return () => {
       if (this.#ready().sql.deleteIfETag.run(key, expected).changes === 0) {
-        throw new ETagMismatchError(
-          `possible etag mismatch. error from state store: no row was deleted for key '${key}'`,
-        );
+        throw new ETagMismatchError(`no row was deleted for key '${key}'`);
       }
     };
   }

@@ -45,6 +45,13 @@ export interface SetRequest {
   metadata: Metadata;
   options: StateOptions;
   contentType?: string;
+  /**
+   * The value is opaque bytes rather than JSON: set by the sidecar for a gRPC SaveState without
+   * `contentType: application/json` and for gRPC transaction upserts, which daprd hands to its built-in stores as
+   * `[]byte` (contrib's PostgreSQL and MySQL stores then keep base64 with `isbinary`). Absent (HTTP saves, and every
+   * call over a pluggable socket, whose protocol has no such field): stores decide by looking at the bytes.
+   */
+  binary?: boolean;
 }
 
 export interface DeleteRequest {

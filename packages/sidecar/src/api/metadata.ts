@@ -3,7 +3,7 @@ import type { AppConnection } from '../app/app-channel.js';
 import type { ComponentTable } from '../composition/table.js';
 import type { ConfigurationResource, SubscriptionResource } from '../resources/types.js';
 import { malformedRequest } from '../shared/errors.js';
-import { VERSION } from '../version.js';
+import { DAPR_API_VERSION, VERSION } from '../version.js';
 
 export interface MetadataContext {
   readonly appId: string;
@@ -29,25 +29,46 @@ export interface MetadataDocument {
     deadLetterTopic: string;
     type: string;
   }[];
-  httpEndpoints: { name: string }[];
-  appConnectionProperties?: { port: number; protocol: string; channelAddress: string };
-  actorRuntime: { runtimeStatus: string; hostReady: boolean };
+  httpEndpoints?: { name: string }[];
+  appConnectionProperties: { port?: number; protocol: string; channelAddress: string };
+  actorRuntime: { runtimeStatus: string; hostReady: boolean; placement?: string };
+  /** daprd omits it while no workflow worker is connected, which here is always. */
+  workflows?: { connectedWorkers: number };
+}
+
+/**
+ * What daprd 1.18.1 reports for the built-in components we also serve (checked against the daprd binary): our
+ * packages derive BULK_PUBSUB from a `bulkPublish` method and QUERY_API from `query`, which the sidecar serves
+ * either way, but Dapr tooling must not be told a capability daprd would not claim for the same type.
+ */
+const DAPRD_CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
+  'state.in-memory': ['ETAG', 'TRANSACTIONAL', 'TTL', 'DELETE_WITH_PREFIX', 'KEYS_LIKE', 'ACTOR'],
+  'state.redis': ['ETAG', 'TRANSACTIONAL', 'TTL', 'KEYS_LIKE', 'ACTOR'],
+  'pubsub.in-memory': ['SUBSCRIBE_WILDCARDS'],
+  'pubsub.redis': [],
+};
+
+function claimedCapabilities(type: string, capabilities: readonly string[]): string[] {
+  const daprd = DAPRD_CAPABILITIES[type];
+  return daprd === undefined ? [...capabilities] : capabilities.filter((c) => daprd.includes(c));
 }
 
 export function metadataDocument(runtime: MetadataContext): MetadataDocument {
   const document: MetadataDocument = {
     id: runtime.appId,
-    runtimeVersion: `daprkit-${VERSION}`,
+    runtimeVersion: DAPR_API_VERSION,
     enabledFeatures: runtime.configuration.features.filter((f) => f.enabled).map((f) => f.name),
     actors: [],
-    components: runtime.components.all.map((c) => ({
-      name: c.name,
-      type: c.type,
-      version: c.version,
-      ...(c.capabilities.length > 0 ? { capabilities: c.capabilities } : {}),
-    })),
-    // The runtime's own entry wins over a PUT of the same key.
-    extended: { ...Object.fromEntries(runtime.extendedMetadata), daprRuntimeVersion: `daprkit-${VERSION}` },
+    components: runtime.components.all.map((c) => {
+      const capabilities = claimedCapabilities(c.type, c.capabilities);
+      return { name: c.name, type: c.type, version: c.version, ...(capabilities.length > 0 ? { capabilities } : {}) };
+    }),
+    // The runtime's own entries win over a PUT of the same key.
+    extended: {
+      ...Object.fromEntries(runtime.extendedMetadata),
+      daprRuntimeVersion: DAPR_API_VERSION,
+      daprkitVersion: VERSION,
+    },
     subscriptions: runtime.subscriptions.map((s) => ({
       pubsubname: s.pubsubname,
       topic: s.topic,
@@ -56,16 +77,14 @@ export function metadataDocument(runtime: MetadataContext): MetadataDocument {
       deadLetterTopic: s.deadLetterTopic ?? '',
       type: s.type,
     })),
-    httpEndpoints: [],
-    actorRuntime: { runtimeStatus: 'DISABLED', hostReady: false },
-  };
-  if (runtime.app.port !== undefined) {
-    document.appConnectionProperties = {
-      port: runtime.app.port,
+    // daprd (protojson) always writes the app's protocol and address, its port only when there is an app.
+    appConnectionProperties: {
+      ...(runtime.app.port === undefined ? {} : { port: runtime.app.port }),
       protocol: runtime.app.protocol,
       channelAddress: runtime.app.channelAddress,
-    };
-  }
+    },
+    actorRuntime: { runtimeStatus: 'DISABLED', hostReady: false, placement: 'placement: disconnected' },
+  };
   return document;
 }
 

@@ -38,8 +38,15 @@ export function stateStore(context: StateApiContext, storeName: string, forQuery
   throw apiError('stateStoreNotFound', { message: `state store ${storeName} is not found`, info });
 }
 
-/** Options strings from a request, validated (`''` = unspecified). */
-export function stateOptions(concurrency: string | undefined, consistency: string | undefined): StateOptions {
+/**
+ * Options strings from a request, validated (`''` = unspecified). `failure` builds the error for an unknown value:
+ * daprd fails a save with 500 ERR_STATE_SAVE and a delete with 500 ERR_STATE_DELETE (saveFailure/deleteFailure).
+ */
+export function stateOptions(
+  concurrency: string | undefined,
+  consistency: string | undefined,
+  failure: (inner: string) => ApiError = malformedRequest,
+): StateOptions {
   try {
     const options: StateOptions = {};
     const parsedConcurrency = parseConcurrency(concurrency);
@@ -48,9 +55,15 @@ export function stateOptions(concurrency: string | undefined, consistency: strin
     if (parsedConsistency) options.consistency = parsedConsistency;
     return options;
   } catch (error) {
-    throw malformedRequest(errorText(error));
+    throw failure(errorText(error));
   }
 }
+
+export const saveFailure = (storeName: string) => (inner: string) =>
+  apiError('stateSave', { message: `failed saving state in state store ${storeName}: ${inner}` });
+
+export const deleteFailure = (key: string) => (inner: string) =>
+  apiError('stateDelete', { message: `failed deleting state with key ${key}: ${inner}` });
 
 /** A store failure, keeping a kit error's own status (spec §2.1.3). */
 function storeError(error: unknown, kind: ApiErrorKind, message: string): ApiError {
@@ -114,6 +127,8 @@ export interface SaveItem {
   metadata: Metadata;
   options: StateOptions;
   contentType?: string;
+  /** Opaque bytes (a gRPC save): see SetRequest.binary. */
+  binary?: boolean;
 }
 
 export async function saveState(context: StateApiContext, storeName: string, items: SaveItem[]): Promise<void> {

@@ -29,15 +29,11 @@ export function metadataHandlers(runtime: Runtime) {
           type: SUBSCRIPTION_TYPES[s.type] ?? 0,
         })),
         http_endpoints: [],
-        ...(doc.appConnectionProperties
-          ? {
-              app_connection_properties: {
-                port: doc.appConnectionProperties.port,
-                protocol: doc.appConnectionProperties.protocol,
-                channel_address: doc.appConnectionProperties.channelAddress,
-              },
-            }
-          : {}),
+        app_connection_properties: {
+          port: doc.appConnectionProperties.port ?? 0,
+          protocol: doc.appConnectionProperties.protocol,
+          channel_address: doc.appConnectionProperties.channelAddress,
+        },
         runtime_version: doc.runtimeVersion,
         enabled_features: doc.enabledFeatures,
         actor_runtime: { runtime_status: ACTOR_RUNTIME_DISABLED, active_actors: [], host_ready: false, placement: '' },

@@ -6,6 +6,7 @@
  * (gRPC proxy mode), which never answers UNIMPLEMENTED.
  */
 
+import { rm } from 'node:fs/promises';
 import {
   GrpcServer,
   type MethodShape,
@@ -31,7 +32,15 @@ import { secretsHandlers } from './secrets-handlers.js';
 import { stateHandlers } from './state-handlers.js';
 import type { GrpcMetadata, HandlerGroup, UnaryHandler } from './wire.js';
 
-const MAX_MESSAGE_BYTES = 4 << 20;
+const DEFAULT_MAX_MESSAGE_BYTES = 4 << 20;
+
+/** `--max-body-size` as a message limit: ≤0 means none (the largest length a gRPC frame can carry). */
+function maxMessageBytes(options: GrpcApiOptions): number {
+  const limit = options.maxBodySize ?? DEFAULT_MAX_MESSAGE_BYTES;
+  return limit > 0 ? limit : 0xffffffff;
+}
+
+const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /** One line per building block. */
 const HANDLER_GROUPS: readonly ((runtime: Runtime) => HandlerGroup)[] = [
@@ -70,6 +79,14 @@ export interface GrpcApiOptions {
   apiToken?: string;
   /** The server engine: daprkit's own HTTP/2 (default) or grpc-js; default from DAPRKIT_TRANSPORT. */
   transport?: Transport;
+  /** More addresses on the same port (`--dapr-listen-addresses`). */
+  extraHosts?: string[];
+  /** A unix socket path instead of host/port (`--unix-domain-socket`). */
+  socketPath?: string;
+  /** `--max-body-size` in bytes; ≤0 = no limit. */
+  maxBodySize?: number;
+  /** How long close() waits for in-flight calls (`--dapr-graceful-shutdown-seconds`); default 2 s. */
+  graceMs?: number;
   /**
    * Methods no handler group serves (gRPC proxy mode, invoke/grpc-proxy.ts), after the API token check. The
    * daprkit engine only: grpc-js has no unknown-method hook, so there they answer UNIMPLEMENTED.
@@ -131,7 +148,7 @@ function fail(call: object, callback: unknown, error: { code: number; details: s
 async function startOnDaprkit(runtime: Runtime, options: GrpcApiOptions): Promise<GrpcApi> {
   const { apiToken, fallback } = options;
   const server = new GrpcServer({
-    maxMessageBytes: MAX_MESSAGE_BYTES,
+    maxMessageBytes: maxMessageBytes(options),
     ...(apiToken
       ? {
           authorize: (metadata) => {
@@ -146,32 +163,61 @@ async function startOnDaprkit(runtime: Runtime, options: GrpcApiOptions): Promis
     daprService().service as unknown as Record<string, MethodShape>,
     implementationOf(runtime, undefined),
   );
-  const bound = await server.listen({ host: options.host, port: options.port });
-  return { port: (bound as { port: number }).port, close: () => closeGracefully(server) };
+  let port = 0;
+  try {
+    if (options.socketPath !== undefined) {
+      await rm(options.socketPath, { force: true });
+      await server.listen({ path: options.socketPath });
+    } else {
+      port = ((await server.listen({ host: options.host, port: options.port })) as { port: number }).port;
+      for (const host of options.extraHosts ?? []) await server.listen({ host, port });
+    }
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+  return { port, close: () => closeGracefully(server, options.graceMs) };
 }
 
 async function startOnGrpcJs(runtime: Runtime, options: GrpcApiOptions): Promise<GrpcApi> {
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  const limit = options.maxBodySize ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const server = new Server({ 'grpc.max_receive_message_length': limit > 0 ? limit : -1 });
   server.addService(
     daprService().service,
     implementationOf(runtime, options.apiToken) as unknown as UntypedServiceImplementation,
   );
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
-  });
-  return { port, close: () => closeGracefully(server) };
+  const bind = (address: string) =>
+    new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      );
+    });
+  let port = 0;
+  try {
+    if (options.socketPath !== undefined) {
+      await rm(options.socketPath, { force: true });
+      await bind(`unix:${options.socketPath}`);
+    } else {
+      port = await bind(hostPort(options.host, options.port));
+      for (const host of options.extraHosts ?? []) await bind(hostPort(host, port));
+    }
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+  return { port, close: () => closeGracefully(server, options.graceMs) };
 }
 
-/** GOAWAY and drain, forced after 2 s. */
-function closeGracefully(server: { tryShutdown(cb: () => void): void; forceShutdown(): void }): Promise<void> {
+/** GOAWAY and drain, forced after `graceMs` (default 2 s). */
+function closeGracefully(
+  server: { tryShutdown(cb: () => void): void; forceShutdown(): void },
+  graceMs = 2000,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();
       resolve();
-    }, 2000);
+    }, graceMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
       resolve();

@@ -53,9 +53,18 @@ function deleteRequestOf(item: {
   return { key: item.key, metadata: item.metadata, options, ...(etag ? { etag } : {}) };
 }
 
-/** A state item with its value bytes as sent (transactions always pass raw bytes). */
+/**
+ * A state item with its value bytes as sent (transactions always pass raw bytes), marked `binary`: daprd hands
+ * such values to its stores as `[]byte`, which contrib's SQL stores keep as base64 with `isbinary`.
+ */
 function rawSaveItem(item: WireStateItem): SaveItem {
-  const out: SaveItem = { key: item.key, value: item.value, metadata: item.metadata, options: optionsOf(item.options) };
+  const out: SaveItem = {
+    key: item.key,
+    value: item.value,
+    metadata: item.metadata,
+    options: optionsOf(item.options),
+    binary: true,
+  };
   const etag = etagOf(item);
   if (etag !== undefined) out.etag = etag;
   return out;
@@ -67,6 +76,7 @@ function saveItemOf(item: WireStateItem): SaveItem {
   if (item.metadata.contentType?.toLowerCase() === 'application/json') {
     try {
       out.value = goJsonBytes(JSON.parse(item.value.toString('utf8')));
+      delete out.binary;
     } catch (error) {
       throw apiError('malformedRequest', {
         message: `value of key ${item.key} is not valid JSON: ${(error as Error).message}`,

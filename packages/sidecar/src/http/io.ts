@@ -6,16 +6,43 @@ import { field, isObject } from '../shared/json-fields.js';
 
 export const MAX_BODY_BYTES = 4 << 20;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit)
-      throw malformedRequest(`failed deserializing HTTP body: request body exceeds ${limit} bytes (--max-body-size)`);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/** The server's `--max-body-size`, set on each request by http/server.ts. */
+const BODY_LIMIT = Symbol('daprkit.bodyLimit');
+type LimitedRequest = IncomingMessage & { [BODY_LIMIT]?: number };
+
+export function setBodyLimit(req: IncomingMessage, limit: number): void {
+  (req as LimitedRequest)[BODY_LIMIT] = limit;
+}
+
+/** The error for a body over the limit: daprd's 400 ERR_MALFORMED_REQUEST (it answers "stream too large"). */
+export function bodyTooLarge(limit: number): ApiError {
+  return malformedRequest(`failed deserializing HTTP body: request body exceeds ${limit} bytes (--max-body-size)`);
+}
+
+/**
+ * Reads the whole body, up to the limit. Over it, the rest is drained unread and the response says
+ * `Connection: close` (as Go's server does), so the client reads the error and its next request opens a new connection.
+ */
+export function readBody(req: IncomingMessage, limit?: number): Promise<Buffer> {
+  const max = limit ?? (req as LimitedRequest)[BODY_LIMIT] ?? MAX_BODY_BYTES;
+  // Events, not `for await`: leaving an async iterator early destroys the socket before the error is sent.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      chunks.length = 0;
+      req.resume();
+      reject(bodyTooLarge(max));
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
 }
 
 export function describeJsonType(value: unknown): string {

@@ -1,17 +1,19 @@
 /** HTTP state endpoints (spec §2.1): decoding, daprd's value re-serialisation, replies. */
-import type { BulkGetItem, Consistency, Metadata } from '@daprkit/component-sdk';
+import type { BulkGetItem, Metadata } from '@daprkit/component-sdk';
 import {
   bulkGetState,
+  deleteFailure,
   deleteState,
   getState,
   queryState,
   type SaveItem,
+  saveFailure,
   saveState,
   stateOptions,
 } from '../api/state.js';
 import { executeTransaction, type TransactionInput } from '../api/transaction.js';
 import type { Runtime } from '../runtime.js';
-import { malformedRequest } from '../shared/errors.js';
+import { type ApiError, malformedRequest } from '../shared/errors.js';
 import { goJsonBytes } from '../shared/go-json.js';
 import { field, isObject } from '../shared/json-fields.js';
 import {
@@ -29,7 +31,7 @@ import type { Router } from './router.js';
 
 const SAVE_SHAPE = 'a JSON array of state items like [{"key":"k1","value":{...}}]';
 
-function decodeOptions(item: Record<string, unknown>, where: string) {
+function decodeOptions(item: Record<string, unknown>, where: string, failure?: (inner: string) => ApiError) {
   const options = field(item, 'options');
   if (options === undefined || options === null) return stateOptions(undefined, undefined);
   if (!isObject(options))
@@ -39,11 +41,17 @@ function decodeOptions(item: Record<string, unknown>, where: string) {
   return stateOptions(
     stringField(options, 'concurrency', `${where}.options`),
     stringField(options, 'consistency', `${where}.options`),
+    failure,
   );
 }
 
 /** One save/upsert item: the value is stored as daprd's Go re-encoding of the JSON `value`. */
-function decodeSetItem(raw: unknown, where: string, queryMeta: Metadata): SaveItem {
+function decodeSetItem(
+  raw: unknown,
+  where: string,
+  queryMeta: Metadata,
+  failure?: (inner: string) => ApiError,
+): SaveItem {
   if (!isObject(raw))
     throw malformedRequest(
       `failed deserializing HTTP body: ${where} must be an object like {"key":"k1","value":...}, got ${describeJsonType(raw)}`,
@@ -53,7 +61,7 @@ function decodeSetItem(raw: unknown, where: string, queryMeta: Metadata): SaveIt
     key,
     value: goJsonBytes(field(raw, 'value')),
     metadata: { ...metadataField(raw, 'metadata', where), ...queryMeta },
-    options: decodeOptions(raw, where),
+    options: decodeOptions(raw, where, failure),
   };
   const etag = stringField(raw, 'etag', where);
   if (etag !== undefined) item.etag = etag;
@@ -84,14 +92,14 @@ function bulkItemJson(item: BulkGetItem): string {
 
 export function registerStateRoutes(router: Router, context: Runtime): void {
   router.add(['GET'], '/v1.0/state/{storeName}/{key}', async ({ res, params, query }) => {
-    const consistency = query.get('consistency') || undefined;
-    const options = stateOptions(undefined, consistency);
+    // daprd ignores a consistency it does not know on reads (only writes fail on it).
+    const consistency = query.get('consistency');
     const response = await getState(
       context,
       params.storeName!,
       params.key!,
       queryMetadata(query),
-      options.consistency as Consistency | undefined,
+      consistency === 'strong' || consistency === 'eventual' ? consistency : undefined,
     );
     const headers = metadataHeaders(response.metadata);
     if (response.data === undefined || response.data.length === 0) return sendNoContent(res, headers);
@@ -169,7 +177,7 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     await saveState(
       context,
       params.storeName!,
-      body.map((raw, i) => decodeSetItem(raw, `[${i}]`, queryMeta)),
+      body.map((raw, i) => decodeSetItem(raw, `[${i}]`, queryMeta, saveFailure(params.storeName!))),
     );
     sendNoContent(res);
   });
@@ -178,7 +186,11 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     const request: { key: string; etag?: string; metadata: Metadata; options: ReturnType<typeof stateOptions> } = {
       key: params.key!,
       metadata: queryMetadata(query),
-      options: stateOptions(query.get('concurrency') || undefined, query.get('consistency') || undefined),
+      options: stateOptions(
+        query.get('concurrency') || undefined,
+        query.get('consistency') || undefined,
+        deleteFailure(params.key!),
+      ),
     };
     const ifMatch = req.headers['if-match'];
     if (typeof ifMatch === 'string' && ifMatch !== '') request.etag = ifMatch;

@@ -39,6 +39,12 @@ export const API_ERRORS = {
   unknown: { errorCode: 'ERROR', ...internal },
   apiUnimplemented: { errorCode: 'ERR_API_UNIMPLEMENTED', httpStatus: 501, grpcCode: ErrorCode.Unimplemented },
   unauthenticated: { errorCode: 'Unauthorized', httpStatus: 401, grpcCode: ErrorCode.Unauthenticated },
+  /** daprkit only: a browser-originated write without an API token (http/browser-guard.ts). */
+  browserRequestRejected: {
+    errorCode: 'ERR_BROWSER_REQUEST_REJECTED',
+    httpStatus: 403,
+    grpcCode: ErrorCode.PermissionDenied,
+  },
   healthAppIdMismatch: { errorCode: 'ERR_HEALTH_APPID_NOT_MATCH', ...internal },
   healthNotReady: { errorCode: 'ERR_HEALTH_NOT_READY', ...internal },
   outboundHealthNotReady: { errorCode: 'ERR_OUTBOUND_HEALTH_NOT_READY', ...internal },
