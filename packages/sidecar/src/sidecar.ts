@@ -22,6 +22,7 @@ import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
+import { type Invocation, startInvocation } from './invoke/index.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
@@ -98,6 +99,8 @@ export interface Sidecar {
   readonly appId: string;
   readonly httpPort: number;
   readonly grpcPort: number | undefined;
+  /** The internal (sidecar-to-sidecar) gRPC port other sidecars dial. */
+  readonly internalGrpcPort: number;
   readonly components: ComponentTable;
   readonly runtime: Runtime;
   /** Resolves once the app is reachable and subscriptions/input bindings started (immediately without an app). */
@@ -227,11 +230,33 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     await components.closeAll();
     throw error;
   }
+  let invocation: Invocation;
+  try {
+    invocation = await startInvocation({
+      appId,
+      logger,
+      configurationSpec: configuration.spec,
+      resourcesPaths,
+      appChannel: () => runtime.appChannel,
+      appPort: options.appPort ?? 0,
+      httpPort: http.port,
+      internalPort: options.internalGrpcPort ?? 0,
+      internalHost: options.internalGrpcListenAddress ?? listenAddress,
+      appMaxConcurrency: options.appMaxConcurrency,
+    });
+  } catch (error) {
+    await Promise.allSettled([closeServer(http.server), grpc?.close()]);
+    runtime.appChannel?.close();
+    await components.closeAll();
+    throw error;
+  }
+  runtime.invoker = invocation.invoker;
   runtime.health.outbound = true;
   logger.info('Dapr APIs listening', {
     appId,
     http: `${listenAddress}:${http.port}`,
     grpc: grpc ? `${listenAddress}:${grpc.port}` : 'disabled',
+    internal: `${options.internalGrpcListenAddress ?? listenAddress}:${invocation.internalServer.port}`,
   });
 
   let subscriber: Subscriber | undefined;
@@ -277,6 +302,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     appId,
     httpPort: http.port,
     grpcPort: grpc?.port,
+    internalGrpcPort: invocation.internalServer.port,
     components,
     runtime,
     ready,
@@ -285,7 +311,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         shutdownAbort.abort();
         subscriber?.stop();
         outboxRelays?.stop();
-        await Promise.allSettled([closeServer(http.server), grpc?.close()]);
+        await Promise.allSettled([closeServer(http.server), grpc?.close(), invocation.close()]);
         runtime.appChannel?.close();
         await components.closeAll();
         logger.info('sidecar stopped');

@@ -360,11 +360,15 @@ export interface GrpcServerOptions {
 
 export type ListenTarget = { path: string } | { host: string; port: number };
 
+/** Takes a call to a method no service registered (e.g. a gRPC proxy); without one it is answered UNIMPLEMENTED. */
+export type UnknownMethodHandler = (stream: H2Stream, metadata: CallMetadata) => void;
+
 export class GrpcServer {
   private readonly routes = new Map<string, Route>();
   private readonly connections = new Set<H2Connection>();
   private readonly servers: NetServer[] = [];
   private draining = false;
+  unknownMethod: UnknownMethodHandler | undefined;
 
   constructor(private readonly options: GrpcServerOptions) {}
 
@@ -413,6 +417,10 @@ export class GrpcServer {
     const metadata = new CallMetadata(stream.headers);
     const route = this.routes.get(stream.path);
     const timeoutMs = parseTimeout(stream.header('grpc-timeout'));
+    if (route === undefined && stream.method === 'POST' && this.unknownMethod !== undefined) {
+      this.unknownMethod(stream, metadata);
+      return;
+    }
     if (route === undefined || stream.method !== 'POST') {
       const core = new CallCore(stream, PLACEHOLDER, metadata, this.options.maxMessageBytes, undefined);
       if (stream.method !== 'POST') core.fail(INTERNAL, `gRPC requires POST, got ${stream.method}`);

@@ -4,7 +4,14 @@
  * it: `serve()` uses it by default.
  */
 
-export { ClientDuplex, type ClientError, type ClientOptions, GrpcClient, type StatusObject } from './grpc-client.js';
+export {
+  ClientDuplex,
+  type ClientError,
+  type ClientOptions,
+  type ClientTarget,
+  GrpcClient,
+  type StatusObject,
+} from './grpc-client.js';
 export {
   CallMetadata,
   DuplexCall,
@@ -12,5 +19,7 @@ export {
   type GrpcServerOptions,
   type ListenTarget,
   type MethodShape,
+  type UnknownMethodHandler,
 } from './grpc-server.js';
+export type { H2Stream } from './h2.js';
 export { engineStats } from './h2.js';
