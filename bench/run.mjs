@@ -9,6 +9,7 @@ const suites = {
   pubsub: async () => (await import('./pubsub.mjs')).benchPubSub(),
   sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
   daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
+  invoke: async () => (await import('./invoke.mjs')).benchInvoke(),
   'bindings-output': async () => (await import('./bindings-output.mjs')).benchBindingsOutput(),
   rabbitmq: async () => (await import('./rabbitmq.mjs')).benchRabbitMQ(),
   'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),
