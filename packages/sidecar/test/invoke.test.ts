@@ -9,10 +9,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@daprkit/component-sdk';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSidecar, type Sidecar } from '../src/index.js';
-import { daprService } from '../src/shared/runtime-proto.js';
+import { appCallbackService, daprService } from '../src/shared/runtime-proto.js';
 import { http, type Recorded, startApp } from './support.js';
 
 const run = randomUUID().slice(0, 8);
@@ -239,5 +239,83 @@ describe('gRPC InvokeService', () => {
       message: { method: 'echo', data: null, content_type: '', http_extension: null },
     });
     await expect(noVerb).rejects.toMatchObject({ code: 13 });
+  });
+});
+
+describe('invocation of a gRPC app (AppCallback.OnInvoke)', () => {
+  const grpcCallee = `grpc-callee-${run}`;
+  let server: Server;
+  let c: Sidecar;
+  let caller2: Sidecar;
+  let seen: { method: string; verb: number; query: string; body: string; meta: Record<string, unknown> } | undefined;
+
+  beforeAll(async () => {
+    server = new Server();
+    server.addService(appCallbackService().service, {
+      OnInvoke: (
+        call: {
+          request: {
+            method: string;
+            data: { value: Buffer } | null;
+            http_extension: { verb: number; querystring: string } | null;
+          };
+          metadata: Metadata;
+        },
+        callback: (e: unknown, v?: unknown) => void,
+      ) => {
+        const r = call.request;
+        seen = {
+          method: r.method,
+          verb: r.http_extension?.verb ?? 0,
+          query: r.http_extension?.querystring ?? '',
+          body: r.data?.value.toString() ?? '',
+          meta: call.metadata.getMap(),
+        };
+        if (r.method === 'deny') return callback({ code: 7, details: 'no entry' });
+        callback(null, { data: { type_url: '', value: Buffer.from(`grpc:${seen.body}`) }, content_type: 'text/plain' });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'dk-invoke-grpc-'));
+    const common = { httpPort: 0, grpcPort: 0, logger: silentLogger, components: [] };
+    c = await createSidecar({
+      ...common,
+      appId: grpcCallee,
+      appPort: port,
+      appProtocol: 'grpc',
+      configPaths: [await configFile(dir, 'c.yaml', {})],
+    });
+    caller2 = await createSidecar({
+      ...common,
+      appId: `caller2-${run}`,
+      configPaths: [await configFile(dir, 'd.yaml', { [grpcCallee]: `127.0.0.1:${c.internalGrpcPort}` })],
+    });
+    await c.ready;
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([c?.close(), caller2?.close()]);
+    server?.forceShutdown();
+  });
+
+  it('delivers an HTTP invocation as OnInvoke with verb, query, body and caller metadata', async () => {
+    const res = await http(caller2.httpPort, 'PUT', `/v1.0/invoke/${grpcCallee}/method/things/1?a=b`, 'payload', {
+      'content-type': 'text/plain',
+      'x-custom': 'v',
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('grpc:payload');
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(seen).toMatchObject({ method: 'things/1', verb: 4, query: 'a=b', body: 'payload' });
+    expect(seen?.meta['dapr-caller-app-id']).toBe(`caller2-${run}`);
+    expect(seen?.meta['x-custom']).toBe('v');
+  });
+
+  it("maps the gRPC app's error code to HTTP with a google.rpc.Status body", async () => {
+    const res = await http(caller2.httpPort, 'POST', `/v1.0/invoke/${grpcCallee}/method/deny`);
+    expect(res.status).toBe(403);
+    expect(res.json).toEqual({ code: 7, message: 'no entry' });
   });
 });

@@ -1,6 +1,7 @@
 /** The app channel over gRPC (`--app-protocol grpc`, spec §4.6, §4.8): the app's `AppCallback` service. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
+import { headersForApp } from '../invoke/headers.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult, verbNumber } from '../invoke/types.js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
 import { isJsonContentType, isTextContentType, mediaType } from '../shared/media-type.js';
@@ -166,12 +167,10 @@ export class GrpcAppDelivery implements AppChannel {
 
   /** `AppCallback.OnInvoke`; the app's gRPC status comes back as the result status (a code < 100). */
   async invoke(call: InvokeCall): Promise<InvokeResult> {
+    // Hop-by-hop headers (`connection`, …) must not reach HTTP/2: Node's http2 refuses them and the call never starts.
     const metadata: Metadata = {};
-    for (const key in call.metadata) {
-      const name = key.toLowerCase();
-      if (name === 'destination-app-id' || name === 'dapr-api-token' || name.startsWith(':')) continue;
-      metadata[name] = call.metadata[key]![0]!;
-    }
+    for (const [name, values] of Object.entries(headersForApp(call.metadata)))
+      if (name !== 'dapr-api-token' && name !== 'user-agent') metadata[name] = values[0]!;
     const request = {
       method: call.method,
       data: { type_url: call.typeUrl, value: call.body },
