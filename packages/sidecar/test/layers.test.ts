@@ -15,9 +15,11 @@ const RANK: Record<string, number> = {
   shared: 0, // ground floor: imports nothing local
   'version.ts': 0,
   resources: 1,
+  nameresolution: 1,
   composition: 2,
   app: 3,
   api: 4,
+  invoke: 4,
   'runtime.ts': 5,
   http: 6,
   grpc: 6,

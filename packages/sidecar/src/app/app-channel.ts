@@ -4,8 +4,8 @@
  * the app through it.
  */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
-import type { InvokeCall, InvokeResult } from '../invoke/types.js';
 import type { SubscriptionResource } from '../resources/types.js';
+import type { InvokeCall, InvokeResult } from '../shared/invocation.js';
 import { GrpcAppDelivery } from './grpc-app.js';
 import { HttpAppDelivery } from './http-app.js';
 

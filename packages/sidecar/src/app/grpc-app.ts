@@ -1,9 +1,9 @@
 /** The app channel over gRPC (`--app-protocol grpc`, spec §4.6, §4.8): the app's `AppCallback` service. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
-import { headersForApp } from '../invoke/headers.js';
-import { GRPC, type InvokeCall, InvokeError, type InvokeResult, verbNumber } from '../invoke/types.js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult, verbNumber } from '../shared/invocation.js';
+import { headersForApp } from '../shared/invocation-headers.js';
 import { isJsonContentType, isTextContentType, mediaType } from '../shared/media-type.js';
 import { appCallbackService } from '../shared/runtime-proto.js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';

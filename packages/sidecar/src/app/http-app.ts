@@ -1,8 +1,8 @@
 /** App delivery over HTTP (spec §4.4, §4.8): topic events and input binding events with daprd's outcome rules. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
-import { headersForApp, responseHeaders } from '../invoke/headers.js';
-import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../invoke/types.js';
 import type { SubscriptionResource } from '../resources/types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
+import { headersForApp, responseHeaders } from '../shared/invocation-headers.js';
 import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';
 import { HttpAppChannel } from './http-channel.js';

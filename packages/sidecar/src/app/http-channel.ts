@@ -1,7 +1,7 @@
 /** Calls from the sidecar to an HTTP app (spec §4.1): keep-alive connections, `dapr-api-token` from APP_API_TOKEN. */
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
-import { fromRawHeaders } from '../invoke/headers.js';
+import { fromRawHeaders } from '../shared/invocation-headers.js';
 
 export interface AppResponse {
   status: number;

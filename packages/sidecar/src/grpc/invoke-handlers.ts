@@ -8,9 +8,9 @@ import { STATUS_CODES } from 'node:http';
 import { ErrorCode } from '@daprkit/component-sdk';
 import { normalizeMethod } from '../invoke/method.js';
 import { grpcCodeFromHttp } from '../invoke/status-codes.js';
-import { GRPC, type HeaderMap, InvokeError, VERBS } from '../invoke/types.js';
 import type { Runtime } from '../runtime.js';
 import { ApiError, errorText } from '../shared/errors.js';
+import { GRPC, type HeaderMap, InvokeError, VERBS } from '../shared/invocation.js';
 import type { HandlerGroup, InvokeResponse, InvokeServiceRequest } from './wire.js';
 
 function directInvokeError(grpcCode: number, message: string): ApiError {

@@ -5,12 +5,12 @@
  * body come back unchanged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { canonicalHeaderKey } from '../invoke/headers.js';
 import { normalizeMethod } from '../invoke/method.js';
 import { httpStatusFromGrpc } from '../invoke/status-codes.js';
-import { GRPC, type HeaderMap, type InvokeCall, InvokeError, type InvokeResult, VERBS } from '../invoke/types.js';
 import type { Runtime } from '../runtime.js';
 import { type ApiError, apiError, errorText } from '../shared/errors.js';
+import { GRPC, type HeaderMap, type InvokeCall, InvokeError, type InvokeResult, VERBS } from '../shared/invocation.js';
+import { canonicalHeaderKey } from '../shared/invocation-headers.js';
 import { readBody, sendError } from './io.js';
 import type { Router } from './router.js';
 

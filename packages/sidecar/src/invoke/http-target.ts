@@ -4,8 +4,8 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { fromRawHeaders, headersForApp, responseHeaders } from './headers.js';
-import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from './types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
+import { fromRawHeaders, headersForApp, responseHeaders } from '../shared/invocation-headers.js';
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });

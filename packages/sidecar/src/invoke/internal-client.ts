@@ -4,7 +4,7 @@
  * it can be replayed). Connections idle for 3 minutes are closed.
  */
 import { type ClientError, GrpcClient } from '@daprkit/component-sdk/transport';
-import { MAX_BODY_BYTES } from '../http/io.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult, MAX_INVOKE_BODY_BYTES } from '../shared/invocation.js';
 import {
   fromWireResponse,
   internalMethods,
@@ -13,7 +13,6 @@ import {
   type WireInternalResponse,
   type WireStreamPayload,
 } from './internal-proto.js';
-import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from './types.js';
 
 const STREAM_PATH = `/${SERVICE}/CallLocalStream`;
 const UNARY_PATH = `/${SERVICE}/CallLocal`;
@@ -58,7 +57,7 @@ export class InternalClient {
     let pooled = this.pool.get(address);
     if (pooled === undefined) {
       const client = new GrpcClient(parseAddress(address), {
-        maxMessageBytes: MAX_BODY_BYTES + (64 << 10),
+        maxMessageBytes: MAX_INVOKE_BODY_BYTES + (64 << 10),
         metadata: [],
       });
       pooled = { client, lastUsed: 0, unaryOnly: false };

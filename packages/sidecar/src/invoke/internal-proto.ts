@@ -5,7 +5,15 @@
 import { fileURLToPath } from 'node:url';
 import type { MethodShape } from '@daprkit/component-sdk/transport';
 import { loadSync } from '@grpc/proto-loader';
-import { GRPC, type HeaderMap, type InvokeCall, InvokeError, type InvokeResult, VERBS, verbNumber } from './types.js';
+import {
+  GRPC,
+  type HeaderMap,
+  type InvokeCall,
+  InvokeError,
+  type InvokeResult,
+  VERBS,
+  verbNumber,
+} from '../shared/invocation.js';
 
 const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
 export const SERVICE = 'dapr.proto.internals.v1.ServiceInvocation';

@@ -5,7 +5,7 @@
  * is registered with `setInternalUnknownMethodHandler`.
  */
 import { type DuplexCall, GrpcServer, type UnknownMethodHandler } from '@daprkit/component-sdk/transport';
-import { MAX_BODY_BYTES } from '../http/io.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult, MAX_INVOKE_BODY_BYTES } from '../shared/invocation.js';
 import {
   fromWireRequest,
   internalMethods,
@@ -13,7 +13,6 @@ import {
   type WireInternalRequest,
   type WireStreamPayload,
 } from './internal-proto.js';
-import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from './types.js';
 
 /** Response payload chunk size (daprd reads any size; it writes 2 KiB chunks itself). */
 const RESPONSE_CHUNK = 64 << 10;
@@ -60,7 +59,8 @@ function serveStream(call: DuplexCall, invokeLocal: (call: InvokeCall) => Promis
       return fail(GRPC.INVALID_ARGUMENT, `invalid sequence number received: ${payload.seq} (expected: ${seq})`);
     seq++;
     size += payload.data.length;
-    if (size > MAX_BODY_BYTES) return fail(8, `request body exceeds ${MAX_BODY_BYTES} bytes (--max-body-size)`);
+    if (size > MAX_INVOKE_BODY_BYTES)
+      return fail(8, `request body exceeds ${MAX_INVOKE_BODY_BYTES} bytes (--max-body-size)`);
     if (payload.data.length > 0) chunks.push(payload.data);
   });
   call.on('end', () => {
@@ -113,7 +113,7 @@ export async function startInternalServer(options: {
 }): Promise<InternalServer> {
   const methods = internalMethods();
   // Size limit = --max-body-size plus room for the envelope, as daprd sizes its internal server.
-  const server = new GrpcServer({ maxMessageBytes: MAX_BODY_BYTES + (64 << 10) });
+  const server = new GrpcServer({ maxMessageBytes: MAX_INVOKE_BODY_BYTES + (64 << 10) });
   const { invokeLocal } = options;
   server.addService(methods, {
     CallLocal: (call: { request: WireInternalRequest }, callback: Callback) => {

@@ -5,10 +5,10 @@
  */
 import { hostname } from 'node:os';
 import type { NameResolver } from '../nameresolution/types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
 import type { HttpEndpoint } from './http-endpoints.js';
 import { invokeUrl } from './http-target.js';
 import type { InternalClient } from './internal-client.js';
-import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from './types.js';
 
 export interface InvokerOptions {
   appId: string;

@@ -3,7 +3,7 @@
  * (the rest wait in arrival order, as daprd's concurrency limiter queues them).
  */
 import type { AppChannel } from '../app/app-channel.js';
-import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from './types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
 
 /** A FIFO counting semaphore; `limit` ≤ 0 means unlimited. */
 export class ConcurrencyLimit {

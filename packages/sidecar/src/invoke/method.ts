@@ -1,6 +1,6 @@
 /** daprd's method normalisation (pkg/messaging/method/normalize.go, spec sidecar-wave2 §1.1). */
 import { posix } from 'node:path';
-import { GRPC, InvokeError } from './types.js';
+import { GRPC, InvokeError } from '../shared/invocation.js';
 
 function forbidden(method: string): boolean {
   for (let i = 0; i < method.length; i++) {

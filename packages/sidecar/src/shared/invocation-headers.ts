@@ -1,5 +1,5 @@
 /** Which headers travel between the caller, the sidecars and the app (spec sidecar-wave2 §1.3). */
-import type { HeaderMap } from './types.js';
+import type { HeaderMap } from './invocation.js';
 
 const HOP_BY_HOP = new Set([
   'connection',

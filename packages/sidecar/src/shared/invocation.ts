@@ -43,6 +43,9 @@ export class InvokeError extends Error {
   }
 }
 
+/** The largest body an invocation carries either way (daprd's `--max-body-size` default). */
+export const MAX_INVOKE_BODY_BYTES = 4 << 20;
+
 /** gRPC codes used by invocation. */
 export const GRPC = {
   OK: 0,
