@@ -78,6 +78,7 @@ beforeAll(async () => {
     appId: callee,
     appPort: app.port,
     appMaxConcurrency: 1,
+    appApiToken: 'app-secret',
     configPaths: [await configFile(dir, 'b.yaml', {})],
   });
   a = await createSidecar({
@@ -105,6 +106,7 @@ describe('HTTP invocation between two daprkit sidecars', () => {
     const res = await http(a.httpPort, 'POST', `/v1.0/invoke/${callee}/method/api/orders?x=1&y=%20a+b`, 'order-1', {
       'content-type': 'text/plain',
       'x-custom': 'c1',
+      'dapr-api-token': 'caller-side-token',
     });
     expect(res.status).toBe(201);
     expect(res.text).toBe('created');
@@ -121,7 +123,7 @@ describe('HTTP invocation between two daprkit sidecars', () => {
     expect(seen.headers['x-forwarded-for']).toMatch(/\d/);
     expect(seen.headers.forwarded).toMatch(/^for=.*;by=.*;host=/);
     expect(seen.headers['destination-app-id']).toBeUndefined();
-    expect(seen.headers['dapr-api-token']).toBeUndefined();
+    expect(seen.headers['dapr-api-token']).toBe('app-secret'); // APP_API_TOKEN, never the caller's token
   });
 
   it('passes an app error status and body through unchanged', async () => {
