@@ -9,7 +9,14 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@daprkit/component-sdk';
-import { credentials, Metadata, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSidecar, type Sidecar } from '../src/index.js';
 import { appCallbackService, daprService } from '../src/shared/runtime-proto.js';
@@ -276,7 +283,7 @@ describe('invocation of a gRPC app (AppCallback.OnInvoke)', () => {
         if (r.method === 'deny') return callback({ code: 7, details: 'no entry' });
         callback(null, { data: { type_url: '', value: Buffer.from(`grpc:${seen.body}`) }, content_type: 'text/plain' });
       },
-    });
+    } as unknown as UntypedServiceImplementation);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
     );
