@@ -169,10 +169,8 @@ describe('HTTP invocation between two daprkit sidecars', () => {
   it('maps resolution and target errors to 500 ERR_DIRECT_INVOKE', async () => {
     const unknown = await http(a.httpPort, 'GET', `/v1.0/invoke/nobody-${run}/method/x`);
     expect(unknown.status).toBe(500);
-    expect(unknown.json).toEqual({
-      errorCode: 'ERR_DIRECT_INVOKE',
-      message: `failed to invoke, id: nobody-${run}, err: couldn't find service: nobody-${run}`,
-    });
+    expect(unknown.json.errorCode).toBe('ERR_DIRECT_INVOKE');
+    expect(unknown.json.message).toMatch(new RegExp(`^failed to invoke, id: nobody-${run}, err: .*nobody-${run}`));
     const invalid = await http(a.httpPort, 'GET', '/v1.0/invoke/a.b.c/method/x');
     expect(invalid.status).toBe(500);
     expect(invalid.json.message).toBe('failed to invoke, id: a.b.c, err: invalid app id a.b.c');

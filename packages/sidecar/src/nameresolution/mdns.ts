@@ -18,7 +18,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@daprkit/component-sdk';
 import makeMdns from 'multicast-dns';
-import type { NameResolver, ResolveRequest, ResolverInstance } from './types.js';
+import type { NameResolutionConfig, NameResolver, ResolveRequest, ResolverInstance } from './types.js';
 
 const TTL = 3200;
 const CACHE_MS = 60_000;
@@ -51,8 +51,8 @@ function txtStrings(data: unknown): string[] {
   return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
 }
 
-export function mdnsResolver(configuration: Record<string, unknown>, logger: Logger): NameResolver {
-  return new MdnsResolver(configuration, logger);
+export function createMdnsResolver(config: NameResolutionConfig, logger: Logger): NameResolver {
+  return new MdnsResolver(config.configuration, logger);
 }
 
 class MdnsResolver implements NameResolver {
