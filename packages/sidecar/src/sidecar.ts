@@ -23,6 +23,7 @@ import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
 import { type Invocation, startInvocation } from './invoke/index.js';
+import { createNameResolver, nameResolutionConfig } from './nameresolution/index.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
@@ -235,7 +236,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     invocation = await startInvocation({
       appId,
       logger,
-      configurationSpec: configuration.spec,
+      resolver: createNameResolver(nameResolutionConfig(configuration.spec), logger),
       resourcesPaths,
       appChannel: () => runtime.appChannel,
       appPort: options.appPort ?? 0,

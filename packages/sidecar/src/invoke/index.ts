@@ -5,7 +5,6 @@
 import type { Logger } from '@daprkit/component-sdk';
 import type { AppChannel } from '../app/app-channel.js';
 import { hostAddress } from '../nameresolution/host-address.js';
-import { createNameResolver, nameResolutionConfig } from '../nameresolution/index.js';
 import type { NameResolver } from '../nameresolution/types.js';
 import { loadHttpEndpoints } from './http-endpoints.js';
 import { InternalClient } from './internal-client.js';
@@ -18,8 +17,9 @@ export { Invoker } from './invoker.js';
 
 export interface InvocationOptions {
   appId: string;
+  /** The name resolver (created by the caller so other code, e.g. gRPC proxying, can share it); init'ed here. */
+  resolver: NameResolver;
   logger: Logger;
-  configurationSpec: Record<string, unknown>;
   resourcesPaths: readonly string[];
   appChannel: () => AppChannel | undefined;
   appPort: number;
@@ -42,7 +42,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export async function startInvocation(options: InvocationOptions): Promise<Invocation> {
   const namespace = process.env.NAMESPACE || 'default';
-  const resolver = createNameResolver(nameResolutionConfig(options.configurationSpec), options.logger);
+  const resolver = options.resolver;
   const endpoints = await loadHttpEndpoints(options.resourcesPaths, options.appId);
   const invokeLocal = localInvoker(options.appChannel, new ConcurrencyLimit(options.appMaxConcurrency ?? -1));
   const internalServer = await startInternalServer({

@@ -80,7 +80,12 @@ class MdnsResolver implements NameResolver {
     return socket;
   }
 
+  /**
+   * Announces `instance`. Without an internal gRPC port (0) nothing is announced and the resolver only looks
+   * others up; a later `init` with the port announces (so a resolver can be shared before the port is known).
+   */
   async init(instance: ResolverInstance): Promise<void> {
+    if (instance.daprInternalPort === 0) return;
     if (!instance.appId || !instance.address || !(instance.daprInternalPort > 0))
       throw new Error('mDNS: the app id, the address and an internal gRPC port above 0 are required');
     const host = hostname();
