@@ -10,6 +10,7 @@ const suites = {
   sidecar: async () => (await import('./sidecar.mjs')).benchSidecar(),
   'sidecar-grpc': async () => (await import('./sidecar-grpc.mjs')).benchSidecarGrpc(),
   daprd: async () => (await import('./daprd.mjs')).benchDaprd(),
+  invoke: async () => (await import('./invoke.mjs')).benchInvoke(),
   'bindings-output': async () => (await import('./bindings-output.mjs')).benchBindingsOutput(),
   rabbitmq: async () => (await import('./rabbitmq.mjs')).benchRabbitMQ(),
   'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),

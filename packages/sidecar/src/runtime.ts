@@ -6,6 +6,7 @@ import type { TransactionContext, TransactionHook } from './api/transaction.js';
 import type { AppChannel, AppConnection } from './app/app-channel.js';
 import type { ComponentTable } from './composition/table.js';
 import type { Resiliency } from './resiliency/resiliency.js';
+import type { Invoker } from './invoke/invoker.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';
@@ -28,6 +29,8 @@ export interface Runtime extends TransactionContext, PublishContext, MetadataCon
   readonly transactionHooks: TransactionHook[];
   /** `outbound`: components loaded and APIs listening; `runtime`: the app is reachable and delivery started. */
   readonly health: { outbound: boolean; runtime: boolean };
+  /** Service invocation; undefined until the internal API and name resolution are up ("invoke API is not ready"). */
+  invoker?: Invoker;
   /** Begins a graceful shutdown (the API answers first). */
   requestShutdown(force: boolean): void;
 }

@@ -24,7 +24,8 @@ import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { PUBLIC_ROUTES, startHttpApi } from './http/server.js';
 import { createGrpcProxy, type GrpcProxy } from './invoke/grpc-proxy.js';
-import { createNameResolver, hasNameResolver, nameResolutionConfig } from './nameresolution/index.js';
+import { type Invocation, startInvocation } from './invoke/index.js';
+import { createNameResolver, nameResolutionConfig } from './nameresolution/index.js';
 import type { NameResolver } from './nameresolution/types.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
@@ -127,6 +128,8 @@ export interface Sidecar {
   readonly grpcPort: number | undefined;
   /** The `--dapr-public-port` listener's port, when there is one. */
   readonly publicPort: number | undefined;
+  /** The internal (sidecar-to-sidecar) gRPC port other sidecars dial. */
+  readonly internalGrpcPort: number;
   readonly components: ComponentTable;
   readonly runtime: Runtime;
   /** Resolves once the app is reachable and subscriptions/input bindings started (immediately without an app). */
@@ -256,27 +259,18 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     ...(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize }),
   };
   try {
-    // Name resolution for gRPC proxy mode (spec sidecar-wave2 §1.7, §3): only a resolver built in (not yet mdns).
+    // One name resolver (spec sidecar-wave2 §3; default mdns) for invocation and gRPC proxy mode; startInvocation
+    // announces this sidecar with its internal port.
     const nameResolution = nameResolutionConfig(configuration.spec);
     const namespace = process.env.NAMESPACE || 'default';
-    if (hasNameResolver(nameResolution.component)) {
-      resolver = createNameResolver(nameResolution, logger);
-      // No internal gRPC server here yet (daprInternalPort 0): the resolver looks others up, announcing nothing.
-      await resolver.init({
-        appId,
-        namespace,
-        address: listenAddress,
-        daprInternalPort: 0,
-        daprHttpPort: 0,
-        appPort: options.appPort ?? 0,
-      });
-    }
+    resolver = createNameResolver(nameResolution, logger);
     proxy = createGrpcProxy({
       appId,
       namespace,
       appAddress: app.protocol === 'grpc' && options.appPort ? `${app.channelAddress}:${options.appPort}` : undefined,
       ...(appApiToken ? { appApiToken } : {}),
-      ...(resolver ? { resolver } : {}),
+      resolver,
+      ...(options.internalGrpcPort ? { internalPort: options.internalGrpcPort } : {}),
       logger,
     });
     http = await startHttpApi(runtime, {
@@ -317,6 +311,34 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     await components.closeAll();
     throw error;
   }
+  let invocation: Invocation;
+  try {
+    invocation = await startInvocation({
+      appId,
+      logger,
+      resolver: resolver as NameResolver,
+      internalFallback: (call) => proxy?.handle(call),
+      resourcesPaths,
+      appChannel: () => runtime.appChannel,
+      appPort: options.appPort ?? 0,
+      httpPort: http.port,
+      internalPort: options.internalGrpcPort ?? 0,
+      internalHost: options.internalGrpcListenAddress ?? listenAddress,
+      appMaxConcurrency: options.appMaxConcurrency,
+    });
+  } catch (error) {
+    await Promise.allSettled([
+      closeServer(http.server),
+      grpc?.close(),
+      publicHttp && closeServer(publicHttp.server),
+      resolver?.close(),
+    ]);
+    proxy?.close();
+    runtime.appChannel?.close();
+    await components.closeAll();
+    throw error;
+  }
+  runtime.invoker = invocation.invoker;
   runtime.health.outbound = true;
   const where = (api: 'http' | 'grpc', port: number) =>
     socketPath(api).socketPath ??
@@ -325,6 +347,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     appId,
     http: where('http', http.port),
     grpc: grpc ? where('grpc', grpc.port) : 'disabled',
+    internal: `${options.internalGrpcListenAddress ?? listenAddress}:${invocation.internalServer.port}`,
     ...(publicHttp ? { public: `${options.publicListenAddress ?? listenAddress}:${publicHttp.port}` } : {}),
   });
 
@@ -376,6 +399,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     httpPort: http.port,
     grpcPort: grpc?.port,
     publicPort: publicHttp?.port,
+    internalGrpcPort: invocation.internalServer.port,
     components,
     runtime,
     ready,
@@ -390,9 +414,9 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
           http.close(),
           grpc?.close(),
           publicHttp && closeServer(publicHttp.server, graceMs),
+          invocation.close(), // the internal server and the name resolver
         ]);
         proxy?.close();
-        await resolver?.close().catch(() => {});
         runtime.appChannel?.close();
         await components.closeAll();
         logger.info('sidecar stopped');

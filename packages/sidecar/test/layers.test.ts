@@ -20,11 +20,11 @@ const RANK: Record<string, number> = {
   resiliency: 2.5, // policies over the component table; app/ runs deliveries through them
   app: 3,
   api: 4,
+  invoke: 4,
   'runtime.ts': 5,
   http: 6,
   grpc: 6,
   outbox: 6,
-  invoke: 6,
   'sidecar.ts': 7,
   cli: 7, // flag table and parsing helpers behind cli.ts (imports nothing local)
   'cli.ts': 8,

@@ -329,8 +329,8 @@ class ClientConnection {
   private readonly socket: Socket;
   onGone: (() => void) | undefined;
 
-  constructor(path: string) {
-    this.socket = connect(path);
+  constructor(target: ClientTarget) {
+    this.socket = typeof target === 'string' ? connect(target) : connect(target.port, target.host);
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
     this.socket.on('error', (err) => this.teardown(`connection failed: ${err.message}`));
@@ -663,14 +663,17 @@ export class ClientDuplex extends EventEmitter {
   }
 }
 
-/** Calls over one lazily (re)made connection to a unix socket. */
+/** A unix socket path, or a TCP address (the sidecar's sidecar-to-sidecar client). */
+export type ClientTarget = string | { host: string; port: number };
+
+/** Calls over one lazily (re)made connection to a unix socket or TCP address. */
 export class GrpcClient {
   private conn: ClientConnection | undefined;
   private readonly fixedHeaders: Buffer;
   private closed = false;
 
   constructor(
-    private readonly socketPath: string,
+    private readonly socketPath: ClientTarget,
     private readonly options: ClientOptions,
   ) {
     this.fixedHeaders = Buffer.concat([

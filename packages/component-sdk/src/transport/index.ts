@@ -5,7 +5,14 @@
  */
 
 export { DEFAULT_TRANSPORT, resolveTransport, TRANSPORT_ENV_VAR, TRANSPORTS, type Transport } from './choice.js';
-export { ClientDuplex, type ClientError, type ClientOptions, GrpcClient, type StatusObject } from './grpc-client.js';
+export {
+  ClientDuplex,
+  type ClientError,
+  type ClientOptions,
+  type ClientTarget,
+  GrpcClient,
+  type StatusObject,
+} from './grpc-client.js';
 export {
   CallMetadata,
   DuplexCall,
@@ -15,4 +22,5 @@ export {
   type MethodShape,
   RawCall,
 } from './grpc-server.js';
+export type { H2Stream } from './h2.js';
 export { engineStats } from './h2.js';

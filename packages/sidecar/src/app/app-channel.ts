@@ -5,6 +5,7 @@
  */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import type { SubscriptionResource } from '../resources/types.js';
+import type { InvokeCall, InvokeResult } from '../shared/invocation.js';
 import { GrpcAppDelivery } from './grpc-app.js';
 import { HttpAppDelivery } from './http-app.js';
 
@@ -45,6 +46,8 @@ export interface AppChannel {
     data: Uint8Array,
     metadata: Metadata,
   ): Promise<Uint8Array | undefined>;
+  /** Service invocation delivered to the app (spec sidecar-wave2 §1.3); rejects when the app is unreachable. */
+  invoke(call: InvokeCall): Promise<InvokeResult>;
   close(): void;
 }
 

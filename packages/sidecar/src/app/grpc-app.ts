@@ -2,6 +2,8 @@
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult, verbNumber } from '../shared/invocation.js';
+import { headersForApp } from '../shared/invocation-headers.js';
 import { isJsonContentType, isTextContentType, mediaType } from '../shared/media-type.js';
 import { appCallbackService } from '../shared/runtime-proto.js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';
@@ -161,6 +163,46 @@ export class GrpcAppDelivery implements AppChannel {
       metadata,
     );
     return response.data.length > 0 ? response.data : undefined;
+  }
+
+  /** `AppCallback.OnInvoke`; the app's gRPC status comes back as the result status (a code < 100). */
+  async invoke(call: InvokeCall): Promise<InvokeResult> {
+    // Hop-by-hop headers (`connection`, …) must not reach HTTP/2: Node's http2 refuses them and the call never starts.
+    const metadata: Metadata = {};
+    for (const [name, values] of Object.entries(headersForApp(call.metadata)))
+      if (name !== 'dapr-api-token' && name !== 'user-agent') metadata[name] = values[0]!;
+    const request = {
+      method: call.method,
+      data: { type_url: call.typeUrl, value: call.body },
+      content_type: call.contentType,
+      http_extension: call.verb === 'NONE' ? null : { verb: verbNumber(call.verb), querystring: call.query },
+    };
+    const result: InvokeResult = {
+      status: GRPC.OK,
+      message: '',
+      headers: {},
+      trailers: {},
+      contentType: '',
+      body: Buffer.alloc(0),
+      typeUrl: '',
+    };
+    try {
+      const response = await this.call<{ data: { type_url: string; value: Buffer } | null; content_type: string }>(
+        'OnInvoke',
+        request,
+        metadata,
+      );
+      result.contentType = response.content_type;
+      result.body = response.data?.value ?? Buffer.alloc(0);
+      result.typeUrl = response.data?.type_url ?? '';
+    } catch (error) {
+      const e = error as ServiceError;
+      if (e.code === status.UNAVAILABLE)
+        throw new InvokeError(GRPC.INTERNAL, `error invoking app channel: ${e.details ?? e.message}`);
+      result.status = typeof e.code === 'number' ? e.code : GRPC.UNKNOWN;
+      result.message = e.details ?? e.message;
+    }
+    return result;
   }
 
   close(): void {

@@ -1,6 +1,8 @@
 /** App delivery over HTTP (spec §4.4, §4.8): topic events and input binding events with daprd's outcome rules. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import type { SubscriptionResource } from '../resources/types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
+import { headersForApp, responseHeaders } from '../shared/invocation-headers.js';
 import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';
 import { HttpAppChannel } from './http-channel.js';
@@ -87,6 +89,35 @@ export class HttpAppDelivery implements AppChannel {
       throw new Error(`app answered ${response.status} to input binding event on /${route.replace(/^\//, '')}`);
     }
     return response.body.length > 0 ? response.body : undefined;
+  }
+
+  async invoke(call: InvokeCall): Promise<InvokeResult> {
+    if (call.verb === 'NONE' || call.verb === 'CONNECT')
+      throw new InvokeError(
+        GRPC.INVALID_ARGUMENT,
+        call.verb === 'NONE' ? 'missing HTTP extension field' : 'invalid HTTP verb',
+      );
+    const headers = headersForApp(call.metadata);
+    if (call.contentType !== '') headers['content-type'] = [call.contentType];
+    const path = `/${call.method}${call.query === '' ? '' : `?${call.query}`}`;
+    let response: Awaited<ReturnType<HttpAppChannel['invoke']>>;
+    try {
+      response = await this.channel.invoke({ method: call.verb, path, headers, body: call.body });
+    } catch (error) {
+      throw new InvokeError(GRPC.INTERNAL, `error invoking app channel: ${(error as Error).message}`);
+    }
+    let contentType = '';
+    for (const key in response.headers)
+      if (key.toLowerCase() === 'content-type') contentType = response.headers[key]![0]!;
+    return {
+      status: response.status,
+      message: '',
+      headers: responseHeaders(response.headers),
+      trailers: {},
+      contentType,
+      body: response.body,
+      typeUrl: '',
+    };
   }
 
   close(): void {

@@ -26,6 +26,7 @@ import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
 import { daprService } from '../shared/runtime-proto.js';
 import { bindingsHandlers } from './bindings-handlers.js';
+import { invokeHandlers } from './invoke-handlers.js';
 import { metadataHandlers } from './metadata-handlers.js';
 import { pubsubHandlers } from './pubsub-handlers.js';
 import { secretsHandlers } from './secrets-handlers.js';
@@ -49,6 +50,7 @@ const HANDLER_GROUPS: readonly ((runtime: Runtime) => HandlerGroup)[] = [
   bindingsHandlers,
   secretsHandlers,
   metadataHandlers,
+  invokeHandlers,
 ];
 
 /** Every served method by name; a name served by two groups is a programming error. */

@@ -195,3 +195,25 @@ export interface SetMetadataRequest {
   key: string;
   value: string;
 }
+
+// Service invocation (InvokeService, spec sidecar-wave2 §1.6)
+
+export interface WireAny {
+  type_url: string;
+  value: Buffer;
+}
+
+export interface InvokeServiceRequest {
+  id: string;
+  message: {
+    method: string;
+    data: WireAny | null;
+    content_type: string;
+    http_extension: { verb: number; querystring: string } | null;
+  } | null;
+}
+
+export interface InvokeResponse {
+  data: WireAny;
+  content_type: string;
+}

@@ -13,7 +13,7 @@ import { ApiError, apiError, toApiError } from '../shared/errors.js';
 import { registerBindingsRoutes } from './bindings-routes.js';
 import { browserRejection, isLoopbackHost } from './browser-guard.js';
 import { createCors } from './cors.js';
-import { registerInvokeRoutes } from './invoke-routes.js';
+import { invokeFallback, registerInvokeRoutes } from './invoke-routes.js';
 import { bodyTooLarge, MAX_BODY_BYTES, sendError, sendText, setBodyLimit } from './io.js';
 import { registerMetadataRoutes } from './metadata-routes.js';
 import { registerPubSubRoutes } from './pubsub-routes.js';
@@ -84,6 +84,7 @@ export async function startHttpApi(
   options: HttpApiOptions,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const router = buildRouter(runtime);
+  const fallback = invokeFallback(runtime);
   const maxBody =
     options.maxBodySize === undefined ? MAX_BODY_BYTES : options.maxBodySize > 0 ? options.maxBodySize : Infinity;
   const cors = createCors(options.allowedOrigins);
@@ -104,17 +105,25 @@ export async function startHttpApi(
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const match = router.match(req.method ?? 'GET', path);
-    if (match.kind === 'not-found') return sendText(res, 404, '404 page not found');
+    // The public port (--dapr-public-port) serves its few routes only; the API falls through to invocation below.
     if (options.onlyRoutes && !(match.kind === 'found' && options.onlyRoutes.has(match.pattern)))
       return sendText(res, 404, '404 page not found');
-    if (match.kind === 'method-not-allowed') return sendText(res, 405, 'Method Not Allowed');
     if (match.kind === 'bad-path') return sendText(res, 400, 'invalid path escape');
-    if (options.apiToken && !(req.method === 'GET' && TOKEN_EXEMPT.has(match.pattern))) {
+    const pattern = match.kind === 'found' ? match.pattern : '';
+    if (options.apiToken && !(req.method === 'GET' && TOKEN_EXEMPT.has(pattern))) {
       const given = req.headers[API_TOKEN_HEADER];
       if (!tokenMatches(typeof given === 'string' ? given : undefined, options.apiToken))
         return sendText(res, 401, 'invalid api token');
     }
     delete req.headers[API_TOKEN_HEADER];
+    // Unknown paths and wrong methods fall through to invocation, as in daprd (spec sidecar-wave2 §1.8).
+    if (match.kind !== 'found') {
+      fallback(req, res, path).catch((error: unknown) => {
+        if (res.headersSent) res.destroy();
+        else sendError(res, toApiError(error));
+      });
+      return;
+    }
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     match.handler({ req, res, params: match.params, query }).catch((error: unknown) => {
       const apiError = toApiError(error);

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '@daprkit/component-sdk';
 import { createSqliteResolver } from './sqlite.js';
+import { createMdnsResolver } from './mdns.js';
 import { createStaticResolver } from './static.js';
 import type { NameResolutionConfig, NameResolver } from './types.js';
 
@@ -14,6 +15,7 @@ type ResolverFactory = (config: NameResolutionConfig, logger: Logger) => NameRes
 /** One line per resolver. */
 const RESOLVERS: Record<string, ResolverFactory> = {
   sqlite: createSqliteResolver,
+  mdns: createMdnsResolver,
   static: createStaticResolver,
 };
 

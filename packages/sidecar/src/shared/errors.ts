@@ -49,6 +49,11 @@ export const API_ERRORS = {
   healthNotReady: { errorCode: 'ERR_HEALTH_NOT_READY', ...internal },
   outboundHealthNotReady: { errorCode: 'ERR_OUTBOUND_HEALTH_NOT_READY', ...internal },
 
+  // Service invocation (spec sidecar-wave2 §1.4, §1.8)
+  directInvoke: { errorCode: 'ERR_DIRECT_INVOKE', ...internal },
+  directInvokeNoAppId: { errorCode: 'ERR_DIRECT_INVOKE', httpStatus: 404, grpcCode: ErrorCode.NotFound },
+  directInvokeDenied: { errorCode: 'ERR_DIRECT_INVOKE', httpStatus: 403, grpcCode: ErrorCode.PermissionDenied },
+
   // State
   stateStoreNotConfigured: {
     errorCode: 'ERR_STATE_STORE_NOT_CONFIGURED',

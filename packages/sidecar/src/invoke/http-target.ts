@@ -1,0 +1,49 @@
+/**
+ * Calls to HTTP targets made from this sidecar (spec sidecar-wave2 §1.5): `http(s)://…` app ids and HTTPEndpoint
+ * resources. URL = base + `/` + method + `?query`; an endpoint's headers are set over the incoming ones.
+ */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
+import { fromRawHeaders, headersForApp, responseHeaders } from '../shared/invocation-headers.js';
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+
+export async function invokeUrl(
+  baseUrl: string,
+  call: InvokeCall,
+  extraHeaders: Record<string, string> = {},
+): Promise<InvokeResult> {
+  const verb = call.verb === 'NONE' ? 'POST' : call.verb;
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/${call.method}${call.query === '' ? '' : `?${call.query}`}`);
+  const headers: Record<string, string | string[]> = headersForApp(call.metadata);
+  for (const [name, value] of Object.entries(extraHeaders)) headers[name.toLowerCase()] = value;
+  if (call.contentType !== '') headers['content-type'] = call.contentType;
+  headers['content-length'] = String(call.body.length);
+  const https = url.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      url,
+      { method: verb, headers, agent: https ? httpsAgent : httpAgent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            message: '',
+            headers: responseHeaders(fromRawHeaders(res.rawHeaders)),
+            trailers: {},
+            contentType: res.headers['content-type'] ?? '',
+            body: Buffer.concat(chunks),
+            typeUrl: '',
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (error) => reject(new InvokeError(GRPC.INTERNAL, error.message)));
+    req.end(call.body.length > 0 ? call.body : undefined);
+  });
+}

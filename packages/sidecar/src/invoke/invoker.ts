@@ -1,0 +1,81 @@
+/**
+ * Where a call goes (spec sidecar-wave2 §1.1, §1.3, §1.5): `http(s)://` URLs and HTTPEndpoints are called from
+ * here, this app's own id goes straight to the app channel, any other `appId[.namespace]` is resolved by name
+ * resolution and sent over the internal API with daprd's forwarding and caller/callee metadata.
+ */
+import { hostname } from 'node:os';
+import type { NameResolver } from '../nameresolution/types.js';
+import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
+import type { HttpEndpoint } from './http-endpoints.js';
+import { invokeUrl } from './http-target.js';
+import type { InternalClient } from './internal-client.js';
+
+export interface InvokerOptions {
+  appId: string;
+  namespace: string;
+  /** The announced host address (X-Forwarded-For / Forwarded). */
+  hostAddress: string;
+  /** The caller's own internal gRPC port (passed to the resolver, as daprd does). */
+  internalPort: number;
+  resolver: NameResolver;
+  client: InternalClient;
+  endpoints: ReadonlyMap<string, HttpEndpoint>;
+  invokeLocal: (call: InvokeCall) => Promise<InvokeResult>;
+}
+
+/** Appends `value` to a metadata entry (whatever the case of its existing key). */
+function append(metadata: InvokeCall['metadata'], name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (const key in metadata) {
+    if (key.toLowerCase() === lower) {
+      metadata[key]!.push(value);
+      return;
+    }
+  }
+  metadata[name] = [value];
+}
+
+export class Invoker {
+  private readonly host = hostname();
+  private readonly forwarded: string;
+
+  constructor(private readonly options: InvokerOptions) {
+    const addr = options.hostAddress.includes(':') ? `"[${options.hostAddress}]"` : options.hostAddress;
+    this.forwarded = `for=${addr};by=${addr};host=${this.host}`;
+  }
+
+  async invoke(target: string, call: InvokeCall): Promise<InvokeResult> {
+    if (/^https?:\/\//i.test(target)) return invokeUrl(target, call);
+    const endpoint = this.options.endpoints.get(target);
+    if (endpoint !== undefined) return invokeUrl(endpoint.baseUrl, call, endpoint.headers);
+    const parts = target.split('.');
+    if (parts.length > 2) throw new InvokeError(GRPC.INVALID_ARGUMENT, `invalid app id ${target}`);
+    const appId = parts[0]!;
+    const namespace = parts[1] ?? this.options.namespace;
+    if (appId === this.options.appId && namespace === this.options.namespace) return this.options.invokeLocal(call);
+    const metadata = call.metadata;
+    append(metadata, 'X-Forwarded-For', this.options.hostAddress);
+    append(metadata, 'X-Forwarded-Host', this.host);
+    append(metadata, 'Forwarded', this.forwarded);
+    metadata['destination-app-id'] = [appId];
+    metadata['dapr-caller-namespace'] = [this.options.namespace];
+    metadata['dapr-caller-app-id'] = [this.options.appId];
+    metadata['dapr-callee-app-id'] = [appId];
+    return this.callApp(appId, namespace, call);
+  }
+
+  /**
+   * The seam for resiliency: one call to a remote app, resolution included. An app resiliency policy (timeouts,
+   * retries, circuit breakers keyed `<appId>:<method>`) wraps exactly this function.
+   */
+  async callApp(appId: string, namespace: string, call: InvokeCall): Promise<InvokeResult> {
+    const address = await this.options.resolver.resolve({ id: appId, namespace, port: this.options.internalPort });
+    try {
+      return await this.options.client.call(address, call);
+    } catch (error) {
+      const code = (error as InvokeError).code;
+      if (code === GRPC.UNAVAILABLE || code === GRPC.UNAUTHENTICATED) this.options.client.forget(address);
+      throw error;
+    }
+  }
+}
