@@ -5,8 +5,8 @@ import type { PublishContext } from './api/publish.js';
 import type { TransactionContext, TransactionHook } from './api/transaction.js';
 import type { AppChannel, AppConnection } from './app/app-channel.js';
 import type { ComponentTable } from './composition/table.js';
-import type { Resiliency } from './resiliency/resiliency.js';
 import type { Invoker } from './invoke/invoker.js';
+import type { Resiliency } from './resiliency/resiliency.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';

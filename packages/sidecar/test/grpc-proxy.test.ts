@@ -133,7 +133,8 @@ describe('gRPC proxy mode to the local app', () => {
   it('fails an unresolvable remote id with UNAVAILABLE and a reason', async () => {
     const { error } = await unary(port, 'x', { ...token, 'dapr-app-id': 'elsewhere' });
     expect(error?.code).toBe(status.UNAVAILABLE);
-    expect(error?.details).toMatch(/^failed to proxy request: no name resolution configured to find app elsewhere/);
+    // The default resolver (mDNS) finds no sidecar of that id.
+    expect(error?.details).toMatch(/^failed to proxy request: .*elsewhere/);
   });
 
   it('answers Dapr methods it does not implement UNIMPLEMENTED, after the token check (not proxied)', async () => {

@@ -3,8 +3,8 @@
  * one (spec sidecar-wave2 §3.1: component empty → mdns, version empty → v1).
  */
 import type { Logger } from '@daprkit/component-sdk';
-import { createSqliteResolver } from './sqlite.js';
 import { createMdnsResolver } from './mdns.js';
+import { createSqliteResolver } from './sqlite.js';
 import { createStaticResolver } from './static.js';
 import type { NameResolutionConfig, NameResolver } from './types.js';
 
