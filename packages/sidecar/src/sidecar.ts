@@ -11,8 +11,10 @@ import {
   type Logger,
   type LogLevel,
   type Metadata,
+  scopedLogger,
 } from '@daprkit/component-sdk';
 import { type AppChannel, type AppProtocol, createAppChannel } from './app/app-channel.js';
+import { AppHealth, type AppHealthCheckOptions, validateAppHealthCheck } from './app/app-health.js';
 import { waitForAppPort } from './app/http-channel.js';
 import { Subscriber } from './app/subscriber.js';
 import { mergeSubscriptions } from './app/subscriptions.js';
@@ -22,6 +24,10 @@ import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
+import { apiLoggingSettings } from './observability/api-logging.js';
+import { instrumentComponents } from './observability/instrument-components.js';
+import { SidecarMetrics, startMetricsServer } from './observability/metrics.js';
+import { metricsSettings } from './observability/metrics-config.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
@@ -33,6 +39,7 @@ import {
   type SubscriptionResource,
 } from './resources/types.js';
 import type { Runtime } from './runtime.js';
+import { VERSION } from './version.js';
 
 /** A component given in code: metadata as a plain map or as YAML-style items; `instance` skips type resolution. */
 export interface ComponentInput {
@@ -82,14 +89,18 @@ export interface SidecarOptions {
   internalGrpcListenAddress?: string;
   /** `--app-max-concurrency`: at most this many calls into the app at once (-1 or undefined: unlimited). */
   appMaxConcurrency?: number;
-  /** `--enable-metrics` / `--metrics-port` / `--metrics-listen-address` (Prometheus text, daprd's names). */
+  /**
+   * `--enable-metrics` / `--metrics-port` / `--metrics-listen-address` (Prometheus text, daprd's names). Undefined =
+   * off for in-process use; the CLI passes `{enabled: true, port: 9090, host: '127.0.0.1'}` (loopback, not
+   * daprd's 0.0.0.0). Configuration `spec.metric.enabled: false` also turns it off. Port 0 = any free port.
+   */
   metrics?: { enabled: boolean; port: number; host: string };
   /** `--log-as-json`: one JSON object per line in daprd's shape. */
   logAsJson?: boolean;
   /** `--enable-api-logging`: one line per API call; undefined = `spec.logging.apiLogging.enabled`. */
   apiLogging?: boolean;
   /** `--enable-app-health-check` and its probe settings. */
-  appHealthCheck?: { enabled: boolean; path: string; intervalSeconds: number; timeoutMs: number; threshold: number };
+  appHealthCheck?: AppHealthCheckOptions;
   /** Called when `POST /v1.0/shutdown` or gRPC Shutdown asks the sidecar to stop; default: `close()`. */
   onShutdownRequest?: (force: boolean) => void;
 }
@@ -100,6 +111,8 @@ export interface Sidecar {
   readonly grpcPort: number | undefined;
   readonly components: ComponentTable;
   readonly runtime: Runtime;
+  /** The Prometheus endpoint's port; undefined when metrics are off. */
+  readonly metricsPort: number | undefined;
   /** Resolves once the app is reachable and subscriptions/input bindings started (immediately without an app). */
   readonly ready: Promise<void>;
   close(): Promise<void>;
@@ -139,12 +152,27 @@ function closeServer(server: Server): Promise<void> {
 
 export async function createSidecar(options: SidecarOptions = {}): Promise<Sidecar> {
   const appId = options.appId ?? process.env.APP_ID ?? 'daprkit-app';
-  const logger = options.logger ?? createLogger({ name: 'daprkit-sidecar', level: options.logLevel ?? 'info' });
+  const started = performance.now();
+  const logger =
+    options.logger ??
+    createLogger({
+      name: 'dapr.runtime',
+      level: options.logLevel ?? 'info',
+      ...(options.logAsJson !== undefined ? { json: options.logAsJson } : {}),
+      appId,
+      version: VERSION,
+    });
   const resourcesPaths = options.resourcesPaths ?? [];
   const resources = resourcesPaths.length > 0 ? await loadResources(resourcesPaths, appId, logger) : undefined;
   const empty: ConfigurationResource = { secretScopes: [], componentDeny: [], features: [], spec: {} };
   const fromFiles = options.configPaths?.length ? await loadConfigurationFiles(options.configPaths) : empty;
   const configuration = mergeConfigurations(fromFiles, resources?.configuration ?? empty);
+  const metricSettings = metricsSettings(options.metrics ?? { enabled: false, port: 0, host: '' }, configuration.spec);
+  const metrics = metricSettings.enabled
+    ? new SidecarMetrics(appId, process.env.NAMESPACE || 'default', metricSettings)
+    : undefined;
+  const apiLogging = apiLoggingSettings(options.apiLogging, configuration.spec);
+  const appHealth = new AppHealth(validateAppHealthCheck(options.appHealthCheck), logger);
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];
   if (resources === undefined && options.components === undefined) {
     logger.info('no --resources-path: using the embedded in-memory state store and pub/sub');
@@ -163,7 +191,9 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     socketsFolder: options.socketsFolder ?? process.env.DAPR_COMPONENTS_SOCKETS_FOLDER ?? DEFAULT_SOCKETS_FOLDER,
     deny: configuration.componentDeny,
     cwd: process.cwd(),
+    ...(metrics ? { onInit: metricsOnInit(metrics) } : {}),
   });
+  if (metrics) instrumentComponents(components, metrics);
 
   const listenAddress = options.listenAddress ?? '127.0.0.1';
   const shutdownAbort = new AbortController();
@@ -188,6 +218,9 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       : undefined,
     transactionHooks: [],
     health: { outbound: false, runtime: false },
+    metrics,
+    apiLogging,
+    appHealth,
     requestShutdown: (force) => {
       if (options.onShutdownRequest) options.onShutdownRequest(force);
       else void sidecar.close();
@@ -206,7 +239,14 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   }
   let http: Awaited<ReturnType<typeof startHttpApi>>;
   let grpc: Awaited<ReturnType<typeof startGrpcApi>> | undefined;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
+    if (metrics) {
+      metricsServer = await startMetricsServer(metrics, metricSettings.host, metricSettings.port);
+      scopedLogger(logger, 'dapr.metrics').info(
+        `metrics server started on ${metricSettings.host}:${metricsServer.port}/`,
+      );
+    }
     http = await startHttpApi(runtime, {
       host: listenAddress,
       port: options.httpPort ?? 3500,
@@ -223,16 +263,17 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       });
     }
   } catch (error) {
+    if (metricsServer) await closeServer(metricsServer.server);
     runtime.appChannel?.close();
     await components.closeAll();
     throw error;
   }
   runtime.health.outbound = true;
-  logger.info('Dapr APIs listening', {
-    appId,
-    http: `${listenAddress}:${http.port}`,
-    grpc: grpc ? `${listenAddress}:${grpc.port}` : 'disabled',
-  });
+  scopedLogger(logger, 'dapr.runtime.http').info(`HTTP server listening on TCP address: ${listenAddress}:${http.port}`);
+  if (grpc)
+    scopedLogger(logger, 'dapr.runtime.grpc.api').info(
+      `gRPC server listening on TCP address: ${listenAddress}:${grpc.port}`,
+    );
 
   let subscriber: Subscriber | undefined;
   const declarative: SubscriptionResource[] = [
@@ -243,13 +284,31 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     if (appChannel === undefined || runtime.app.port === undefined) return;
     await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
-    subscriber = new Subscriber(components, appChannel, appId, logger);
+    const current = new Subscriber(components, appChannel, appId, logger, metrics);
+    subscriber = current;
+    // Starts unhealthy with health checks on: subscribing waits for the first good probe (daprd).
+    if (appHealth.enabled) {
+      current.pause();
+      appHealth.onChange((healthy) => {
+        if (!healthy) return current.pause();
+        current.resume().then(
+          (started) => {
+            if (started.length > 0) runtime.subscriptions = started;
+          },
+          (error: unknown) => logger.error('restarting delivery failed', { error: (error as Error).message }),
+        );
+      });
+      appHealth.start(runtime.app.protocol, runtime.app.channelAddress, runtime.app.port);
+    }
     if (components.pubsub.size > 0) {
       const programmatic = await appChannel.listSubscriptions();
-      if (programmatic !== undefined)
-        runtime.subscriptions = await subscriber.start(mergeSubscriptions(declarative, programmatic));
+      if (programmatic !== undefined) {
+        const wanted = mergeSubscriptions(declarative, programmatic);
+        const started = await current.start(wanted);
+        runtime.subscriptions = appHealth.healthy ? started : [];
+      }
     }
-    await subscriber.startInputBindings();
+    await current.startInputBindings();
   };
   let outboxRelays: OutboxRelays | undefined;
   // After app subscriptions, as daprd does: a final event must not reach a broker before its subscriber exists.
@@ -262,7 +321,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     .then(
       () => {
         runtime.health.runtime = true;
-        logger.info('sidecar ready', {
+        logger.info(`dapr initialized. Status: Running. Init Elapsed ${Math.round(performance.now() - started)}ms`, {
           app: options.appPort ? `${runtime.app.channelAddress}:${options.appPort}` : 'none',
         });
       },
@@ -279,13 +338,19 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     grpcPort: grpc?.port,
     components,
     runtime,
+    metricsPort: metricsServer?.port,
     ready,
     close() {
       closing ??= (async () => {
         shutdownAbort.abort();
+        appHealth.stop();
         subscriber?.stop();
         outboxRelays?.stop();
-        await Promise.allSettled([closeServer(http.server), grpc?.close()]);
+        await Promise.allSettled([
+          closeServer(http.server),
+          grpc?.close(),
+          metricsServer && closeServer(metricsServer.server),
+        ]);
         runtime.appChannel?.close();
         await components.closeAll();
         logger.info('sidecar stopped');
@@ -299,4 +364,10 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
 /** 127.0.0.0/8, ::1 and localhost: the only addresses reachable from this machine alone. */
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+/** daprd's component init counters (reason `creation` or `init`). */
+function metricsOnInit(metrics: SidecarMetrics) {
+  return (type: string, name: string, failure?: 'creation' | 'init') =>
+    failure === undefined ? metrics.componentInitialized(type) : metrics.componentInitFailed(type, failure, name);
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger, PubSubMessage } from '@daprkit/component-sdk';
 import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
+import type { SidecarMetrics } from '../observability/metrics.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import { parseGoBool } from '../shared/go-json.js';
 import { isObject } from '../shared/json-fields.js';
@@ -79,17 +80,53 @@ function isExpired(event: Record<string, unknown>): boolean {
 }
 
 export class Subscriber {
-  private readonly abort = new AbortController();
+  /** Aborted by stop(); `delivery` also by pause() (app unhealthy), and remade by resume(). */
+  private readonly closed = new AbortController();
+  private delivery = new AbortController();
+  private wanted: readonly SubscriptionResource[] = [];
+  private paused = false;
+  private bindingsWanted = false;
 
   constructor(
     private readonly components: ComponentTable,
     private readonly app: AppChannel,
     private readonly appId: string,
     private readonly logger: Logger,
+    private readonly metrics?: SidecarMetrics,
   ) {}
 
   /** Starts every subscription it can; returns those that started. */
   async start(subscriptions: readonly SubscriptionResource[]): Promise<SubscriptionResource[]> {
+    this.wanted = subscriptions;
+    if (this.paused) return [];
+    return this.subscribeAll(subscriptions, this.delivery.signal);
+  }
+
+  /**
+   * The app became unhealthy: unsubscribe everything and stop reading input bindings (daprd). Unacknowledged
+   * messages stay with the broker for the next subscription.
+   */
+  pause(): void {
+    if (this.paused || this.closed.signal.aborted) return;
+    this.paused = true;
+    this.delivery.abort();
+    this.logger.info('app is unhealthy: subscriptions and input bindings stopped');
+  }
+
+  /** The app is healthy (again): subscribe and read input bindings anew. */
+  async resume(): Promise<SubscriptionResource[]> {
+    if (!this.paused || this.closed.signal.aborted) return [];
+    this.paused = false;
+    this.delivery = new AbortController();
+    const started = await this.subscribeAll(this.wanted, this.delivery.signal);
+    if (this.bindingsWanted) await this.readInputBindings(this.delivery.signal);
+    return started;
+  }
+
+  private async subscribeAll(
+    subscriptions: readonly SubscriptionResource[],
+    signal: AbortSignal,
+  ): Promise<SubscriptionResource[]> {
     const started: SubscriptionResource[] = [];
     for (const subscription of subscriptions) {
       const where = { pubsub: subscription.pubsubname, topic: subscription.topic };
@@ -113,16 +150,25 @@ export class Subscriber {
           error: compileError.message,
         });
       }
-      const handler = async (message: PubSubMessage) => {
-        if (compiled === undefined) throw compileError;
-        await this.handle(entry, compiled, message);
-      };
+      const metrics = this.metrics;
+      const handler =
+        metrics === undefined
+          ? async (message: PubSubMessage) => {
+              if (compiled === undefined) throw compileError;
+              await this.handle(entry, compiled, message);
+            }
+          : async (message: PubSubMessage) => {
+              const begin = performance.now();
+              let status: 'success' | 'retry' | 'drop' = 'retry';
+              try {
+                if (compiled === undefined) throw compileError;
+                status = await this.handle(entry, compiled, message);
+              } finally {
+                metrics.pubsubIngress(where.pubsub, where.topic, status, performance.now() - begin);
+              }
+            };
       try {
-        await entry.pubsub.subscribe(
-          { topic: subscription.topic, metadata: subscription.metadata },
-          handler,
-          this.abort.signal,
-        );
+        await entry.pubsub.subscribe({ topic: subscription.topic, metadata: subscription.metadata }, handler, signal);
         started.push(subscription);
         this.logger.info('subscribed', { ...where, type: subscription.type });
       } catch (error) {
@@ -156,7 +202,12 @@ export class Subscriber {
     return true;
   }
 
-  private async handle(entry: PubSubEntry, compiled: CompiledSubscription, message: PubSubMessage): Promise<void> {
+  /** Delivers one message; resolves with daprd's process_status, throws when the broker should redeliver. */
+  private async handle(
+    entry: PubSubEntry,
+    compiled: CompiledSubscription,
+    message: PubSubMessage,
+  ): Promise<'success' | 'drop'> {
     const { subscription } = compiled;
     const pubsubName = subscription.pubsubname;
     const metadata = { ...message.metadata, pubsubName };
@@ -167,16 +218,16 @@ export class Subscriber {
       ({ event, body } = eventOf(message, pubsubName, compiled.rawPayload));
       if (isExpired(event)) {
         await this.deadLetter(entry, subscription, message, 'expired');
-        return;
+        return 'drop';
       }
       path = compiled.rules.find((rule) => rule.match === undefined || rule.match(event))?.path;
     } catch (error) {
-      if (await this.deadLetter(entry, subscription, message, (error as Error).message)) return;
+      if (await this.deadLetter(entry, subscription, message, (error as Error).message)) return 'drop';
       throw error;
     }
     if (path === undefined) {
       await this.deadLetter(entry, subscription, message, 'no route matched');
-      return;
+      return 'drop';
     }
     let outcome: Awaited<ReturnType<AppChannel['deliverTopicEvent']>>;
     try {
@@ -196,7 +247,7 @@ export class Subscriber {
       });
       outcome = 'retry';
     }
-    if (outcome === 'success') return;
+    if (outcome === 'success') return 'success';
     if (outcome === 'drop') {
       this.logger.warn('app dropped a message', {
         pubsub: pubsubName,
@@ -204,10 +255,10 @@ export class Subscriber {
         id: String(event.id ?? ''),
       });
       await this.deadLetter(entry, subscription, message, 'dropped by app');
-      return;
+      return 'drop';
     }
     // RETRY with a dead-letter topic and no resiliency policy goes to the DLQ at once (daprd).
-    if (await this.deadLetter(entry, subscription, message, 'app asked to retry')) return;
+    if (await this.deadLetter(entry, subscription, message, 'app asked to retry')) return 'drop';
     throw new DeliveryError(
       `app asked to retry message ${String(event.id ?? '')} on ${pubsubName}/${subscription.topic}`,
     );
@@ -215,6 +266,11 @@ export class Subscriber {
 
   /** Reads every input binding the app wants (spec §4.8). */
   async startInputBindings(): Promise<void> {
+    this.bindingsWanted = true;
+    if (!this.paused) await this.readInputBindings(this.delivery.signal);
+  }
+
+  private async readInputBindings(signal: AbortSignal): Promise<void> {
     for (const [name, entry] of this.components.inputBindings) {
       try {
         if (!entry.explicitInput && !(await this.app.wantsInputBinding(name, entry.route))) {
@@ -223,7 +279,7 @@ export class Subscriber {
         }
         await entry.binding.read(
           (event) => this.app.deliverBindingEvent(name, entry.route, event.data, event.metadata),
-          this.abort.signal,
+          signal,
         );
         this.logger.info('reading input binding', { binding: name, route: entry.route });
       } catch (error) {
@@ -233,6 +289,7 @@ export class Subscriber {
   }
 
   stop(): void {
-    this.abort.abort();
+    this.closed.abort();
+    this.delivery.abort();
   }
 }

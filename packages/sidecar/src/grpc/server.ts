@@ -12,6 +12,7 @@ import {
   type sendUnaryData,
   status,
 } from '@grpc/grpc-js';
+import { grpcObserver } from '../observability/observe-api.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
@@ -63,8 +64,18 @@ export async function startGrpcApi(
     string,
     (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void
   > = {};
+  const observe = grpcObserver(runtime, runtime.logger);
   for (const [method, handler] of grpcHandlers(runtime)) {
-    implementation[method] = (call, callback) => {
+    const fullMethod = `/dapr.proto.runtime.v1.Dapr/${method}`;
+    implementation[method] = (call, plainCallback) => {
+      const done = observe?.(fullMethod, call.metadata);
+      const callback: sendUnaryData<unknown> =
+        done === undefined
+          ? plainCallback
+          : (error, response) => {
+              done(error ? (error.code ?? status.UNKNOWN) : status.OK);
+              plainCallback(error, response);
+            };
       const denied = authenticate(call.metadata, options.apiToken);
       if (denied) return callback({ code: status.UNAUTHENTICATED, details: denied.message });
       // proto-loader decoded the request by the method's schema, which wire.ts spells out for the handler.

@@ -5,6 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { httpObserver } from '../observability/observe-api.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, toApiError } from '../shared/errors.js';
@@ -47,11 +48,13 @@ export async function startHttpApi(
   options: HttpApiOptions,
 ): Promise<{ server: Server; port: number }> {
   const router = buildRouter(runtime);
+  const observe = httpObserver(runtime, runtime.logger);
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const match = router.match(req.method ?? 'GET', path);
+    observe?.(req, res, path, match.kind === 'found' ? match.pattern : undefined);
     if (match.kind === 'not-found') return sendText(res, 404, '404 page not found');
     if (match.kind === 'method-not-allowed') return sendText(res, 405, 'Method Not Allowed');
     if (match.kind === 'bad-path') return sendText(res, 400, 'invalid path escape');
