@@ -1,6 +1,7 @@
 /** `daprkit-sidecar` command line: daprd's flag names (single or double dash), env tokens, signal handling. */
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '@daprkit/component-sdk';
+import { DEFAULT_METRICS } from './observability/metrics-config.js';
 import { createSidecar, type SidecarOptions } from './sidecar.js';
 import { VERSION } from './version.js';
 
@@ -118,6 +119,8 @@ export async function runSidecarCli(argv: readonly string[]): Promise<void> {
   try {
     sidecar = await createSidecar({
       ...options,
+      // The daprd default for the command line; createSidecar alone leaves metrics off.
+      metrics: options.metrics ?? DEFAULT_METRICS,
       onShutdownRequest: (force) => {
         if (force) setTimeout(() => process.exit(1), 100);
         else void stop(0);

@@ -242,10 +242,17 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
     if (metrics) {
-      metricsServer = await startMetricsServer(metrics, metricSettings.host, metricSettings.port);
-      scopedLogger(logger, 'dapr.metrics').info(
-        `metrics server started on ${metricSettings.host}:${metricsServer.port}/`,
+      // Unlike daprd, a taken metrics port is not fatal: several sidecars on one machine all default to 9090.
+      const metricsLog = scopedLogger(logger, 'dapr.metrics');
+      metricsServer = await startMetricsServer(metrics, metricSettings.host, metricSettings.port).catch(
+        (error: Error) => {
+          metricsLog.error(`metrics server could not start on ${metricSettings.host}:${metricSettings.port}`, {
+            error: error.message,
+          });
+          return undefined;
+        },
       );
+      if (metricsServer) metricsLog.info(`metrics server started on ${metricSettings.host}:${metricsServer.port}/`);
     }
     http = await startHttpApi(runtime, {
       host: listenAddress,

@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   'version.ts': 0,
   resources: 1,
   composition: 2,
+  observability: 2.5, // metrics, API logging: read the component table, used by app/, http/, grpc/
   app: 3,
   api: 4,
   'runtime.ts': 5,
