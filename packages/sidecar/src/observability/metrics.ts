@@ -6,8 +6,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import type { MetricsSettings } from './metrics-config.js';
+import { CounterFamily, HistogramFamily, TimedFamily } from './series.js';
 
 const STATIC_PATHS = new Set(['/dapr/config', '/dapr/metrics', '/dapr/subscribe', '/healthz']);
 const HTTP_VERBS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE']);
@@ -38,7 +39,18 @@ function matchPattern(p: PathPattern, parts: readonly string[]): boolean {
 
 /** daprd's legacy (increasedCardinality) path reduction: `/v1.0/state/<store>`, `{id}` for actors, … */
 export function reducedPath(path: string): string {
-  const p = path.startsWith('/') ? path.slice(1) : path;
+  // Fast path without splitting: most requests are neither state/secrets nor actors.
+  const from = path.startsWith('/') ? 1 : 0;
+  const first = path.indexOf('/', from);
+  const second = first < 0 ? -1 : path.indexOf('/', first + 1);
+  if (second < 0) return path;
+  const segment = path.slice(first + 1, second);
+  if (segment === 'state' || segment === 'secrets') {
+    const third = path.indexOf('/', second + 1);
+    return `/${third < 0 ? path.slice(from) : path.slice(from, third)}`;
+  }
+  if (segment !== 'actors' && path.slice(from, first) !== 'actors') return path;
+  const p = path.slice(from);
   const parts = p.split('/');
   if (parts.length < 3) return path;
   if (parts[0] === 'actors') return [parts[0], parts[1], '{id}', ...parts.slice(3)].join('/');
@@ -57,23 +69,14 @@ export function reducedPath(path: string): string {
 export class SidecarMetrics {
   readonly registry = new Registry();
   private readonly patterns: PathPattern[];
-  private readonly httpCount: Counter;
-  private readonly httpLatency: Histogram;
-  private readonly httpResponseCount: Counter | undefined;
-  private readonly grpcCompleted: Counter;
-  private readonly grpcLatency: Histogram;
-  private readonly ingressCount: Counter;
-  private readonly ingressLatency: Histogram;
-  private readonly egressCount: Counter;
-  private readonly egressLatency: Histogram;
-  private readonly stateCount: Counter;
-  private readonly stateLatency: Histogram;
-  private readonly outputCount: Counter;
-  private readonly outputLatency: Histogram;
-  private readonly inputCount: Counter;
-  private readonly inputLatency: Histogram;
-  private readonly secretCount: Counter;
-  private readonly secretLatency: Histogram;
+  private readonly http: TimedFamily;
+  private readonly grpc: TimedFamily;
+  private readonly ingress: TimedFamily;
+  private readonly egress: TimedFamily;
+  private readonly stateOps: TimedFamily;
+  private readonly output: TimedFamily;
+  private readonly input: TimedFamily;
+  private readonly secrets: TimedFamily;
   private readonly loaded: Counter;
   private readonly initTotal: Counter;
   private readonly initFail: Counter;
@@ -83,49 +86,82 @@ export class SidecarMetrics {
     private readonly namespace: string,
     private readonly settings: MetricsSettings,
   ) {
-    const registers = [this.registry];
-    const buckets = [...settings.latencyBucketsMs];
-    const counter = (name: string, help: string, labelNames: string[]) =>
-      new Counter({ name, help, labelNames: ['app_id', ...labelNames], registers });
-    const histogram = (name: string, help: string, labelNames: string[]) =>
-      new Histogram({ name, help, labelNames: ['app_id', ...labelNames], buckets, registers });
-    const http = ['method', 'path', 'status'];
-    this.httpCount = counter('dapr_http_server_request_count', 'Number of HTTP requests started in server.', http);
-    this.httpLatency = histogram('dapr_http_server_latency', 'HTTP request end-to-end latency in server.', http);
-    if (settings.increasedCardinality)
-      this.httpResponseCount = counter('dapr_http_server_response_count', 'The number of HTTP responses', http);
-    const grpc = ['grpc_server_method', 'grpc_server_status'];
-    this.grpcCompleted = counter('dapr_grpc_io_server_completed_rpcs', 'Count of RPCs by method and status.', grpc);
-    this.grpcLatency = histogram('dapr_grpc_io_server_server_latency', 'Distribution of server latency (ms).', grpc);
-    const ingress = ['component', 'namespace', 'process_status', 'status', 'topic'];
-    this.ingressCount = counter('dapr_component_pubsub_ingress_count', 'The number of incoming messages.', ingress);
-    this.ingressLatency = histogram(
+    const registry = this.registry;
+    const buckets = settings.latencyBucketsMs;
+    const timed = (count: string, countHelp: string, latency: string, latencyHelp: string, extra?: string) =>
+      new TimedFamily(
+        new CounterFamily(count, countHelp, registry),
+        new HistogramFamily(latency, latencyHelp, registry, buckets),
+        extra === undefined ? undefined : new CounterFamily(extra, 'The number of HTTP responses', registry),
+      );
+    this.http = timed(
+      'dapr_http_server_request_count',
+      'Number of HTTP requests started in server.',
+      'dapr_http_server_latency',
+      'HTTP request end-to-end latency in server.',
+      settings.increasedCardinality ? 'dapr_http_server_response_count' : undefined,
+    );
+    this.grpc = timed(
+      'dapr_grpc_io_server_completed_rpcs',
+      'Count of RPCs by method and status.',
+      'dapr_grpc_io_server_server_latency',
+      'Distribution of server latency in milliseconds, by method.',
+    );
+    this.ingress = timed(
+      'dapr_component_pubsub_ingress_count',
+      'The number of incoming messages arriving from the pub/sub component.',
       'dapr_component_pubsub_ingress_latencies',
       'The consuming app event processing latency.',
-      ingress,
     );
-    const egress = ['component', 'namespace', 'success', 'topic'];
-    this.egressCount = counter('dapr_component_pubsub_egress_count', 'The number of outgoing messages.', egress);
-    this.egressLatency = histogram('dapr_component_pubsub_egress_latencies', 'The latency of the response.', egress);
-    const op = ['component', 'namespace', 'operation', 'success'];
-    this.stateCount = counter('dapr_component_state_count', 'The number of operations performed.', op);
-    this.stateLatency = histogram('dapr_component_state_latencies', 'The latency of the operation.', op);
-    this.outputCount = counter('dapr_component_output_binding_count', 'The number of operations performed.', op);
-    this.outputLatency = histogram('dapr_component_output_binding_latencies', 'The latency of the operation.', op);
-    const input = ['component', 'namespace', 'success'];
-    this.inputCount = counter('dapr_component_input_binding_count', 'The number of incoming events.', input);
-    this.inputLatency = histogram('dapr_component_input_binding_latencies', 'The triggering app latency.', input);
-    this.secretCount = counter('dapr_component_secret_count', 'The number of operations performed.', op);
-    this.secretLatency = histogram('dapr_component_secret_latencies', 'The latency of the operation.', op);
-    this.loaded = counter('dapr_runtime_component_loaded', 'The number of successfully loaded components.', []);
-    this.initTotal = counter('dapr_runtime_component_init_total', 'The number of initialized components.', [
-      'component',
-    ]);
-    this.initFail = counter('dapr_runtime_component_init_fail_total', 'The number of component init failures.', [
-      'component',
-      'reason',
-      'componentName',
-    ]);
+    this.egress = timed(
+      'dapr_component_pubsub_egress_count',
+      'The number of outgoing messages published to the pub/sub component.',
+      'dapr_component_pubsub_egress_latencies',
+      'The latency of the response from the pub/sub component.',
+    );
+    this.stateOps = timed(
+      'dapr_component_state_count',
+      'The number of operations performed on the state component.',
+      'dapr_component_state_latencies',
+      'The latency of the operation performed on the state component.',
+    );
+    this.output = timed(
+      'dapr_component_output_binding_count',
+      'The number of operations invoked on the output binding component.',
+      'dapr_component_output_binding_latencies',
+      'The latency of the response from the output binding component.',
+    );
+    this.input = timed(
+      'dapr_component_input_binding_count',
+      'The number of incoming events arriving from the input binding component.',
+      'dapr_component_input_binding_latencies',
+      'The triggering app event processing latency.',
+    );
+    this.secrets = timed(
+      'dapr_component_secret_count',
+      'The number of operations performed on the secret component.',
+      'dapr_component_secret_latencies',
+      'The latency of the operation performed on the secret component.',
+    );
+    const registers = [registry];
+    this.loaded = new Counter({
+      name: 'dapr_runtime_component_loaded',
+      help: 'The number of successfully loaded components.',
+      labelNames: ['app_id'],
+      registers,
+    });
+    this.initTotal = new Counter({
+      name: 'dapr_runtime_component_init_total',
+      help: 'The number of initialized components.',
+      labelNames: ['app_id', 'component'],
+      registers,
+    });
+    this.initFail = new Counter({
+      name: 'dapr_runtime_component_init_fail_total',
+      help: 'The number of component initialization failures.',
+      labelNames: ['app_id', 'component', 'reason', 'componentName'],
+      registers,
+    });
     this.patterns = settings.pathMatching.flatMap((raw) => {
       const p = compilePattern(raw);
       return p.pattern.startsWith('/v1.0/invoke/')
@@ -146,64 +182,72 @@ export class SidecarMetrics {
   }
 
   httpRequest(method: string, path: string, status: number, ms: number): void {
-    const labels = {
-      app_id: this.appId,
-      method: this.settings.excludeVerbs ? '' : HTTP_VERBS.has(method) ? method : 'UNKNOWN',
-      path: this.metricsPath(path),
-      status: String(status),
-    };
-    this.httpCount.inc(labels);
-    this.httpLatency.observe(labels, ms);
-    this.httpResponseCount?.inc(labels);
+    const verb = this.settings.excludeVerbs ? '' : HTTP_VERBS.has(method) ? method : 'UNKNOWN';
+    const metricsPath = this.metricsPath(path);
+    this.http.record(
+      `${verb} ${status} ${metricsPath}`,
+      () => ({ app_id: this.appId, method: verb, path: metricsPath, status: String(status) }),
+      ms,
+    );
   }
 
   grpcRpc(fullMethod: string, statusName: string, ms: number): void {
-    const labels = { app_id: this.appId, grpc_server_method: fullMethod, grpc_server_status: statusName };
-    this.grpcCompleted.inc(labels);
-    this.grpcLatency.observe(labels, ms);
+    this.grpc.record(
+      `${statusName} ${fullMethod}`,
+      () => ({ app_id: this.appId, grpc_server_method: fullMethod, grpc_server_status: statusName }),
+      ms,
+    );
   }
 
   pubsubIngress(component: string, topic: string, processStatus: PubSubProcessStatus, ms: number): void {
-    const labels = {
-      app_id: this.appId,
-      component,
-      namespace: this.namespace,
-      process_status: processStatus,
-      status: processStatus,
-      topic,
-    };
-    this.ingressCount.inc(labels);
-    if (ms > 0) this.ingressLatency.observe(labels, ms);
+    this.ingress.record(
+      `${processStatus}\u0000${component}\u0000${topic}`,
+      () => ({
+        app_id: this.appId,
+        component,
+        namespace: this.namespace,
+        process_status: processStatus,
+        status: processStatus,
+        topic,
+      }),
+      ms,
+    );
   }
 
   pubsubEgress(component: string, topic: string, success: boolean, ms: number): void {
-    const labels = { app_id: this.appId, component, namespace: this.namespace, success: String(success), topic };
-    this.egressCount.inc(labels);
-    if (ms > 0) this.egressLatency.observe(labels, ms);
+    this.egress.record(
+      `${success}\u0000${component}\u0000${topic}`,
+      () => ({ app_id: this.appId, component, namespace: this.namespace, success: String(success), topic }),
+      ms,
+    );
+  }
+
+  private operation(family: TimedFamily, component: string, operation: string, success: boolean, ms: number) {
+    family.record(
+      `${success}\u0000${operation}\u0000${component}`,
+      () => ({ app_id: this.appId, component, namespace: this.namespace, operation, success: String(success) }),
+      ms,
+    );
   }
 
   state(component: string, operation: string, success: boolean, ms: number): void {
-    const labels = { app_id: this.appId, component, namespace: this.namespace, operation, success: String(success) };
-    this.stateCount.inc(labels);
-    if (ms > 0) this.stateLatency.observe(labels, ms);
+    this.operation(this.stateOps, component, operation, success, ms);
   }
 
   outputBinding(component: string, operation: string, success: boolean, ms: number): void {
-    const labels = { app_id: this.appId, component, namespace: this.namespace, operation, success: String(success) };
-    this.outputCount.inc(labels);
-    if (ms > 0) this.outputLatency.observe(labels, ms);
-  }
-
-  inputBinding(component: string, success: boolean, ms: number): void {
-    const labels = { app_id: this.appId, component, namespace: this.namespace, success: String(success) };
-    this.inputCount.inc(labels);
-    if (ms > 0) this.inputLatency.observe(labels, ms);
+    this.operation(this.output, component, operation, success, ms);
   }
 
   secret(component: string, operation: string, success: boolean, ms: number): void {
-    const labels = { app_id: this.appId, component, namespace: this.namespace, operation, success: String(success) };
-    this.secretCount.inc(labels);
-    if (ms > 0) this.secretLatency.observe(labels, ms);
+    this.operation(this.secrets, component, operation, success, ms);
+  }
+
+  inputBinding(component: string, success: boolean, ms: number): void {
+    this.input.record(
+      `${success}\u0000${component}`,
+      () => ({ app_id: this.appId, component, namespace: this.namespace, success: String(success) }),
+      ms,
+    );
   }
 
   componentInitialized(type: string): void {
