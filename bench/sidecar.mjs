@@ -4,9 +4,9 @@
 // - publish→app delivery: a tiny node:http app (in this process) subscribes through GET /dapr/subscribe and
 //   answers every delivery 200 {"status":"SUCCESS"}; 5,000 publishes via POST /v1.0/publish/pubsub/<topic>
 //   with 64 in flight, timed from the first publish to the last delivery.
-// Columns "metrics off" (a Configuration with `spec.metric.enabled: false` in --resources-path, with the same two
-// in-memory components declared) and "metrics on" (the command line's default: Prometheus metrics recorded for
-// every request and component call) give the cost of metrics as their ratio.
+// Columns "metrics off" and "metrics on" (the same two in-memory components in --resources-path, with a
+// Configuration `spec.metric.enabled: false` or `true`; on is the command line's default) give the cost of
+// recording Prometheus metrics for every request and component call, as their ratio.
 // Reference column "bare node:http": a trivial node:http server in its own process answering the same state
 // routes (no work), driven by the same autocannon load; for delivery, the same 5,000 CloudEvents POSTed straight
 // to the app. It is the ceiling this machine and load generator allow, so sidecar / bare = what the sidecar keeps.
@@ -255,21 +255,38 @@ export async function benchSidecar() {
     );
     rows[2]['bare node:http'] = direct.perSec;
 
-    // The sidecar, metrics off then on.
-    const metricsOff = mkdtempSync(join(tmpdir(), 'bench-sidecar-'));
-    writeFileSync(
-      join(metricsOff, 'resources.yaml'),
-      [
-        'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: statestore}\nspec: {type: state.in-memory, version: v1}',
-        'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: pubsub}\nspec: {type: pubsub.in-memory, version: v1}',
-        'apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: {name: bench}\nspec: {metric: {enabled: false}}',
-      ].join('\n---\n'),
-    );
+    // The sidecar, metrics off and on: the same two in-memory components, only `spec.metric.enabled` differs.
+    const resourcesWith = (enabled) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-sidecar-'));
+      writeFileSync(
+        join(dir, 'resources.yaml'),
+        [
+          'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: statestore}\nspec: {type: state.in-memory, version: v1}',
+          'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: pubsub}\nspec: {type: pubsub.in-memory, version: v1}',
+          `apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: {name: bench}\nspec: {metric: {enabled: ${enabled}}}`,
+        ].join('\n---\n'),
+      );
+      return dir;
+    };
     const results = {};
-    for (const [label, extra] of [
-      ['metrics off', ['--resources-path', metricsOff]],
-      ['metrics on', []],
-    ]) {
+    // Interleaved A-B-B-A (BENCH_SIDECAR_ROUNDS pairs, default 1 = off,on,on,off): the mean of each column, so
+    // drift in the machine's load hits both alike.
+    const off = ['metrics off', ['--resources-path', resourcesWith(false)]];
+    const on = ['metrics on', ['--resources-path', resourcesWith(true)]];
+    const order = Array.from({ length: Number(process.env.BENCH_SIDECAR_ROUNDS ?? 1) }, () => [
+      off,
+      on,
+      on,
+      off,
+    ]).flat();
+    const sums = {};
+    const add = (label, row, value) => {
+      const key = `${label}\u0000${row}`;
+      sums[key] ??= [];
+      sums[key].push(value);
+      rows[row][label] = sums[key].reduce((a, b) => a + b, 0) / sums[key].length;
+    };
+    for (const [label, extra] of order) {
       const [httpPort, grpcPort] = [await freePort(), await freePort()];
       const sidecar = startProcess(
         [
@@ -297,8 +314,8 @@ export async function benchSidecar() {
       if (sidecar.exited()) throw new Error(`sidecar exited: ${sidecar.output()}`);
       const sidecarState = await stateRun(httpPort);
       results[label] = sidecarState;
-      rows[0][label] = sidecarState.save.perSec;
-      rows[1][label] = sidecarState.get.perSec;
+      add(label, 0, sidecarState.save.perSec);
+      add(label, 1, sidecarState.get.perSec);
       try {
         const published = await deliveryRun(app, (tag, count) =>
           postAll(
@@ -309,7 +326,7 @@ export async function benchSidecar() {
             count,
           ),
         );
-        rows[2][label] = published.perSec;
+        add(label, 2, published.perSec);
         notes.push(`delivery (${label}): sidecar publish calls alone ${formatRate(published.publishPerSec)}/s`);
       } catch (err) {
         notes.push(`sidecar (${label}) publish→delivery failed: ${err.message}`);
