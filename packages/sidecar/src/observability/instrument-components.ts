@@ -47,7 +47,7 @@ const STATE_OPERATIONS = {
   set: 'set',
   delete: 'delete',
   bulkGet: 'bulk_get',
-  bulkSet: 'bulk_set',
+  bulkSet: 'set', // daprd records one `set` per save request, however many items
   bulkDelete: 'bulk_delete',
   transact: 'transaction',
   query: 'query',
