@@ -128,7 +128,7 @@ export abstract class RemoteComponent {
     this.downSince = Date.now();
     this.logger.warn('pluggable component is unreachable (stopped or restarting?); retrying', {
       socket: this.options.socketPath,
-      instance: this.options.instanceName,
+      component: this.options.instanceName,
       error: error.details ?? error.message,
     });
   }
@@ -139,7 +139,7 @@ export abstract class RemoteComponent {
     this.downSince = undefined;
     this.logger.info('pluggable component is reachable again', {
       socket: this.options.socketPath,
-      instance: this.options.instanceName,
+      component: this.options.instanceName,
       downMs,
     });
   }
@@ -154,7 +154,7 @@ export abstract class RemoteComponent {
         this.markUp();
         this.logger.warn('component plugin lost this instance (restarted?); re-initialised it', {
           socket: this.options.socketPath,
-          instance: this.options.instanceName,
+          component: this.options.instanceName,
         });
       } finally {
         this.restoring = undefined;
