@@ -227,3 +227,42 @@ describe('metrics off', () => {
     await disabled.close();
   });
 });
+
+describe('metrics and logging configuration', () => {
+  it('names the field in errors and maps paths as daprd does', async () => {
+    const { metricsSettings } = await import('../src/observability/metrics-config.js');
+    const { apiLoggingSettings } = await import('../src/observability/api-logging.js');
+    const { SidecarMetrics } = await import('../src/observability/metrics.js');
+    const on = { enabled: true, port: 0, host: '127.0.0.1' };
+    expect(() => metricsSettings(on, { metric: { enabled: 'yes' } })).toThrow(/spec\.metric\.enabled/);
+    expect(() => metricsSettings(on, { metrics: { latencyDistributionBuckets: ['x'] } })).toThrow(
+      /spec\.metrics\.latencyDistributionBuckets/,
+    );
+    expect(() => metricsSettings(on, { metric: { http: { pathMatching: 'x' } } })).toThrow(/http\.pathMatching/);
+    expect(() => apiLoggingSettings(undefined, { logging: { apiLogging: { enabled: 1 } } })).toThrow(
+      /spec\.logging\.apiLogging\.enabled/,
+    );
+    expect(metricsSettings(on, { metric: { enabled: true }, metrics: { enabled: false } }).enabled).toBe(false);
+    expect(apiLoggingSettings(false, { logging: { apiLogging: { enabled: true } } }).enabled).toBe(false);
+    expect(apiLoggingSettings(undefined, { logging: { apiLogging: { enabled: true } } }).enabled).toBe(true);
+
+    const legacy = new SidecarMetrics(
+      'a',
+      'default',
+      metricsSettings(on, { metric: { http: { pathMatching: ['/orders/{id}'] } } }),
+    );
+    expect(legacy.metricsPath('/v1.0/state/store/key')).toBe('/v1.0/state/store');
+    expect(legacy.metricsPath('/v1.0/secrets/vault/name')).toBe('/v1.0/secrets/vault');
+    expect(legacy.metricsPath('/v1.0/actors/Cart/42/method/add')).toBe('/v1.0/actors/Cart/{id}/method');
+    expect(legacy.metricsPath('/orders/7')).toBe('/orders/{id}');
+    expect(legacy.metricsPath('/v1.0/invoke/shop/method/orders/7')).toBe('/v1.0/invoke/{app_id}/method/orders/{id}');
+    expect(legacy.metricsPath('/v1.0/publish/p/t')).toBe('/v1.0/publish/p/t');
+    const low = new SidecarMetrics(
+      'a',
+      'default',
+      metricsSettings(on, { metric: { http: { increasedCardinality: false } } }),
+    );
+    expect(low.metricsPath('/v1.0/state/store/key')).toBe('');
+    expect(low.metricsPath('/healthz')).toBe('/healthz');
+  });
+});

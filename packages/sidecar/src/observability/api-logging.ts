@@ -4,19 +4,13 @@
  * `dapr.runtime.grpc.api-info`, always at info level.
  */
 import { isObject } from '../shared/json-fields.js';
+import { configBool as bool } from './metrics-config.js';
 
 export interface ApiLoggingSettings {
   enabled: boolean;
   /** Log the endpoint (route pattern) instead of the URL, which may carry keys and ids. */
   obfuscateURLs: boolean;
   omitHealthChecks: boolean;
-}
-
-function bool(value: unknown, field: string): boolean | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw new Error(`Configuration ${field} must be a boolean, got ${JSON.stringify(value)}`);
 }
 
 export function apiLoggingSettings(flag: boolean | undefined, spec: Record<string, unknown>): ApiLoggingSettings {

@@ -26,7 +26,8 @@ export interface MetricsSettings {
   excludeVerbs: boolean;
 }
 
-function bool(value: unknown, field: string): boolean | undefined {
+/** A Configuration boolean (YAML gives booleans; `"true"`/`"false"` strings are accepted too). */
+export function configBool(value: unknown, field: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
@@ -58,12 +59,12 @@ export function metricsSettings(
   if (!Number.isInteger(base.port) || base.port < 0 || base.port > 65535)
     throw new Error(`metrics.port must be a port number, got ${base.port}`);
   return {
-    enabled: base.enabled && bool(section.enabled, `${field}.enabled`) !== false,
+    enabled: base.enabled && configBool(section.enabled, `${field}.enabled`) !== false,
     port: base.port,
     host: base.host,
     latencyBucketsMs,
-    increasedCardinality: bool(http.increasedCardinality, `${field}.http.increasedCardinality`) ?? true,
+    increasedCardinality: configBool(http.increasedCardinality, `${field}.http.increasedCardinality`) ?? true,
     pathMatching: pathMatching as string[],
-    excludeVerbs: bool(http.excludeVerbs, `${field}.http.excludeVerbs`) ?? false,
+    excludeVerbs: configBool(http.excludeVerbs, `${field}.http.excludeVerbs`) ?? false,
   };
 }
