@@ -4,12 +4,18 @@
 // - publish→app delivery: a tiny node:http app (in this process) subscribes through GET /dapr/subscribe and
 //   answers every delivery 200 {"status":"SUCCESS"}; 5,000 publishes via POST /v1.0/publish/pubsub/<topic>
 //   with 64 in flight, timed from the first publish to the last delivery.
+// Columns "metrics off" and "metrics on" (the same two in-memory components in --resources-path, with a
+// Configuration `spec.metric.enabled: false` or `true`; on is the command line's default) give the cost of
+// recording Prometheus metrics for every request and component call, as their ratio.
 // Reference column "bare node:http": a trivial node:http server in its own process answering the same state
 // routes (no work), driven by the same autocannon load; for delivery, the same 5,000 CloudEvents POSTed straight
 // to the app. It is the ceiling this machine and load generator allow, so sidecar / bare = what the sidecar keeps.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { formatRate, freePort, fullGc, printTable, settings, waitFor } from './harness.mjs';
 
@@ -249,55 +255,88 @@ export async function benchSidecar() {
     );
     rows[2]['bare node:http'] = direct.perSec;
 
-    // The sidecar.
-    const [httpPort, grpcPort] = [await freePort(), await freePort()];
-    const sidecar = startProcess(
-      [
-        sidecarBin,
-        '--app-id',
-        'bench',
-        '--dapr-http-port',
-        String(httpPort),
-        '--dapr-grpc-port',
-        String(grpcPort),
-        '--app-port',
-        String(app.port),
-        '--log-level',
-        'warn',
-      ],
-      'daprkit-sidecar',
-    );
-    processes.push(sidecar);
-    await waitFor(
-      async () => sidecar.exited() || (await httpStatus(httpPort, '/v1.0/healthz')) === 204,
-      20_000,
-      () => `sidecar not healthy within 20 s: ${sidecar.output()}`,
-    );
-    if (sidecar.exited()) throw new Error(`sidecar exited: ${sidecar.output()}`);
-    const sidecarState = await stateRun(httpPort);
-    rows[0]['daprkit-sidecar'] = sidecarState.save.perSec;
-    rows[1]['daprkit-sidecar'] = sidecarState.get.perSec;
-    try {
-      const published = await deliveryRun(app, (tag, count) =>
-        postAll(
-          agent,
-          httpPort,
-          () => `/v1.0/publish/pubsub/${TOPIC}`,
-          (i) => messageBody(tag, i),
-          count,
-        ),
+    // The sidecar, metrics off and on: the same two in-memory components, only `spec.metric.enabled` differs.
+    const resourcesWith = (enabled) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-sidecar-'));
+      writeFileSync(
+        join(dir, 'resources.yaml'),
+        [
+          'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: statestore}\nspec: {type: state.in-memory, version: v1}',
+          'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: pubsub}\nspec: {type: pubsub.in-memory, version: v1}',
+          `apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: {name: bench}\nspec: {metric: {enabled: ${enabled}}}`,
+        ].join('\n---\n'),
       );
-      rows[2]['daprkit-sidecar'] = published.perSec;
-      notes.push(
-        `delivery: direct POSTs to the app alone ${formatRate(direct.publishPerSec)}/s; sidecar publish calls alone ${formatRate(published.publishPerSec)}/s`,
+      return dir;
+    };
+    const results = {};
+    // Interleaved A-B-B-A (BENCH_SIDECAR_ROUNDS pairs, default 1 = off,on,on,off): the mean of each column, so
+    // drift in the machine's load hits both alike.
+    const off = ['metrics off', ['--resources-path', resourcesWith(false)]];
+    const on = ['metrics on', ['--resources-path', resourcesWith(true)]];
+    const order = Array.from({ length: Number(process.env.BENCH_SIDECAR_ROUNDS ?? 1) }, () => [
+      off,
+      on,
+      on,
+      off,
+    ]).flat();
+    const sums = {};
+    const add = (label, row, value) => {
+      const key = `${label}\u0000${row}`;
+      sums[key] ??= [];
+      sums[key].push(value);
+      rows[row][label] = sums[key].reduce((a, b) => a + b, 0) / sums[key].length;
+    };
+    for (const [label, extra] of order) {
+      const [httpPort, grpcPort] = [await freePort(), await freePort()];
+      const sidecar = startProcess(
+        [
+          sidecarBin,
+          '--app-id',
+          'bench',
+          '--dapr-http-port',
+          String(httpPort),
+          '--dapr-grpc-port',
+          String(grpcPort),
+          '--app-port',
+          String(app.port),
+          '--log-level',
+          'warn',
+          ...extra,
+        ],
+        label,
       );
-    } catch (err) {
-      notes.push(`sidecar publish→delivery failed: ${err.message}`);
+      processes.push(sidecar);
+      await waitFor(
+        async () => sidecar.exited() || (await httpStatus(httpPort, '/v1.0/healthz')) === 204,
+        20_000,
+        () => `sidecar not healthy within 20 s: ${sidecar.output()}`,
+      );
+      if (sidecar.exited()) throw new Error(`sidecar exited: ${sidecar.output()}`);
+      const sidecarState = await stateRun(httpPort);
+      results[label] = sidecarState;
+      add(label, 0, sidecarState.save.perSec);
+      add(label, 1, sidecarState.get.perSec);
+      try {
+        const published = await deliveryRun(app, (tag, count) =>
+          postAll(
+            agent,
+            httpPort,
+            () => `/v1.0/publish/pubsub/${TOPIC}`,
+            (i) => messageBody(tag, i),
+            count,
+          ),
+        );
+        add(label, 2, published.perSec);
+        notes.push(`delivery (${label}): sidecar publish calls alone ${formatRate(published.publishPerSec)}/s`);
+      } catch (err) {
+        notes.push(`sidecar (${label}) publish→delivery failed: ${err.message}`);
+      }
+      const late = sidecar.output().trim();
+      if (late) notes.push(`sidecar (${label}) output: ${late.split('\n').slice(-3).join(' | ')}`);
+      await sidecar.stop();
     }
-    for (const [label, r] of [
-      ['bare node:http', bareState],
-      ['daprkit-sidecar', sidecarState],
-    ]) {
+    notes.push(`delivery: direct POSTs to the app alone ${formatRate(direct.publishPerSec)}/s`);
+    for (const [label, r] of [['bare node:http', bareState], ...Object.entries(results)]) {
       notes.push(
         `${label} latency p50/p99 ms: save ${r.save.p50ms}/${r.save.p99ms}, get ${r.get.p50ms}/${r.get.p99ms}` +
           (r.save.bad + r.get.bad ? `; ${r.save.bad + r.get.bad} non-2xx/errors/timeouts` : ''),
@@ -305,15 +344,17 @@ export async function benchSidecar() {
     }
     if (app.state.duplicates) notes.push(`${app.state.duplicates} duplicate deliveries`);
     if (app.state.bad) notes.push(`${app.state.bad} deliveries the app could not parse`);
-    const late = sidecar.output().trim();
-    if (late) notes.push(`sidecar output: ${late.split('\n').slice(-3).join(' | ')}`);
   } finally {
     for (const p of processes) await p.stop();
     agent.destroy();
     await app.close();
   }
-  printTable('sidecar (HTTP API, embedded in-memory components)', ['bare node:http', 'daprkit-sidecar'], rows, {
+  printTable('sidecar (HTTP API, in-memory components)', ['bare node:http', 'metrics off', 'metrics on'], rows, {
     unit: 'req/s; delivery msgs/s',
+    ratios: [
+      ['metrics off', 'bare node:http'],
+      ['metrics on', 'metrics off'],
+    ],
     setup: `autocannon ${settings.concurrency} connections, ${settings.durationMs} ms per cell; delivery ${MESSAGES} msgs, ${settings.concurrency} publishes in flight`,
     notes,
   });

@@ -35,7 +35,14 @@ export {
 export { resolvePubSubFeatures } from './features.js';
 export { GoJsonRaw, goJsonQuote, goJsonStringify } from './go-json.js';
 export { goDurationString, goRfc3339Nano, nowEpochNs } from './go-time.js';
-export { createLogger, type LogLevel } from './logger.js';
+export {
+  createLogger,
+  LOG_AS_JSON_ENV_VAR,
+  type LoggerOptions,
+  type LogLevel,
+  logAsJsonFromEnv,
+  scopedLogger,
+} from './logger.js';
 // Metadata schemas and Dapr's value formats; docs generated from a schema.
 export {
   type Field,

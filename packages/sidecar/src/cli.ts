@@ -2,6 +2,7 @@
 import type { LogLevel } from '@daprkit/component-sdk';
 import { FLAGS, ignoredFlags, type ParsedFlags, parseFlags, UsageError } from './cli/flags.js';
 import { parseQuantityBytes } from './cli/quantity.js';
+import { DEFAULT_METRICS } from './observability/metrics-config.js';
 import { createSidecar, type SidecarOptions } from './sidecar.js';
 import { DAPR_API_VERSION, VERSION } from './version.js';
 
@@ -197,8 +198,9 @@ export function parseSidecarArgs(argv: readonly string[]): ParsedSidecarArgs {
   if (origins !== undefined) options.allowedOrigins = origins;
   if (bool(flags, 'allow-browser-requests')) options.allowBrowserRequests = true;
 
-  // Metrics are on (daprd's default) only when a metrics flag is given, so that two sidecars started without flags
-  // do not fight over port 9090; `dapr run` always passes --metrics-port. Loopback unless asked (daprd: 0.0.0.0).
+  // Metrics are on by default, as daprd's (DEFAULT_METRICS below: 127.0.0.1:9090; daprd binds 0.0.0.0); a port
+  // already taken is logged, not fatal, so two sidecars started without flags both run. `dapr run` always passes
+  // --metrics-port.
   const metricsFlags = ['enable-metrics', 'metrics-port', 'metrics-listen-address'];
   if (metricsFlags.some((f) => flags.values.has(f))) {
     options.metrics = {
@@ -253,6 +255,8 @@ export async function runSidecarCli(argv: readonly string[]): Promise<void> {
   try {
     sidecar = await createSidecar({
       ...sidecarOptions,
+      // The daprd default for the command line; createSidecar alone leaves metrics off.
+      metrics: sidecarOptions.metrics ?? DEFAULT_METRICS,
       onShutdownRequest: (force) => {
         if (force) setTimeout(() => process.exit(1), 100);
         else void stop(0);

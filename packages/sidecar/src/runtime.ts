@@ -4,14 +4,16 @@ import type { MetadataContext } from './api/metadata.js';
 import type { PublishContext } from './api/publish.js';
 import type { TransactionContext, TransactionHook } from './api/transaction.js';
 import type { AppChannel, AppConnection } from './app/app-channel.js';
+import type { AppHealthState } from './app/app-health.js';
 import type { ComponentTable } from './composition/table.js';
 import type { Invoker } from './invoke/invoker.js';
 import type { Resiliency } from './resiliency/resiliency.js';
+import type { Observability } from './observability/observe-api.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';
 
-export interface Runtime extends TransactionContext, PublishContext, MetadataContext {
+export interface Runtime extends TransactionContext, PublishContext, MetadataContext, Observability {
   readonly appId: string;
   readonly logger: Logger;
   readonly components: ComponentTable;
@@ -31,6 +33,12 @@ export interface Runtime extends TransactionContext, PublishContext, MetadataCon
   readonly health: { outbound: boolean; runtime: boolean };
   /** Service invocation; undefined until the internal API and name resolution are up ("invoke API is not ready"). */
   invoker?: Invoker;
+  /**
+   * App health (`--enable-app-health-check`): code that calls into the app checks `appHealth.healthy` first and,
+   * when false, fails fast with `APP_UNHEALTHY_MESSAGE` ('app is not in a healthy state'), as daprd's app channel
+   * does. Always healthy when health checks are off.
+   */
+  readonly appHealth: AppHealthState;
   /** Begins a graceful shutdown (the API answers first). */
   requestShutdown(force: boolean): void;
 }

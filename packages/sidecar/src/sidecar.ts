@@ -12,8 +12,10 @@ import {
   type Logger,
   type LogLevel,
   type Metadata,
+  scopedLogger,
 } from '@daprkit/component-sdk';
 import { type AppChannel, type AppProtocol, createAppChannel } from './app/app-channel.js';
+import { AppHealth, type AppHealthCheckOptions, validateAppHealthCheck } from './app/app-health.js';
 import { waitForAppPort } from './app/http-channel.js';
 import { Subscriber } from './app/subscriber.js';
 import { mergeSubscriptions } from './app/subscriptions.js';
@@ -27,6 +29,10 @@ import { createGrpcProxy, type GrpcProxy } from './invoke/grpc-proxy.js';
 import { type Invocation, startInvocation } from './invoke/index.js';
 import { createNameResolver, nameResolutionConfig } from './nameresolution/index.js';
 import type { NameResolver } from './nameresolution/types.js';
+import { apiLoggingSettings } from './observability/api-logging.js';
+import { instrumentComponents } from './observability/instrument-components.js';
+import { SidecarMetrics, startMetricsServer } from './observability/metrics.js';
+import { metricsSettings } from './observability/metrics-config.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
@@ -41,6 +47,7 @@ import {
   type SubscriptionResource,
 } from './resources/types.js';
 import type { Runtime } from './runtime.js';
+import { VERSION } from './version.js';
 
 /** A component given in code: metadata as a plain map or as YAML-style items; `instance` skips type resolution. */
 export interface ComponentInput {
@@ -90,14 +97,18 @@ export interface SidecarOptions {
   internalGrpcListenAddress?: string;
   /** `--app-max-concurrency`: at most this many calls into the app at once (-1 or undefined: unlimited). */
   appMaxConcurrency?: number;
-  /** `--enable-metrics` / `--metrics-port` / `--metrics-listen-address` (Prometheus text, daprd's names). */
+  /**
+   * `--enable-metrics` / `--metrics-port` / `--metrics-listen-address` (Prometheus text, daprd's names). Undefined =
+   * off for in-process use; the CLI passes `{enabled: true, port: 9090, host: '127.0.0.1'}` (loopback, not
+   * daprd's 0.0.0.0). Configuration `spec.metric.enabled: false` also turns it off. Port 0 = any free port.
+   */
   metrics?: { enabled: boolean; port: number; host: string };
   /** `--log-as-json`: one JSON object per line in daprd's shape. */
   logAsJson?: boolean;
   /** `--enable-api-logging`: one line per API call; undefined = `spec.logging.apiLogging.enabled`. */
   apiLogging?: boolean;
   /** `--enable-app-health-check` and its probe settings. */
-  appHealthCheck?: { enabled: boolean; path: string; intervalSeconds: number; timeoutMs: number; threshold: number };
+  appHealthCheck?: AppHealthCheckOptions;
   /** The gRPC API's server engine: daprkit's own HTTP/2 (default) or grpc-js; default env DAPRKIT_TRANSPORT. */
   grpcTransport?: 'daprkit' | 'grpc-js';
   /** `--max-body-size`: HTTP and gRPC request body limit in bytes; default 4 MiB, ≤0 = no limit (as daprd). */
@@ -132,6 +143,8 @@ export interface Sidecar {
   readonly internalGrpcPort: number;
   readonly components: ComponentTable;
   readonly runtime: Runtime;
+  /** The Prometheus endpoint's port; undefined when metrics are off. */
+  readonly metricsPort: number | undefined;
   /** Resolves once the app is reachable and subscriptions/input bindings started (immediately without an app). */
   readonly ready: Promise<void>;
   close(): Promise<void>;
@@ -171,12 +184,27 @@ function closeServer(server: Server, graceMs = 2000): Promise<void> {
 
 export async function createSidecar(options: SidecarOptions = {}): Promise<Sidecar> {
   const appId = options.appId ?? process.env.APP_ID ?? 'daprkit-app';
-  const logger = options.logger ?? createLogger({ name: 'daprkit-sidecar', level: options.logLevel ?? 'info' });
+  const started = performance.now();
+  const logger =
+    options.logger ??
+    createLogger({
+      name: 'dapr.runtime',
+      level: options.logLevel ?? 'info',
+      ...(options.logAsJson !== undefined ? { json: options.logAsJson } : {}),
+      appId,
+      version: VERSION,
+    });
   const resourcesPaths = options.resourcesPaths ?? [];
   const resources = resourcesPaths.length > 0 ? await loadResources(resourcesPaths, appId, logger) : undefined;
   const empty: ConfigurationResource = { secretScopes: [], componentDeny: [], features: [], spec: {} };
   const fromFiles = options.configPaths?.length ? await loadConfigurationFiles(options.configPaths) : empty;
   const configuration = mergeConfigurations(fromFiles, resources?.configuration ?? empty);
+  const metricSettings = metricsSettings(options.metrics ?? { enabled: false, port: 0, host: '' }, configuration.spec);
+  const metrics = metricSettings.enabled
+    ? new SidecarMetrics(appId, process.env.NAMESPACE || 'default', metricSettings)
+    : undefined;
+  const apiLogging = apiLoggingSettings(options.apiLogging, configuration.spec);
+  const appHealth = new AppHealth(validateAppHealthCheck(options.appHealthCheck), logger);
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];
   if (resources === undefined && options.components === undefined) {
     logger.info('no --resources-path: using the embedded in-memory state store and pub/sub');
@@ -199,7 +227,10 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     socketsFolder: options.socketsFolder ?? process.env.DAPR_COMPONENTS_SOCKETS_FOLDER ?? DEFAULT_SOCKETS_FOLDER,
     deny: configuration.componentDeny,
     cwd: process.cwd(),
+    ...(metrics ? { onInit: metricsOnInit(metrics) } : {}),
   });
+  // Metrics count each attempt a resiliency policy makes: instrument first, then wrap.
+  if (metrics) instrumentComponents(components, metrics);
   applyOutboundPolicies(components, resiliency);
 
   const listenAddress = options.listenAddress ?? '127.0.0.1';
@@ -226,6 +257,9 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       : undefined,
     transactionHooks: [],
     health: { outbound: false, runtime: false },
+    metrics,
+    apiLogging,
+    appHealth,
     requestShutdown: (force) => {
       if (options.onShutdownRequest) options.onShutdownRequest(force);
       else void sidecar.close();
@@ -247,6 +281,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   let resolver: NameResolver | undefined;
   let proxy: GrpcProxy | undefined;
   let publicHttp: Awaited<ReturnType<typeof startHttpApi>> | undefined;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   const graceMs = (options.gracefulShutdownSeconds ?? 5) * 1000;
   const socketPath = (api: 'http' | 'grpc') =>
     options.unixDomainSocket === undefined
@@ -273,6 +308,19 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       ...(options.internalGrpcPort ? { internalPort: options.internalGrpcPort } : {}),
       logger,
     });
+    if (metrics) {
+      // Unlike daprd, a taken metrics port is not fatal: several sidecars on one machine all default to 9090.
+      const metricsLog = scopedLogger(logger, 'dapr.metrics');
+      metricsServer = await startMetricsServer(metrics, metricSettings.host, metricSettings.port).catch(
+        (error: Error) => {
+          metricsLog.error(`metrics server could not start on ${metricSettings.host}:${metricSettings.port}`, {
+            error: error.message,
+          });
+          return undefined;
+        },
+      );
+      if (metricsServer) metricsLog.info(`metrics server started on ${metricSettings.host}:${metricsServer.port}/`);
+    }
     http = await startHttpApi(runtime, {
       ...shared,
       ...socketPath('http'),
@@ -305,6 +353,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       });
     }
   } catch (error) {
+    if (metricsServer) await closeServer(metricsServer.server);
     runtime.appChannel?.close();
     proxy?.close();
     await resolver?.close().catch(() => {});
@@ -331,6 +380,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       closeServer(http.server),
       grpc?.close(),
       publicHttp && closeServer(publicHttp.server),
+      metricsServer && closeServer(metricsServer.server),
       resolver?.close(),
     ]);
     proxy?.close();
@@ -341,15 +391,19 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   runtime.invoker = invocation.invoker;
   runtime.health.outbound = true;
   const where = (api: 'http' | 'grpc', port: number) =>
-    socketPath(api).socketPath ??
-    [listenAddress, ...(options.extraListenAddresses ?? [])].map((h) => `${h}:${port}`).join(',');
-  logger.info('Dapr APIs listening', {
-    appId,
-    http: where('http', http.port),
-    grpc: grpc ? where('grpc', grpc.port) : 'disabled',
-    internal: `${options.internalGrpcListenAddress ?? listenAddress}:${invocation.internalServer.port}`,
-    ...(publicHttp ? { public: `${options.publicListenAddress ?? listenAddress}:${publicHttp.port}` } : {}),
-  });
+    socketPath(api).socketPath === undefined
+      ? `TCP address: ${[listenAddress, ...(options.extraListenAddresses ?? [])].map((h) => `${h}:${port}`).join(',')}`
+      : `Unix socket: ${socketPath(api).socketPath}`;
+  // daprd's wording (people and tools grep for it).
+  scopedLogger(logger, 'dapr.runtime.http').info(`HTTP server listening on ${where('http', http.port)}`);
+  if (grpc) scopedLogger(logger, 'dapr.runtime.grpc.api').info(`gRPC server listening on ${where('grpc', grpc.port)}`);
+  scopedLogger(logger, 'dapr.runtime.grpc.internal').info(
+    `Internal gRPC server listening on TCP address: ${options.internalGrpcListenAddress ?? listenAddress}:${invocation.internalServer.port}`,
+  );
+  if (publicHttp)
+    scopedLogger(logger, 'dapr.runtime.http').info(
+      `Public HTTP server listening on TCP address: ${options.publicListenAddress ?? listenAddress}:${publicHttp.port}`,
+    );
 
   let subscriber: Subscriber | undefined;
   const declarative: SubscriptionResource[] = [
@@ -364,13 +418,31 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     );
     await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
-    subscriber = new Subscriber(components, appChannel, appId, logger, resiliency);
+    const current = new Subscriber(components, appChannel, appId, logger, resiliency, metrics);
+    subscriber = current;
+    // Starts unhealthy with health checks on: subscribing waits for the first good probe (daprd).
+    if (appHealth.enabled) {
+      current.pause();
+      appHealth.onChange((healthy) => {
+        if (!healthy) return current.pause();
+        current.resume().then(
+          (started) => {
+            if (started.length > 0) runtime.subscriptions = started;
+          },
+          (error: unknown) => logger.error('restarting delivery failed', { error: (error as Error).message }),
+        );
+      });
+      appHealth.start(runtime.app.protocol, runtime.app.channelAddress, runtime.app.port);
+    }
     if (components.pubsub.size > 0) {
       const programmatic = await appChannel.listSubscriptions();
-      if (programmatic !== undefined)
-        runtime.subscriptions = await subscriber.start(mergeSubscriptions(declarative, programmatic));
+      if (programmatic !== undefined) {
+        const wanted = mergeSubscriptions(declarative, programmatic);
+        const started = await current.start(wanted);
+        runtime.subscriptions = appHealth.healthy ? started : [];
+      }
     }
-    await subscriber.startInputBindings();
+    await current.startInputBindings();
   };
   let outboxRelays: OutboxRelays | undefined;
   // After app subscriptions, as daprd does: a final event must not reach a broker before its subscriber exists.
@@ -383,7 +455,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     .then(
       () => {
         runtime.health.runtime = true;
-        logger.info('sidecar ready', {
+        logger.info(`dapr initialized. Status: Running. Init Elapsed ${Math.round(performance.now() - started)}ms`, {
           app: options.appPort ? `${runtime.app.channelAddress}:${options.appPort}` : 'none',
         });
       },
@@ -402,11 +474,13 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     internalGrpcPort: invocation.internalServer.port,
     components,
     runtime,
+    metricsPort: metricsServer?.port,
     ready,
     close() {
       closing ??= (async () => {
         shutdownAbort.abort();
         resiliency.close();
+        appHealth.stop();
         subscriber?.stop();
         outboxRelays?.stop();
         await Promise.allSettled([
@@ -415,6 +489,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
           grpc?.close(),
           publicHttp && closeServer(publicHttp.server, graceMs),
           invocation.close(), // the internal server and the name resolver
+          metricsServer && closeServer(metricsServer.server),
         ]);
         proxy?.close();
         runtime.appChannel?.close();
@@ -430,4 +505,10 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
 /** 127.0.0.0/8, ::1 and localhost: the only addresses reachable from this machine alone. */
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+/** daprd's component init counters (reason `creation` or `init`). */
+function metricsOnInit(metrics: SidecarMetrics) {
+  return (type: string, name: string, failure?: 'creation' | 'init') =>
+    failure === undefined ? metrics.componentInitialized(type) : metrics.componentInitFailed(type, failure, name);
 }

@@ -172,7 +172,7 @@ afterAll(async () => {
 
 describe('bindings and secrets over pluggable sockets', () => {
   it('logs where each component came from, never its values', () => {
-    expect(sidecar.logs()).toMatch(/component loaded .*"name":"mybinding".*"from":"socket [^"]*test-bindings/);
+    expect(sidecar.logs()).toMatch(/Component loaded: mybinding .*"from":"socket [^"]*test-bindings/);
     expect(sidecar.logs()).not.toContain('s3cr3t-value');
   });
 

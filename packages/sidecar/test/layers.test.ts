@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   nameresolution: 1.5, // finds other sidecars; imports shared only
   composition: 2,
   resiliency: 2.5, // policies over the component table; app/ runs deliveries through them
+  observability: 2.5, // metrics, API logging: read the component table, used by app/, http/, grpc/
   app: 3,
   api: 4,
   invoke: 4,

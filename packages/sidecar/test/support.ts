@@ -105,10 +105,11 @@ export async function startSidecarProcess(args: string[], env: Record<string, st
   const ports = await new Promise<{ http: number; grpc: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sidecar did not start within 20s:\n${output}`)), 20_000);
     const check = () => {
-      const m = /Dapr APIs listening .*"http":"[^"]*:(\d+)","grpc":"[^"]*:(\d+)"/.exec(output);
-      if (m) {
+      const httpLine = /HTTP server listening on TCP address: \S*:(\d+)/.exec(output);
+      const grpcLine = /gRPC server listening on TCP address: \S*:(\d+)/.exec(output);
+      if (httpLine && grpcLine) {
         clearTimeout(timer);
-        resolve({ http: Number(m[1]), grpc: Number(m[2]) });
+        resolve({ http: Number(httpLine[1]), grpc: Number(grpcLine[1]) });
       }
     };
     child.stderr?.on('data', check);

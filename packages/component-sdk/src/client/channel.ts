@@ -44,8 +44,8 @@ export function createClient(socketPath: string): Client {
     'grpc.use_local_subchannel_pool': 1,
     // A local socket whose plugin restarted is back within moments: reconnect quickly instead of grpc's
     // default backoff, which grows to two minutes.
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': 2000,
+    'grpc.initial_reconnect_backoff_ms': 50,
+    'grpc.max_reconnect_backoff_ms': 250,
   });
 }
 

@@ -9,6 +9,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '../logger.js';
 import type { ComponentDefinition } from '../v1/definition.js';
 import { componentKindInfo } from '../v1/kinds.js';
+import { METRICS_HOST_ENV_VAR } from './metrics.js';
 import { parseSocketMode, type Served, type ServeOptions, serve } from './serve.js';
 import { resolveSocketFolder, SOCKET_EXTENSION } from './socket-files.js';
 
@@ -17,6 +18,10 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const COMMON_FLAGS = `  --socket-folder DIR   serve <socket-name>.sock files in DIR (default: DAPR_COMPONENTS_SOCKETS_FOLDER,
                         DAPR_COMPONENT_SOCKETS_FOLDER, DAPR_COMPONENT_SOCKET_FOLDER, /tmp/dapr-components-sockets)
   --log-level LEVEL     debug, info (default; or DAPRKIT_LOG_LEVEL), warn, error
+  --log-as-json         one JSON object per line in daprd's shape (time, level, msg, scope, type, instance, ver);
+                        or DAPRKIT_LOG_AS_JSON=true
+  --metrics-port PORT   serve Prometheus metrics (calls, errors, latency per method and instance) on
+                        127.0.0.1:PORT (default: off, or DAPRKIT_METRICS_PORT; host: DAPRKIT_METRICS_HOST)
   --socket-mode OCTAL   socket file mode (default 660, or DAPRKIT_SOCKET_MODE): owner and group may connect,
                         other users may not; 666 lets every local user connect (and re-Init your instances)
   --ready-file PATH     once every socket accepts connections, write PATH (JSON: pid, sockets, types) and print
@@ -69,6 +74,8 @@ class InfoRequest extends Error {}
 const FLAG_OPTIONS = {
   'socket-folder': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-as-json': { type: 'boolean' },
+  'metrics-port': { type: 'string' },
   'ready-file': { type: 'string' },
   'socket-mode': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -80,6 +87,22 @@ function logLevelOf(value: string | undefined): LogLevel {
   if (!LOG_LEVELS.includes(level))
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
   return level;
+}
+
+/** The logger and metrics options every plugin bin takes from its flags. */
+function commonOptions(values: Record<string, unknown>, version: string | undefined) {
+  const logger = createLogger({
+    name: 'daprkit',
+    level: logLevelOf(values['log-level'] as string | undefined),
+    ...(values['log-as-json'] ? { json: true } : {}),
+    ...(version ? { version } : {}),
+  });
+  const text = values['metrics-port'] as string | undefined;
+  if (text === undefined) return { logger };
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--metrics-port must be a port number, got '${text}'`);
+  return { logger, metrics: { port, host: process.env[METRICS_HOST_ENV_VAR] || '127.0.0.1' } };
 }
 
 function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, allowPositionals: boolean) {
@@ -103,12 +126,12 @@ export async function startPluginCli(
   const socketFolder = values['socket-folder'] as string | undefined;
   if (socketPath !== undefined && socketFolder !== undefined)
     throw new UsageError('give either --socket or --socket-folder, not both');
-  const logger = createLogger({ name: 'daprkit', level: logLevelOf(values['log-level'] as string | undefined) });
+  const common = commonOptions(values, definitions[0]?.version);
   const served = await serve({
     components: definitions,
     socketPath,
     socketFolder,
-    logger,
+    ...common,
     ...socketModeOption(values['socket-mode'] as string | undefined),
     ...overrides,
   });
@@ -146,7 +169,8 @@ export async function startServeCli(
   if (values.help) throw new InfoRequest(SERVE_USAGE);
   if (values.version) throw new InfoRequest(readOwnVersion());
   if (positionals.length === 0) throw new UsageError('name at least one component package');
-  const logger = createLogger({ name: 'daprkit', level: logLevelOf(values['log-level'] as string | undefined) });
+  const common = commonOptions(values, undefined);
+  const { logger } = common;
   const components: ComponentDefinition[] = [];
   for (const spec of positionals) {
     const definitions = await loadDefinitions(spec, fromDir);
@@ -159,7 +183,7 @@ export async function startServeCli(
   const served = await serve({
     components,
     socketFolder: values['socket-folder'] as string | undefined,
-    logger,
+    ...common,
     ...socketModeOption(values['socket-mode'] as string | undefined),
     ...overrides,
   });

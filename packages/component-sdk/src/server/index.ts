@@ -5,6 +5,7 @@
 
 export { runPluginCli, runServeCli } from './cli.js';
 export { INSTANCE_HEADER } from './instances.js';
+export { METRICS_HOST_ENV_VAR, METRICS_PORT_ENV_VAR, type PluginMetricsOptions } from './metrics.js';
 export { ServiceName } from './proto.js';
 export { type Served, type ServedSocket, type ServeOptions, serve, type Transport } from './serve.js';
 export {

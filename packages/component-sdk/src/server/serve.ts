@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../v1/common.js';
 import type { ComponentDefinition } from '../v1/definition.js';
+import { PluginMetrics, type PluginMetricsOptions, pluginMetricsFromEnv, startPluginMetricsServer } from './metrics.js';
 import { resolveSocketFolder, SOCKET_EXTENSION } from './socket-files.js';
 import { resolveTransport, type ServedSocket, SocketServer, type Transport } from './socket-server.js';
 
@@ -32,10 +33,17 @@ export interface ServeOptions {
    * else the default engine.
    */
   transport?: Transport;
+  /**
+   * A Prometheus endpoint with calls, errors and latency per method and instance (unary calls). Off by default;
+   * default: `DAPRKIT_METRICS_PORT` (+ `DAPRKIT_METRICS_HOST`, default 127.0.0.1) when set. `false` = off.
+   */
+  metrics?: PluginMetricsOptions | false;
 }
 
 export interface Served {
   sockets: ServedSocket[];
+  /** The metrics endpoint's port, when metrics are on. */
+  metricsPort?: number;
   /** Graceful: ends streams, drains unary calls, closes every component instance, unlinks the socket files. */
   close(): Promise<void>;
 }
@@ -99,8 +107,15 @@ export async function serve(options: ServeOptions): Promise<Served> {
   if (busy) throw new Error(`socket ${busy} is already served by this process`);
   for (const path of paths) pathsInUse.add(path);
 
+  const metricsOptions = options.metrics === undefined ? pluginMetricsFromEnv() : options.metrics || undefined;
+  const metrics = metricsOptions ? new PluginMetrics(metricsOptions) : undefined;
+  let metricsServer: Awaited<ReturnType<typeof startPluginMetricsServer>> | undefined;
   const sockets: SocketServer[] = [];
   try {
+    if (metrics && metricsOptions) {
+      metricsServer = await startPluginMetricsServer(metrics, metricsOptions);
+      logger.info('metrics server started', { address: `${metricsOptions.host ?? '127.0.0.1'}:${metricsServer.port}` });
+    }
     let index = 0;
     for (const [name, definitions] of groups) {
       const path = paths[index++]!;
@@ -116,6 +131,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
           maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
           logger,
           transport,
+          ...(metrics ? { metrics } : {}),
         }),
       );
       logger.info('serving pluggable components', {
@@ -126,6 +142,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
       });
     }
   } catch (err) {
+    metricsServer?.server.close();
     await Promise.all(sockets.map((s) => s.close(0)));
     for (const path of paths) pathsInUse.delete(path);
     throw err;
@@ -138,6 +155,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
       removeSignalHandlers();
       try {
         await Promise.all(sockets.map((s) => s.close(drainTimeoutMs)));
+        metricsServer?.server.closeAllConnections();
+        metricsServer?.server.close();
       } finally {
         for (const path of paths) pathsInUse.delete(path);
       }
@@ -153,7 +172,11 @@ export async function serve(options: ServeOptions): Promise<Served> {
       logger,
     );
   }
-  return { sockets: sockets.map((s) => s.info), close };
+  return {
+    sockets: sockets.map((s) => s.info),
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
+    close,
+  };
 }
 
 /** First SIGTERM/SIGINT: graceful close then exit 0; a second one: force and exit 1. */

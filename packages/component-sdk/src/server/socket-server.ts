@@ -12,6 +12,7 @@ import type { ComponentDefinition, ComponentKind } from '../v1/definition.js';
 import type { StreamRegistry } from './acking-stream.js';
 import { inputBindingServices, outputBindingServices } from './bindings-service.js';
 import { InstanceTable } from './instances.js';
+import type { PluginMetrics } from './metrics.js';
 import { ServiceName, serviceDefinition } from './proto.js';
 import { pubSubServices } from './pubsub-service.js';
 import { ReflectionView, reflectionService } from './reflection.js';
@@ -46,6 +47,8 @@ export interface SocketSettings {
   transport: Transport;
   /** Testing only (h2spec): listen on 127.0.0.1:port instead of the unix socket (daprkit engine). */
   tcpPort?: number;
+  /** Measure every unary call (the plugin metrics endpoint); undefined = no wrapping at all. */
+  metrics?: PluginMetrics;
 }
 
 /** The two engines behind one face. */
@@ -159,7 +162,7 @@ export class SocketServer {
       const { table, services } = servicesOf(definition, name, streams, settings.logger);
       tables.push(table);
       for (const [service, implementation] of services) {
-        server.addService(service, implementation);
+        server.addService(service, settings.metrics?.instrument(name, service, implementation) ?? implementation);
         componentServices.push(service);
       }
     }

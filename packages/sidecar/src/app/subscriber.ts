@@ -8,6 +8,7 @@ import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
 import type { PolicyRunner } from '../resiliency/policy.js';
 import type { Resiliency } from '../resiliency/resiliency.js';
+import type { SidecarMetrics } from '../observability/metrics.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import { parseGoBool } from '../shared/go-json.js';
 import { isObject } from '../shared/json-fields.js';
@@ -81,7 +82,12 @@ function isExpired(event: Record<string, unknown>): boolean {
 }
 
 export class Subscriber {
-  private readonly abort = new AbortController();
+  /** Aborted by stop(); `delivery` also by pause() (app unhealthy), and remade by resume(). */
+  private readonly closed = new AbortController();
+  private delivery = new AbortController();
+  private wanted: readonly SubscriptionResource[] = [];
+  private paused = false;
+  private bindingsWanted = false;
 
   constructor(
     private readonly components: ComponentTable,
@@ -90,10 +96,41 @@ export class Subscriber {
     private readonly logger: Logger,
     /** Component INBOUND policies; looked up once per subscription / binding, not per message. */
     private readonly resiliency?: Resiliency,
+    private readonly metrics?: SidecarMetrics,
   ) {}
 
   /** Starts every subscription it can; returns those that started. */
   async start(subscriptions: readonly SubscriptionResource[]): Promise<SubscriptionResource[]> {
+    this.wanted = subscriptions;
+    if (this.paused) return [];
+    return this.subscribeAll(subscriptions, this.delivery.signal);
+  }
+
+  /**
+   * The app became unhealthy: unsubscribe everything and stop reading input bindings (daprd). Unacknowledged
+   * messages stay with the broker for the next subscription.
+   */
+  pause(): void {
+    if (this.paused || this.closed.signal.aborted) return;
+    this.paused = true;
+    this.delivery.abort();
+    this.logger.info('app is unhealthy: subscriptions and input bindings stopped');
+  }
+
+  /** The app is healthy (again): subscribe and read input bindings anew. */
+  async resume(): Promise<SubscriptionResource[]> {
+    if (!this.paused || this.closed.signal.aborted) return [];
+    this.paused = false;
+    this.delivery = new AbortController();
+    const started = await this.subscribeAll(this.wanted, this.delivery.signal);
+    if (this.bindingsWanted) await this.readInputBindings(this.delivery.signal);
+    return started;
+  }
+
+  private async subscribeAll(
+    subscriptions: readonly SubscriptionResource[],
+    signal: AbortSignal,
+  ): Promise<SubscriptionResource[]> {
     const started: SubscriptionResource[] = [];
     for (const subscription of subscriptions) {
       const where = { pubsub: subscription.pubsubname, topic: subscription.topic };
@@ -118,16 +155,25 @@ export class Subscriber {
         });
       }
       const inbound = this.resiliency?.componentInbound(subscription.pubsubname, 'Pubsub');
-      const handler = async (message: PubSubMessage) => {
-        if (compiled === undefined) throw compileError;
-        await this.handle(entry, compiled, message, inbound);
-      };
+      const metrics = this.metrics;
+      const handler =
+        metrics === undefined
+          ? async (message: PubSubMessage) => {
+              if (compiled === undefined) throw compileError;
+              await this.handle(entry, compiled, message, inbound);
+            }
+          : async (message: PubSubMessage) => {
+              const begin = performance.now();
+              let status: 'success' | 'retry' | 'drop' = 'retry';
+              try {
+                if (compiled === undefined) throw compileError;
+                status = await this.handle(entry, compiled, message, inbound);
+              } finally {
+                metrics.pubsubIngress(where.pubsub, where.topic, status, performance.now() - begin);
+              }
+            };
       try {
-        await entry.pubsub.subscribe(
-          { topic: subscription.topic, metadata: subscription.metadata },
-          handler,
-          this.abort.signal,
-        );
+        await entry.pubsub.subscribe({ topic: subscription.topic, metadata: subscription.metadata }, handler, signal);
         started.push(subscription);
         this.logger.info('subscribed', { ...where, type: subscription.type });
       } catch (error) {
@@ -161,12 +207,13 @@ export class Subscriber {
     return true;
   }
 
+  /** Delivers one message; resolves with daprd's process_status, throws when the broker should redeliver. */
   private async handle(
     entry: PubSubEntry,
     compiled: CompiledSubscription,
     message: PubSubMessage,
     inbound: PolicyRunner | undefined,
-  ): Promise<void> {
+  ): Promise<'success' | 'drop'> {
     const { subscription } = compiled;
     const pubsubName = subscription.pubsubname;
     const metadata = { ...message.metadata, pubsubName };
@@ -177,16 +224,16 @@ export class Subscriber {
       ({ event, body } = eventOf(message, pubsubName, compiled.rawPayload));
       if (isExpired(event)) {
         await this.deadLetter(entry, subscription, message, 'expired');
-        return;
+        return 'drop';
       }
       path = compiled.rules.find((rule) => rule.match === undefined || rule.match(event))?.path;
     } catch (error) {
-      if (await this.deadLetter(entry, subscription, message, (error as Error).message)) return;
+      if (await this.deadLetter(entry, subscription, message, (error as Error).message)) return 'drop';
       throw error;
     }
     if (path === undefined) {
       await this.deadLetter(entry, subscription, message, 'no route matched');
-      return;
+      return 'drop';
     }
     let outcome: Awaited<ReturnType<AppChannel['deliverTopicEvent']>>;
     const delivery = { pubsubName, topic: subscription.topic, path, event, body, metadata };
@@ -209,7 +256,7 @@ export class Subscriber {
       });
       outcome = 'retry';
     }
-    if (outcome === 'success') return;
+    if (outcome === 'success') return 'success';
     if (outcome === 'drop') {
       this.logger.warn('app dropped a message', {
         pubsub: pubsubName,
@@ -217,10 +264,10 @@ export class Subscriber {
         id: String(event.id ?? ''),
       });
       await this.deadLetter(entry, subscription, message, 'dropped by app');
-      return;
+      return 'drop';
     }
     // RETRY with a dead-letter topic and no resiliency policy goes to the DLQ at once (daprd).
-    if (await this.deadLetter(entry, subscription, message, 'app asked to retry')) return;
+    if (await this.deadLetter(entry, subscription, message, 'app asked to retry')) return 'drop';
     throw new DeliveryError(
       `app asked to retry message ${String(event.id ?? '')} on ${pubsubName}/${subscription.topic}`,
     );
@@ -228,6 +275,11 @@ export class Subscriber {
 
   /** Reads every input binding the app wants (spec §4.8). */
   async startInputBindings(): Promise<void> {
+    this.bindingsWanted = true;
+    if (!this.paused) await this.readInputBindings(this.delivery.signal);
+  }
+
+  private async readInputBindings(signal: AbortSignal): Promise<void> {
     for (const [name, entry] of this.components.inputBindings) {
       try {
         if (!entry.explicitInput && !(await this.app.wantsInputBinding(name, entry.route))) {
@@ -241,7 +293,7 @@ export class Subscriber {
           inbound === undefined
             ? (event) => deliver(event.data, event.metadata)
             : (event) => inbound(() => deliver(event.data, event.metadata)),
-          this.abort.signal,
+          signal,
         );
         this.logger.info('reading input binding', { binding: name, route: entry.route });
       } catch (error) {
@@ -251,6 +303,7 @@ export class Subscriber {
   }
 
   stop(): void {
-    this.abort.abort();
+    this.closed.abort();
+    this.delivery.abort();
   }
 }

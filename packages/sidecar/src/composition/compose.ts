@@ -40,6 +40,8 @@ export interface ComposeOptions {
   /** Configuration `spec.components.deny`. */
   deny: readonly string[];
   cwd: string;
+  /** Told about every component initialised or failed (daprd's component init metrics). */
+  onInit?: (type: string, name: string, failure?: 'creation' | 'init') => void;
 }
 
 interface Implementation {
@@ -117,7 +119,7 @@ export async function composeComponents(
     if (socket !== undefined) {
       const instances: Implementation['instances'] = {};
       for (const kind of socket.kinds)
-        (instances as Record<string, Component>)[kind] = remoteComponent(kind, socket.socketPath, d.name);
+        (instances as Record<string, Component>)[kind] = remoteComponent(kind, socket.socketPath, d.name, logger);
       return { origin: `socket ${socket.socketPath}`, instances };
     }
     const versioned = `${type}/${d.version.toLowerCase()}`;
@@ -233,7 +235,8 @@ export async function composeComponents(
       table.outputBindings.set(d.name, { component, binding: outputBinding });
     }
     table.all.push(component);
-    logger.info('component loaded', {
+    options.onInit?.(d.type, d.name);
+    logger.info(`Component loaded: ${logName}`, {
       name: d.name,
       type: d.type,
       version: component.version,
@@ -259,6 +262,8 @@ export async function composeComponents(
       try {
         await initOne(d);
       } catch (error) {
+        const phase = /INIT_COMPONENT_FAILURE/.test((error as Error).message) ? 'init' : 'creation';
+        options.onInit?.(d.type, d.name, phase);
         const message = `process component ${d.name} error: ${(error as Error).message}`;
         if (!d.ignoreErrors) throw new ComponentConfigError(message);
         logger.error(message, { ignoreErrors: true });

@@ -3,7 +3,13 @@
  * file name is the type name, its reflection list says which building blocks it serves. The remote objects implement
  * the same contracts as in-process components, so the rest of the sidecar cannot tell them apart.
  */
-import { type ComponentKind, type ComponentKinds, componentKindOfService } from '@daprkit/component-sdk';
+import {
+  type ComponentKind,
+  type ComponentKinds,
+  componentKindOfService,
+  type Logger,
+  scopedLogger,
+} from '@daprkit/component-sdk';
 import {
   discoverSockets,
   remoteInputBinding,
@@ -33,13 +39,19 @@ export async function discoverPluggableTypes(
   return offered;
 }
 
-/** A client object for one component instance on a socket. */
+/**
+ * A client object for one component instance on a socket. The logger (scope `dapr.contrib`) hears when the plugin
+ * goes away and comes back.
+ */
 export function remoteComponent<K extends ComponentKind>(
   kind: K,
   socketPath: string,
   instanceName: string,
+  logger?: Logger,
 ): ComponentKinds[K] {
-  const target = { socketPath, instanceName };
+  const target = logger
+    ? { socketPath, instanceName, logger: scopedLogger(logger, 'dapr.contrib') }
+    : { socketPath, instanceName };
   const factories: { [P in ComponentKind]: () => ComponentKinds[P] } = {
     state: () => remoteStateStore(target),
     // Unlike daprd, let the component's own concurrency through: the same parallelism as the package in process.

@@ -21,6 +21,7 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { grpcObserver } from '../observability/observe-api.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
@@ -107,8 +108,18 @@ function implementationOf(
   apiToken: string | undefined,
 ): Record<string, (call: { request: unknown; metadata: GrpcMetadata }, callback: sendUnaryData<unknown>) => void> {
   const implementation: ReturnType<typeof implementationOf> = {};
+  const observe = grpcObserver(runtime, runtime.logger);
   for (const [method, handler] of grpcHandlers(runtime)) {
-    implementation[method] = (call, callback) => {
+    const fullMethod = `/dapr.proto.runtime.v1.Dapr/${method}`;
+    implementation[method] = (call, plainCallback) => {
+      const done = observe?.(fullMethod, call.metadata as never);
+      const callback: sendUnaryData<unknown> =
+        done === undefined
+          ? plainCallback
+          : (error, response) => {
+              done(error ? (error.code ?? status.UNKNOWN) : status.OK);
+              plainCallback(error, response);
+            };
       // The daprkit engine already checked (authorize); grpc-js calls get it here.
       if (apiToken !== undefined) {
         const denied = authenticate(call.metadata, apiToken);

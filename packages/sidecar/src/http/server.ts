@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { httpObserver } from '../observability/observe-api.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
@@ -84,6 +85,7 @@ export async function startHttpApi(
   options: HttpApiOptions,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const router = buildRouter(runtime);
+  const observe = httpObserver(runtime, runtime.logger);
   const fallback = invokeFallback(runtime);
   const maxBody =
     options.maxBodySize === undefined ? MAX_BODY_BYTES : options.maxBodySize > 0 ? options.maxBodySize : Infinity;
@@ -105,6 +107,7 @@ export async function startHttpApi(
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const match = router.match(req.method ?? 'GET', path);
+    observe?.(req, res, path, match.kind === 'found' ? match.pattern : undefined);
     // The public port (--dapr-public-port) serves its few routes only; the API falls through to invocation below.
     if (options.onlyRoutes && !(match.kind === 'found' && options.onlyRoutes.has(match.pattern)))
       return sendText(res, 404, '404 page not found');
