@@ -7,8 +7,8 @@ import type { AppChannel, AppConnection } from './app/app-channel.js';
 import type { AppHealthState } from './app/app-health.js';
 import type { ComponentTable } from './composition/table.js';
 import type { Invoker } from './invoke/invoker.js';
-import type { Resiliency } from './resiliency/resiliency.js';
 import type { Observability } from './observability/observe-api.js';
+import type { Resiliency } from './resiliency/resiliency.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';

@@ -86,7 +86,7 @@ describe('app health probes', () => {
         },
       },
       {
-        HealthCheck: (_call: unknown, callback: (e: unknown, v?: Buffer) => void) => {
+        HealthCheck: (_call: unknown, callback: (e: { code: number; details: string } | null, v?: Buffer) => void) => {
           probes++;
           if (answer === 'ok') callback(null, Buffer.alloc(0));
           else callback({ code: status.UNAVAILABLE, details: 'not yet' });

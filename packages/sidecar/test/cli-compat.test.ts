@@ -336,7 +336,11 @@ describe('the sidecar bin with `dapr run`s argument list', () => {
     child.stderr.on('data', (c: Buffer) => (logs += c));
     try {
       const socketPath = join(socketDir, 'dapr-uds-app-http.socket');
-      await waitFor(() => (logs.includes('HTTP server listening on') ? true : undefined), 20_000, `listening:\n${logs}`);
+      await waitFor(
+        () => (logs.includes('HTTP server listening on') ? true : undefined),
+        20_000,
+        `listening:\n${logs}`,
+      );
       expect(existsSync(join(socketDir, 'dapr-uds-app-grpc.socket'))).toBe(true);
       const status = await new Promise<number>((resolve, reject) => {
         request({ socketPath, path: '/v1.0/healthz/outbound' }, (res) => {
