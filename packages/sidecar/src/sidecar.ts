@@ -367,6 +367,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       logger,
       resolver: resolver as NameResolver,
       internalFallback: (call) => proxy?.handle(call),
+      resiliency,
+      appHealthy: () => runtime.appHealth.healthy,
       resourcesPaths,
       appChannel: () => runtime.appChannel,
       appPort: options.appPort ?? 0,

@@ -99,7 +99,7 @@ describe('gRPC handler groups', () => {
       [
         ...['GetState', 'GetBulkState', 'SaveState', 'DeleteState', 'DeleteBulkState', 'ExecuteStateTransaction'],
         ...['QueryStateAlpha1', 'PublishEvent', 'BulkPublishEventAlpha1', 'BulkPublishEvent', 'InvokeBinding'],
-        ...['GetSecret', 'GetBulkSecret', 'GetMetadata', 'SetMetadata', 'Shutdown'],
+        ...['GetSecret', 'GetBulkSecret', 'GetMetadata', 'SetMetadata', 'Shutdown', 'InvokeService'],
       ].sort(),
     );
   });

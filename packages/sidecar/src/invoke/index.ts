@@ -7,6 +7,7 @@ import type { RawCall } from '@daprkit/component-sdk/transport';
 import type { AppChannel } from '../app/app-channel.js';
 import { hostAddress } from '../nameresolution/host-address.js';
 import type { NameResolver } from '../nameresolution/types.js';
+import type { Resiliency } from '../resiliency/resiliency.js';
 import { loadHttpEndpoints } from './http-endpoints.js';
 import { InternalClient } from './internal-client.js';
 import { type InternalServer, startInternalServer } from './internal-server.js';
@@ -29,6 +30,10 @@ export interface InvocationOptions {
   internalHost: string;
   /** `--app-max-concurrency` (≤ 0 or undefined: unlimited). */
   appMaxConcurrency: number | undefined;
+  /** App policies and the built-in service retries for calls to other apps. */
+  resiliency?: Resiliency;
+  /** False while app health checks say the app is unhealthy: calls into it fail fast (daprd). */
+  appHealthy?: () => boolean;
   /** Methods of other services arriving on the internal port (gRPC proxy mode, invoke/grpc-proxy.ts). */
   internalFallback?: (call: RawCall) => void;
 }
@@ -46,7 +51,11 @@ export async function startInvocation(options: InvocationOptions): Promise<Invoc
   const namespace = process.env.NAMESPACE || 'default';
   const resolver = options.resolver;
   const endpoints = await loadHttpEndpoints(options.resourcesPaths, options.appId);
-  const invokeLocal = localInvoker(options.appChannel, new ConcurrencyLimit(options.appMaxConcurrency ?? -1));
+  const invokeLocal = localInvoker(
+    options.appChannel,
+    new ConcurrencyLimit(options.appMaxConcurrency ?? -1),
+    options.appHealthy,
+  );
   const internalServer = await startInternalServer({
     host: options.internalHost,
     port: options.internalPort,
@@ -71,6 +80,7 @@ export async function startInvocation(options: InvocationOptions): Promise<Invoc
     throw error;
   }
   const invoker = new Invoker({
+    ...(options.resiliency ? { resiliency: options.resiliency } : {}),
     appId: options.appId,
     namespace,
     hostAddress: host,

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { NameResolver } from '../nameresolution/types.js';
+import type { Resiliency } from '../resiliency/resiliency.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
 import type { HttpEndpoint } from './http-endpoints.js';
 import { invokeUrl } from './http-target.js';
@@ -21,6 +22,8 @@ export interface InvokerOptions {
   client: InternalClient;
   endpoints: ReadonlyMap<string, HttpEndpoint>;
   invokeLocal: (call: InvokeCall) => Promise<InvokeResult>;
+  /** App policies (`targets.apps`) and DaprBuiltInServiceRetries around each remote call. */
+  resiliency?: Resiliency;
 }
 
 /** Appends `value` to a metadata entry (whatever the case of its existing key). */
@@ -65,10 +68,17 @@ export class Invoker {
   }
 
   /**
-   * The seam for resiliency: one call to a remote app, resolution included. An app resiliency policy (timeouts,
-   * retries, circuit breakers keyed `<appId>:<method>`) wraps exactly this function.
+   * One call to a remote app, resolution included, under the app's resiliency policy (timeouts, retries, circuit
+   * breakers keyed `<appId>:<method>`) or, without a `targets.apps` entry, daprd's built-in service retries
+   * (gRPC Unavailable/Unauthenticated only, 3 × 1 s, dropping the pooled connection first).
    */
-  async callApp(appId: string, namespace: string, call: InvokeCall): Promise<InvokeResult> {
+  callApp(appId: string, namespace: string, call: InvokeCall): Promise<InvokeResult> {
+    const { resiliency } = this.options;
+    if (resiliency === undefined) return this.callOnce(appId, namespace, call);
+    return resiliency.runWithAppPolicy({ appId, method: call.method }, () => this.callOnce(appId, namespace, call));
+  }
+
+  private async callOnce(appId: string, namespace: string, call: InvokeCall): Promise<InvokeResult> {
     const address = await this.options.resolver.resolve({ id: appId, namespace, port: this.options.internalPort });
     try {
       return await this.options.client.call(address, call);

@@ -20,9 +20,14 @@ function timedProxy<T extends object>(
   return new Proxy(target, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver);
+      if (typeof value !== 'function') return value;
       const operation = typeof property === 'string' ? operations[property] : undefined;
-      if (operation === undefined || typeof value !== 'function') return value;
       let wrapped = cache.get(property);
+      // Other methods run on the component itself: with the proxy as `this`, classes with #private fields throw.
+      if (operation === undefined) {
+        if (wrapped === undefined) cache.set(property, (wrapped = value.bind(object)));
+        return wrapped;
+      }
       if (wrapped === undefined) {
         wrapped = async (...args: unknown[]) => {
           const start = performance.now();
@@ -77,9 +82,16 @@ export function instrumentComponents(table: ComponentTable, metrics: SidecarMetr
   }
   for (const [name, entry] of table.inputBindings) {
     const binding = entry.binding;
+    const bound = new Map<PropertyKey, unknown>();
     entry.binding = new Proxy(binding, {
       get(object, property, receiver) {
-        if (property !== 'read') return Reflect.get(object, property, receiver);
+        if (property !== 'read') {
+          const value = Reflect.get(object, property, receiver);
+          if (typeof value !== 'function') return value;
+          let method = bound.get(property);
+          if (method === undefined) bound.set(property, (method = value.bind(object)));
+          return method;
+        }
         return (handler: BindingEventHandler, signal: AbortSignal) =>
           object.read(async (event) => {
             const start = performance.now();
