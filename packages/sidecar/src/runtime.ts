@@ -5,6 +5,7 @@ import type { PublishContext } from './api/publish.js';
 import type { TransactionContext, TransactionHook } from './api/transaction.js';
 import type { AppChannel, AppConnection } from './app/app-channel.js';
 import type { ComponentTable } from './composition/table.js';
+import type { Tracer } from './observability/tracing.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';
@@ -14,6 +15,8 @@ export interface Runtime extends TransactionContext, PublishContext, MetadataCon
   readonly logger: Logger;
   readonly components: ComponentTable;
   readonly configuration: ConfigurationResource;
+  /** From `spec.tracing` (observability/); undefined when tracing is off (samplingRate exactly "0"). */
+  readonly tracer: Tracer | undefined;
   /** `PUT /v1.0/metadata/{key}` values, shown under `extended`. */
   readonly extendedMetadata: Map<string, string>;
   /** Subscriptions currently delivering (declarative merged with programmatic). */

@@ -21,6 +21,8 @@ import { DEFAULT_SOCKETS_FOLDER } from './composition/pluggable.js';
 import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import { startGrpcApi } from './grpc/server.js';
+import { createTracer } from './observability/tracing.js';
+import { parseTracingConfig } from './observability/tracing-config.js';
 import { startHttpApi } from './http/server.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
@@ -145,6 +147,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   const empty: ConfigurationResource = { secretScopes: [], componentDeny: [], features: [], spec: {} };
   const fromFiles = options.configPaths?.length ? await loadConfigurationFiles(options.configPaths) : empty;
   const configuration = mergeConfigurations(fromFiles, resources?.configuration ?? empty);
+  // Before any component starts: a bad spec.tracing fails start-up with the field named.
+  const tracer = await createTracer(parseTracingConfig(configuration.spec), appId, logger);
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];
   if (resources === undefined && options.components === undefined) {
     logger.info('no --resources-path: using the embedded in-memory state store and pub/sub');
@@ -179,6 +183,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     logger,
     components,
     configuration,
+    tracer,
     extendedMetadata: new Map(),
     subscriptions: [],
     app: options.appPort ? { port: options.appPort, ...app } : app,
@@ -225,6 +230,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   } catch (error) {
     runtime.appChannel?.close();
     await components.closeAll();
+    await tracer?.shutdown();
     throw error;
   }
   runtime.health.outbound = true;
@@ -243,7 +249,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     if (appChannel === undefined || runtime.app.port === undefined) return;
     await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
-    subscriber = new Subscriber(components, appChannel, appId, logger);
+    subscriber = new Subscriber(components, appChannel, appId, logger, tracer);
     if (components.pubsub.size > 0) {
       const programmatic = await appChannel.listSubscriptions();
       if (programmatic !== undefined)
@@ -288,6 +294,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         await Promise.allSettled([closeServer(http.server), grpc?.close()]);
         runtime.appChannel?.close();
         await components.closeAll();
+        await tracer?.shutdown();
         logger.info('sidecar stopped');
       })();
       return closing;

@@ -4,6 +4,7 @@
  * the app through it.
  */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
+import type { TraceContext } from '../observability/trace-context.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import { GrpcAppDelivery } from './grpc-app.js';
 import { HttpAppDelivery } from './http-app.js';
@@ -30,6 +31,8 @@ export interface TopicEventDelivery {
   body: Uint8Array;
   /** Message metadata (always with `pubsubName`), forwarded as headers / gRPC metadata. */
   metadata: Metadata;
+  /** The delivery span's context, sent as `traceparent`/`tracestate` (+ `grpc-trace-bin`); none when tracing is off. */
+  trace?: TraceContext | undefined;
 }
 
 export interface AppChannel {
@@ -44,6 +47,7 @@ export interface AppChannel {
     route: string,
     data: Uint8Array,
     metadata: Metadata,
+    trace?: TraceContext,
   ): Promise<Uint8Array | undefined>;
   close(): void;
 }

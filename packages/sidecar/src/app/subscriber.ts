@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger, PubSubMessage } from '@daprkit/component-sdk';
 import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
+import { bindingSpan, deliverySpan } from '../observability/delivery-spans.js';
+import type { Tracer } from '../observability/tracing.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import { parseGoBool } from '../shared/go-json.js';
 import { isObject } from '../shared/json-fields.js';
@@ -86,6 +88,7 @@ export class Subscriber {
     private readonly app: AppChannel,
     private readonly appId: string,
     private readonly logger: Logger,
+    private readonly tracer?: Tracer,
   ) {}
 
   /** Starts every subscription it can; returns those that started. */
@@ -178,6 +181,7 @@ export class Subscriber {
       await this.deadLetter(entry, subscription, message, 'no route matched');
       return;
     }
+    const span = this.tracer === undefined ? undefined : deliverySpan(this.tracer, subscription.topic, event);
     let outcome: Awaited<ReturnType<AppChannel['deliverTopicEvent']>>;
     try {
       outcome = await this.app.deliverTopicEvent({
@@ -187,6 +191,7 @@ export class Subscriber {
         event,
         body,
         metadata,
+        trace: span?.context,
       });
     } catch (error) {
       this.logger.warn('delivery to the app failed', {
@@ -196,6 +201,7 @@ export class Subscriber {
       });
       outcome = 'retry';
     }
+    span?.end(outcome === 'success' ? undefined : `app answered ${outcome.toUpperCase()}`);
     if (outcome === 'success') return;
     if (outcome === 'drop') {
       this.logger.warn('app dropped a message', {
@@ -221,8 +227,27 @@ export class Subscriber {
           this.logger.info('app has not subscribed to binding', { binding: name });
           continue;
         }
+        const { tracer } = this;
         await entry.binding.read(
-          (event) => this.app.deliverBindingEvent(name, entry.route, event.data, event.metadata),
+          tracer === undefined
+            ? (event) => this.app.deliverBindingEvent(name, entry.route, event.data, event.metadata)
+            : async (event) => {
+                const span = bindingSpan(tracer, name, entry.route, event.metadata);
+                try {
+                  const reply = await this.app.deliverBindingEvent(
+                    name,
+                    entry.route,
+                    event.data,
+                    event.metadata,
+                    span.context,
+                  );
+                  span.end();
+                  return reply;
+                } catch (error) {
+                  span.end((error as Error).message);
+                  throw error;
+                }
+              },
           this.abort.signal,
         );
         this.logger.info('reading input binding', { binding: name, route: entry.route });

@@ -5,13 +5,14 @@
  */
 
 import {
-  type Metadata as GrpcMetadata,
+  Metadata as GrpcMetadata,
   Server,
   ServerCredentials,
   type ServerUnaryCall,
   type sendUnaryData,
   status,
 } from '@grpc/grpc-js';
+import { endGrpcSpan, grpcResponseHeader, startGrpcSpan } from '../observability/api-spans.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
@@ -22,6 +23,7 @@ import { pubsubHandlers } from './pubsub-handlers.js';
 import { secretsHandlers } from './secrets-handlers.js';
 import { stateHandlers } from './state-handlers.js';
 import type { HandlerGroup, UnaryHandler } from './wire.js';
+import type { TraceSpan } from '../observability/tracing.js';
 
 /** One line per building block. */
 const HANDLER_GROUPS: readonly ((runtime: Runtime) => HandlerGroup)[] = [
@@ -63,17 +65,32 @@ export async function startGrpcApi(
     string,
     (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void
   > = {};
+  const { tracer } = runtime;
   for (const [method, handler] of grpcHandlers(runtime)) {
+    const fullMethod = `/dapr.proto.runtime.v1.Dapr/${method}`;
     implementation[method] = (call, callback) => {
+      let span: TraceSpan | undefined;
+      if (tracer !== undefined) {
+        span = startGrpcSpan(tracer, fullMethod, call.metadata);
+        const header = new GrpcMetadata();
+        if (grpcResponseHeader(span, fullMethod, header)) call.sendMetadata(header);
+      }
       const denied = authenticate(call.metadata, options.apiToken);
-      if (denied) return callback({ code: status.UNAUTHENTICATED, details: denied.message });
+      if (denied) {
+        if (span) endGrpcSpan(span, fullMethod, call.metadata, denied.message);
+        return callback({ code: status.UNAUTHENTICATED, details: denied.message });
+      }
       // proto-loader decoded the request by the method's schema, which wire.ts spells out for the handler.
-      handler(call.request as never, call.metadata).then(
-        (response) => callback(null, response),
+      handler(call.request as never, call.metadata, span).then(
+        (response) => {
+          if (span) endGrpcSpan(span, fullMethod, call.metadata);
+          callback(null, response);
+        },
         (error: unknown) => {
           const failure = toApiError(error);
           if (!(error instanceof ApiError))
             runtime.logger.error('unexpected error in gRPC API', { method, error: failure.message });
+          if (span) endGrpcSpan(span, fullMethod, call.metadata, failure.message);
           callback({ code: failure.grpcCode, details: failure.message });
         },
       );

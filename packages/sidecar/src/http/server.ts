@@ -5,6 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isTracedPath, startHttpSpan } from '../observability/api-spans.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, toApiError } from '../shared/errors.js';
@@ -47,6 +48,7 @@ export async function startHttpApi(
   options: HttpApiOptions,
 ): Promise<{ server: Server; port: number }> {
   const router = buildRouter(runtime);
+  const { tracer } = runtime;
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -55,6 +57,10 @@ export async function startHttpApi(
     if (match.kind === 'not-found') return sendText(res, 404, '404 page not found');
     if (match.kind === 'method-not-allowed') return sendText(res, 405, 'Method Not Allowed');
     if (match.kind === 'bad-path') return sendText(res, 400, 'invalid path escape');
+    const span =
+      tracer !== undefined && isTracedPath(path)
+        ? startHttpSpan(tracer, req, res, path, match.pattern, match.params)
+        : undefined;
     if (options.apiToken && !(req.method === 'GET' && TOKEN_EXEMPT.has(match.pattern))) {
       const given = req.headers[API_TOKEN_HEADER];
       if (!tokenMatches(typeof given === 'string' ? given : undefined, options.apiToken))
@@ -62,7 +68,7 @@ export async function startHttpApi(
     }
     delete req.headers[API_TOKEN_HEADER];
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    match.handler({ req, res, params: match.params, query }).catch((error: unknown) => {
+    match.handler({ req, res, params: match.params, query, span }).catch((error: unknown) => {
       const apiError = toApiError(error);
       if (!(error instanceof ApiError))
         runtime.logger.error('unexpected error in HTTP API', { path: match.pattern, error: apiError.message });
