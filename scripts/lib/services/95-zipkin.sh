@@ -25,14 +25,12 @@ zipkin_version() { echo "$ZIPKIN_VERSION"; }
 
 zipkin_pid() { pid_alive "$ZIPKIN_PIDFILE" zipkin-server && read_pid "$ZIPKIN_PIDFILE"; }
 
-# Ready = the health endpoint answers UP (pure bash HTTP, no curl needed).
+# Ready = the health endpoint answers UP (pure bash HTTP; Armeria keeps the connection open, so stop at the match).
 zipkin_ready() {
-  local out
-  out=$(timeout 3 bash -c '
+  timeout 3 bash -c '
     exec 3<>/dev/tcp/127.0.0.1/'"$ZIPKIN_PORT"' || exit 1
-    printf "GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
-    cat <&3' 2>/dev/null) || return 1
-  [[ $out == *'"status" : "UP"'* || $out == *'"status":"UP"'* ]]
+    printf "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" >&3
+    grep -m 1 -q "\"status\" *: *\"UP\"" <&3' 2>/dev/null
 }
 
 zipkin_fetch() {
