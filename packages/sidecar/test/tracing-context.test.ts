@@ -61,7 +61,7 @@ describe('sampling', () => {
     expect(child.spanId).not.toBe(SPAN);
     expect(tracer.startSpan('x', 'client', undefined).context.flags).toBe(0);
     expect(new PropagatingTracer(1).startSpan('x', 'client', undefined).context.flags).toBe(1);
-    expect(ratioSampled('0'.repeat(31) + '1', 1e-4)).toBe(true);
+    expect(ratioSampled(`${'0'.repeat(31)}1`, 1e-4)).toBe(true);
     expect(ratioSampled('f'.repeat(32), 0.5)).toBe(false);
   });
 });

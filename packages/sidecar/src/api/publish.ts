@@ -2,11 +2,11 @@
 import { type BulkMessageEntry, type Metadata, mapLimit, PubSubFeature } from '@daprkit/component-sdk';
 import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
+import { formatTraceparent } from '../observability/trace-context.js';
+import type { TraceSpan } from '../observability/tracing.js';
 import { type ApiError, apiError, errorText } from '../shared/errors.js';
 import { parseGoBool } from '../shared/go-json.js';
 import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
-import { formatTraceparent } from '../observability/trace-context.js';
-import type { TraceSpan } from '../observability/tracing.js';
 import { buildCloudEvent, CloudEventError } from './cloudevents.js';
 
 export interface PublishContext {

@@ -13,6 +13,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { endGrpcSpan, grpcResponseHeader, startGrpcSpan } from '../observability/api-spans.js';
+import type { TraceSpan } from '../observability/tracing.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
@@ -23,7 +24,6 @@ import { pubsubHandlers } from './pubsub-handlers.js';
 import { secretsHandlers } from './secrets-handlers.js';
 import { stateHandlers } from './state-handlers.js';
 import type { HandlerGroup, UnaryHandler } from './wire.js';
-import type { TraceSpan } from '../observability/tracing.js';
 
 /** One line per building block. */
 const HANDLER_GROUPS: readonly ((runtime: Runtime) => HandlerGroup)[] = [

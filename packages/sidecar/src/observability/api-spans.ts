@@ -43,7 +43,13 @@ export function httpStatusError(status: number): string | undefined {
 }
 
 /** Building-block attributes by the matched route (daprd's endpoint groups' AppendSpanAttributes). */
-function blockAttributes(span: TraceSpan, method: string, path: string, pattern: string, params: Record<string, string>) {
+function blockAttributes(
+  span: TraceSpan,
+  method: string,
+  path: string,
+  pattern: string,
+  params: Record<string, string>,
+) {
   const block = pattern.split('/', 2)[1];
   const store = (system: string, name: string | undefined) => {
     span.setAttribute('db.system', system);
@@ -106,7 +112,11 @@ const INVOKE_SERVICE = '/dapr.proto.runtime.v1.Dapr/InvokeService';
 
 /** Starts the span of a gRPC API call: named after the full method; Server for internals, else Client. */
 export function startGrpcSpan(tracer: Tracer, fullMethod: string, metadata: GrpcMetadata): TraceSpan {
-  return tracer.startSpan(fullMethod, fullMethod.startsWith(INTERNAL_PREFIX) ? 'server' : 'client', grpcParent(metadata));
+  return tracer.startSpan(
+    fullMethod,
+    fullMethod.startsWith(INTERNAL_PREFIX) ? 'server' : 'client',
+    grpcParent(metadata),
+  );
 }
 
 /** The response header daprd sets on every unary call but InvokeService: the span as `grpc-trace-bin`. */

@@ -6,9 +6,9 @@
 import type { Logger } from '@daprkit/component-sdk';
 import {
   createTraceState,
+  SpanKind as OtelSpanKind,
   ROOT_CONTEXT,
   type Span,
-  SpanKind as OtelSpanKind,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
@@ -23,8 +23,8 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { VERSION } from '../version.js';
 import type { TraceContext } from './trace-context.js';
-import type { OtelExporterConfig, TracingConfig } from './tracing-config.js';
 import type { SpanKind, Tracer, TraceSpan } from './tracing.js';
+import type { OtelExporterConfig, TracingConfig } from './tracing-config.js';
 
 const KINDS: Record<SpanKind, OtelSpanKind> = {
   internal: OtelSpanKind.INTERNAL,

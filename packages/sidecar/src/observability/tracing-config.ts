@@ -106,7 +106,10 @@ function parseZipkin(raw: unknown): { endpointAddress: string } | undefined {
     const url = new URL(endpointAddress);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
-    fail('zipkin.endpointAddress', `must be an http(s) URL such as http://host:9411/api/v2/spans, got ${endpointAddress}`);
+    fail(
+      'zipkin.endpointAddress',
+      `must be an http(s) URL such as http://host:9411/api/v2/spans, got ${endpointAddress}`,
+    );
   }
   return { endpointAddress };
 }
@@ -114,8 +117,7 @@ function parseZipkin(raw: unknown): { endpointAddress: string } | undefined {
 /** `spec.tracing` of the merged Configuration; no section = daprd's defaults (on, rate 1e-4, no exporter). */
 export function parseTracingConfig(spec: Record<string, unknown>): TracingConfig {
   const raw = spec.tracing;
-  if (raw === undefined || raw === null)
-    return { enabled: true, samplingRate: DEFAULT_SAMPLING_RATE, stdout: false };
+  if (raw === undefined || raw === null) return { enabled: true, samplingRate: DEFAULT_SAMPLING_RATE, stdout: false };
   if (!isObject(raw)) throw new TracingConfigError(`${WHERE}: must be an object`);
   const rateField = raw.samplingRate;
   if (rateField !== undefined && rateField !== null && typeof rateField !== 'string' && typeof rateField !== 'number')
