@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 register_service zipkin
-# Zipkin server on 127.0.0.1:9411 (in-memory storage): the real trace receiver for the sidecar's tracing tests
-# (spans posted by OpenTelemetry's Zipkin exporter to /api/v2/spans, read back with /api/v2/traces). The exec jar
+# Zipkin server on 127.0.0.1:9411: the real trace receiver for the sidecar's tracing tests (spans posted by
+# OpenTelemetry's Zipkin exporter to /api/v2/spans, read back with /api/v2/trace/<id>). In-memory storage keeps the
+# newest 20,000 spans (`pnpm bench tracing` posts hundreds of thousands; more would exhaust the heap). The exec jar
 # comes from Maven Central (io.zipkin:zipkin-server, classifier exec), fetched once into the cache.
 
 ZIPKIN_VERSION="${DAPRKIT_ZIPKIN_VERSION:-3.5.1}"
@@ -63,10 +64,10 @@ zipkin_start() {
     # setsid: own session (see kafka); bash writes its pid, then execs java so the pid file holds the JVM's.
     # shellcheck disable=SC2016  # \$\$ and \$@ are for the inner bash
     setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$ZIPKIN_PIDFILE" \
-      java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError \
+      java -Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError \
       -Djava.awt.headless=true -jar "$ZIPKIN_JAR" \
       --armeria.ports[0].port="$ZIPKIN_PORT" --armeria.ports[0].ip=127.0.0.1 --armeria.ports[0].protocols=http \
-      --zipkin.storage.type=mem --zipkin.storage.mem.max-spans=200000 --logging.level.root=WARN \
+      --zipkin.storage.type=mem --zipkin.storage.mem.max-spans=20000 --logging.level.root=WARN \
       </dev/null >>"$ZIPKIN_DIR/zipkin.out" 2>&1 9>&- &
     sleep 0.2
   fi
