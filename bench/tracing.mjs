@@ -7,7 +7,7 @@
 // Load: autocannon state save/get (64 connections), as bench/sidecar.mjs, the three interleaved (median of rounds). Spans go to the Zipkin server from
 // scripts/services.sh (DAPRKIT_ZIPKIN_URL) when it answers, else to a sink in this process that accepts them
 // (then the sink's work is on this machine's CPU too, as Zipkin's would be).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,10 +64,26 @@ const CELLS = {
   'state get (HTTP GET)': (req, i) => ({ ...req, method: 'GET', path: `/v1.0/state/statestore/key-${i}` }),
 };
 
-/** One autocannon run against `port`; returns { perSec, bad }. */
-async function cannon(port, requestFor, durationMs) {
+const TICK_MS = 10; // /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ = 100 on Linux)
+
+/** CPU time (user + system, ms) the process has used so far, from /proc; undefined off Linux. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One autocannon run against a sidecar; returns { perSec, cpuUsPerRequest, bad }. CPU µs per request is the
+ * sidecar's own CPU time over the run divided by the requests served: much steadier than req/s on a loaded machine.
+ */
+async function cannon({ port, sidecar }, requestFor, durationMs) {
   let i = 0;
   fullGc();
+  const cpuBefore = cpuMs(sidecar.child.pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: settings.concurrency,
@@ -75,7 +91,15 @@ async function cannon(port, requestFor, durationMs) {
     duration: durationMs / 1000,
     requests: [{ setupRequest: (req) => requestFor(req, i++ % KEYS) }],
   });
-  return { perSec: result.requests.total / result.duration, bad: result.non2xx + result.errors + result.timeouts };
+  const cpuAfter = cpuMs(sidecar.child.pid);
+  return {
+    perSec: result.requests.total / result.duration,
+    cpuUsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1000) / result.requests.total,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
 }
 
 async function startSidecar(label, resources) {
@@ -129,23 +153,36 @@ export async function benchTracing() {
   const rates = Object.fromEntries(
     Object.keys(CELLS).map((cell) => [cell, Object.fromEntries(columns.map((c) => [c, []]))]),
   );
+  const cpu = structuredClone(rates);
   let bad = 0;
   try {
     for (const column of columns) running[column] = await startSidecar(column, resourcesWith(configs[column]));
     for (const column of columns)
       for (const requestFor of Object.values(CELLS))
-        await cannon(running[column].port, requestFor, settings.processWarmupMs / 2);
+        await cannon(running[column], requestFor, settings.processWarmupMs / 2);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [cell, requestFor] of Object.entries(CELLS)) {
         for (const column of round % 2 === 0 ? columns : [...columns].reverse()) {
-          await cannon(running[column].port, requestFor, settings.warmupMs);
-          const result = await cannon(running[column].port, requestFor, settings.durationMs);
+          await cannon(running[column], requestFor, settings.warmupMs);
+          const result = await cannon(running[column], requestFor, settings.durationMs);
           bad += result.bad;
           rates[cell][column].push(result.perSec);
+          if (result.cpuUsPerRequest !== undefined) cpu[cell][column].push(result.cpuUsPerRequest);
         }
       }
     }
     for (const row of rows) for (const column of columns) row[column] = median(rates[row.scenario][column]);
+    for (const row of rows) {
+      if (cpu[row.scenario].off.length === 0) continue;
+      const us = Object.fromEntries(columns.map((c) => [c, median(cpu[row.scenario][c])]));
+      notes.push(
+        `${row.scenario}: sidecar CPU per request ${columns.map((c) => `${c} ${us[c].toFixed(0)} µs`).join(', ')}` +
+          ` → throughput kept when CPU-bound: ${columns
+            .slice(1)
+            .map((c) => `${c} ${((us.off / us[c]) * 100).toFixed(1)}%`)
+            .join(', ')}`,
+      );
+    }
     notes.push(
       `median of ${ROUNDS} interleaved rounds; load average ${loadavg()
         .map((l) => l.toFixed(2))

@@ -3,7 +3,7 @@
  * (spec §5.1): parent from the request, the span's context answered back, daprd's names, kinds and attributes.
  * Attributes are built only for recording spans.
  */
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
 import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import {
   formatTraceparent,
@@ -73,6 +73,38 @@ function daprHeaderAttributes(span: TraceSpan, entries: Iterable<[string, unknow
   }
 }
 
+const RESPONSE_SPAN = Symbol('daprkit.responseSpan');
+type TracedResponse = ServerResponse & { [RESPONSE_SPAN]?: TraceSpan };
+const plainWriteHead = ServerResponse.prototype.writeHead;
+
+/**
+ * `writeHead` with the span's `traceparent`/`tracestate` added unless the handler set its own (daprd). Merged into
+ * the handler's header object rather than `setHeader` first: Node's writeHead is much slower once `setHeader` has
+ * been used on a response, and this runs on every traced call.
+ */
+function writeHeadWithTrace(this: TracedResponse, ...args: unknown[]): ServerResponse {
+  const span = this[RESPONSE_SPAN];
+  if (span !== undefined && !this.hasHeader(TRACEPARENT)) {
+    const at = typeof args[1] === 'object' ? 1 : 2;
+    const headers = args[at];
+    const tracestate = outgoingTracestate(span.context);
+    if (headers !== undefined && headers !== null && !Array.isArray(headers)) {
+      const record = headers as Record<string, unknown>;
+      // A copy: the handler's object may be shared between responses.
+      if (record[TRACEPARENT] === undefined)
+        args[at] = {
+          ...record,
+          [TRACEPARENT]: formatTraceparent(span.context),
+          ...(tracestate === undefined || record[TRACESTATE] !== undefined ? {} : { [TRACESTATE]: tracestate }),
+        };
+    } else {
+      this.setHeader(TRACEPARENT, formatTraceparent(span.context));
+      if (tracestate !== undefined) this.setHeader(TRACESTATE, tracestate);
+    }
+  }
+  return plainWriteHead.apply(this, args as never);
+}
+
 /**
  * Starts the span of an HTTP API call (kind Client, named after the path) and puts its `traceparent`/`tracestate`
  * on the response unless the handler sets its own. A recording span ends with the response.
@@ -86,9 +118,8 @@ export function startHttpSpan(
   params: Record<string, string>,
 ): TraceSpan {
   const span = tracer.startSpan(path, 'client', httpParent(req));
-  res.setHeader(TRACEPARENT, formatTraceparent(span.context));
-  const tracestate = outgoingTracestate(span.context);
-  if (tracestate !== undefined) res.setHeader(TRACESTATE, tracestate);
+  (res as TracedResponse)[RESPONSE_SPAN] = span;
+  res.writeHead = writeHeadWithTrace as ServerResponse['writeHead'];
   if (span.recording) {
     res.once('close', () => {
       const method = req.method ?? 'GET';
