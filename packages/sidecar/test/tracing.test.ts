@@ -340,13 +340,22 @@ describeWithZipkin('spans exported to a real Zipkin server', () => {
   const topic = `zipkin-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    app = await startApp({ 'POST /orders': (_r, res) => void res.writeHead(200).end() });
+    await ensureSidecarBuilt(['packages/bindings-cron']);
+    app = await startApp({
+      'POST /orders': (_r, res) => void res.writeHead(200).end(),
+      'OPTIONS /ticker': (_r, res) => void res.writeHead(200).end(),
+      'POST /ticker': (_r, res) => void res.writeHead(200).end(),
+    });
     sidecar = await createSidecar({
       appId,
       appPort: app.port,
       httpPort: 0,
       grpcPort: 0,
       logLevel: 'error',
+      components: [
+        { name: 'pubsub', type: 'pubsub.in-memory' },
+        { name: 'ticker', type: 'bindings.cron', metadata: { schedule: '@every 1s' } },
+      ],
       configPaths: [await configFile({ samplingRate: '1', zipkin: { endpointAddress: `${ZIPKIN_URL}/api/v2/spans` } })],
       subscriptions: [{ pubsubname: 'pubsub', topic, rules: [{ path: '/orders' }], metadata: {} }],
     });
@@ -401,6 +410,44 @@ describeWithZipkin('spans exported to a real Zipkin server', () => {
     expect(delivery.tags).toMatchObject({ 'messaging.system': 'pubsub', 'messaging.destination.name': topic });
   });
 
+  it('records one Producer span per bulk-publish entry, children of the call span', async () => {
+    const { traceId, header } = newTraceparent();
+    const path = `/v1.0-alpha1/publish/bulk/pubsub/${topic}`;
+    const entries = [1, 2].map((n) => ({ entryId: String(n), event: { n }, contentType: 'application/json' }));
+    const response = await http(sidecar.httpPort, 'POST', path, JSON.stringify(entries), { traceparent: header });
+    expect(response.status).toBe(204);
+    // Both the call span and the two entry spans, whichever export batch they came in.
+    const spans = await waitFor(
+      async () => {
+        const all = await trace(traceId, [path]);
+        const complete = all.some((s) => s.kind === 'CLIENT') && all.filter((s) => s.kind === 'PRODUCER').length === 2;
+        return complete ? all : undefined;
+      },
+      20_000,
+      'the call span and two producer spans',
+    );
+    const call = spans.find((s) => s.kind === 'CLIENT')!;
+    expect(call.name).toBe(path);
+    const producers = spans.filter((s) => s.kind === 'PRODUCER');
+    expect(producers.map((s) => s.name)).toEqual([path, path]);
+    for (const p of producers) expect(p.parentId).toBe(call.id);
+  });
+
+  it('records input binding deliveries as bindings/<name> and sends that span to the app', async () => {
+    const delivered = await waitFor(
+      () => app.requests.find((r) => r.url === '/ticker' && r.method === 'POST'),
+      20_000,
+      'tick',
+    );
+    const context = parseTraceparent(delivered.headers.traceparent);
+    expect(context).toBeDefined();
+    const spans = await trace(context!.traceId, ['bindings/ticker']);
+    const span = spans.find((s) => s.name === 'bindings/ticker')!;
+    expect(span.id).toBe(context!.spanId);
+    expect(span.kind).toBe('CLIENT');
+    expect(span.tags).toMatchObject({ 'db.system': 'bindings', 'db.name': 'ticker', 'rpc.service': 'Dapr' });
+  });
+
   it('records gRPC API spans by full method, and failures with their status', async () => {
     const { traceId, header } = newTraceparent();
     const metadata = new Metadata();
@@ -419,15 +466,16 @@ describeWithZipkin('spans exported to a real Zipkin server', () => {
     const { traceId, header } = newTraceparent();
     const path = '/v1.0/state/nope/k';
     const response = await http(sidecar.httpPort, 'GET', path, undefined, { traceparent: header });
-    expect(response.status).toBe(400);
+    // No state store at all here: daprd's 500 ERR_STATE_STORE_NOT_CONFIGURED.
+    expect(response.status).toBe(500);
     const spans = await trace(traceId, [path]);
     const span = spans.find((s) => s.name === path)!;
     expect(span.tags).toMatchObject({
       'db.system': 'state',
       'db.name': 'nope',
       'db.statement': `GET ${path}`,
-      'dapr.status_code': '400',
-      error: 'Code(400): Bad Request',
+      'dapr.status_code': '500',
+      error: 'Code(500): Internal Server Error',
     });
   });
 });
