@@ -212,19 +212,24 @@ describe('trace context to a gRPC app (OnTopicEvent metadata)', () => {
   let app: GrpcServer;
   const topic = `traced-grpc-${randomUUID().slice(0, 8)}`;
   const received: Metadata[] = [];
+  const bindingEvents: Metadata[] = [];
 
   beforeAll(async () => {
+    await ensureSidecarBuilt(['packages/bindings-cron']);
     app = new GrpcServer();
     const AppCallback = appCallbackService();
     app.addService(AppCallback.service, {
       ListTopicSubscriptions: (_call: unknown, cb: (e: null, r: unknown) => void) =>
         cb(null, { subscriptions: [{ pubsub_name: 'pubsub', topic, metadata: {}, routes: null }] }),
-      ListInputBindings: (_call: unknown, cb: (e: null, r: unknown) => void) => cb(null, { bindings: [] }),
+      ListInputBindings: (_call: unknown, cb: (e: null, r: unknown) => void) => cb(null, { bindings: ['tick'] }),
       OnTopicEvent: (call: ServerUnaryCall<unknown, unknown>, cb: (e: null, r: unknown) => void) => {
         received.push(call.metadata);
         cb(null, { status: 0 });
       },
-      OnBindingEvent: (_call: unknown, cb: (e: { code: number }) => void) => cb({ code: 12 }),
+      OnBindingEvent: (call: ServerUnaryCall<unknown, unknown>, cb: (e: null, r: unknown) => void) => {
+        bindingEvents.push(call.metadata);
+        cb(null, { data: Buffer.alloc(0), to: [], states: [], concurrency: 0, store_name: '' });
+      },
       OnInvoke: (_call: unknown, cb: (e: { code: number }) => void) => cb({ code: 12 }),
     });
     const port = await freePort();
@@ -238,6 +243,10 @@ describe('trace context to a gRPC app (OnTopicEvent metadata)', () => {
       httpPort: 0,
       grpcPort: 0,
       logLevel: 'error',
+      components: [
+        { name: 'pubsub', type: 'pubsub.in-memory' },
+        { name: 'tick', type: 'bindings.cron', metadata: { schedule: '@every 1s' } },
+      ],
     });
     await sidecar.ready;
   });
@@ -263,6 +272,14 @@ describe('trace context to a gRPC app (OnTopicEvent metadata)', () => {
     const binary = parseGrpcTraceBin(metadata.get('grpc-trace-bin')[0]);
     expect(binary?.traceId).toBe(traceId);
     expect(binary?.spanId).toBe(parseTraceparent(metadata.get('traceparent')[0])?.spanId);
+  });
+
+  it('sends the bindings/<name> span with input binding events (traceparent and grpc-trace-bin agree)', async () => {
+    const metadata = await waitFor(() => bindingEvents[0], 20_000, 'OnBindingEvent');
+    const text = parseTraceparent(metadata.get('traceparent')[0]);
+    const binary = parseGrpcTraceBin(metadata.get('grpc-trace-bin')[0]);
+    expect(text).toBeDefined();
+    expect(binary).toMatchObject({ traceId: text!.traceId, spanId: text!.spanId });
   });
 });
 
