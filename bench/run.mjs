@@ -18,6 +18,7 @@ const suites = {
   transport: async () => (await import('./transport.mjs')).benchTransport(),
   aws: async () => (await import('./aws.mjs')).benchAws(),
   'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
+  tracing: async () => (await import('./tracing.mjs')).benchTracing(),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in suites));

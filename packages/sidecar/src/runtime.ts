@@ -9,6 +9,7 @@ import type { ComponentTable } from './composition/table.js';
 import type { Invoker } from './invoke/invoker.js';
 import type { Observability } from './observability/observe-api.js';
 import type { Resiliency } from './resiliency/resiliency.js';
+import type { Tracer } from './observability/tracing.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';
@@ -20,6 +21,8 @@ export interface Runtime extends TransactionContext, PublishContext, MetadataCon
   readonly configuration: ConfigurationResource;
   /** Resiliency policies (built-ins only when no document is loaded); invocation uses `runWithAppPolicy`. */
   readonly resiliency: Resiliency;
+  /** From `spec.tracing` (observability/); undefined when tracing is off (samplingRate exactly "0"). */
+  readonly tracer: Tracer | undefined;
   /** `PUT /v1.0/metadata/{key}` values, shown under `extended`. */
   readonly extendedMetadata: Map<string, string>;
   /** Subscriptions currently delivering (declarative merged with programmatic). */

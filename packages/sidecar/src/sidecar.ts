@@ -33,6 +33,8 @@ import { apiLoggingSettings } from './observability/api-logging.js';
 import { instrumentComponents } from './observability/instrument-components.js';
 import { SidecarMetrics, startMetricsServer } from './observability/metrics.js';
 import { metricsSettings } from './observability/metrics-config.js';
+import { createTracer } from './observability/tracing.js';
+import { parseTracingConfig } from './observability/tracing-config.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
 import { outboxTransactionHook } from './outbox/write.js';
@@ -205,6 +207,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     : undefined;
   const apiLogging = apiLoggingSettings(options.apiLogging, configuration.spec);
   const appHealth = new AppHealth(validateAppHealthCheck(options.appHealthCheck), logger);
+  // Before any component starts: a bad spec.tracing fails start-up with the field named.
+  const tracer = await createTracer(parseTracingConfig(configuration.spec), appId, logger);
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];
   if (resources === undefined && options.components === undefined) {
     logger.info('no --resources-path: using the embedded in-memory state store and pub/sub');
@@ -248,6 +252,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     components,
     configuration,
     resiliency,
+    tracer,
     extendedMetadata: new Map(),
     subscriptions: [],
     app: options.appPort ? { port: options.appPort, ...app } : app,
@@ -388,6 +393,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     proxy?.close();
     runtime.appChannel?.close();
     await components.closeAll();
+    await tracer?.shutdown();
     throw error;
   }
   runtime.invoker = invocation.invoker;
@@ -420,7 +426,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     );
     await waitForAppPort(runtime.app.channelAddress, runtime.app.port, shutdownAbort.signal);
     if (shutdownAbort.signal.aborted) return;
-    const current = new Subscriber(components, appChannel, appId, logger, resiliency, metrics);
+    const current = new Subscriber(components, appChannel, appId, logger, resiliency, metrics, tracer);
     subscriber = current;
     // Starts unhealthy with health checks on: subscribing waits for the first good probe (daprd).
     if (appHealth.enabled) {
@@ -496,6 +502,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
         proxy?.close();
         runtime.appChannel?.close();
         await components.closeAll();
+        await tracer?.shutdown();
         logger.info('sidecar stopped');
       })();
       return closing;

@@ -186,7 +186,12 @@ describe('bindings and secrets over pluggable sockets', () => {
       string,
       unknown
     >;
-    expect(response).toEqual({ operation: 'echo', received: '"hi"', metadata: { trace: 'abc' } });
+    // The call's traceparent reaches the binding in its metadata, as daprd passes it (tracing is on by default).
+    expect(response).toEqual({
+      operation: 'echo',
+      received: '"hi"',
+      metadata: { trace: 'abc', traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/) },
+    });
     const unsupported = await http(sidecar.httpPort, 'POST', '/v1.0/bindings/mybinding', '{"operation":"drop"}');
     expect(unsupported.status).toBe(500);
     expect(unsupported.json.message).toBe(

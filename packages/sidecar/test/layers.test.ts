@@ -14,6 +14,7 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const RANK: Record<string, number> = {
   shared: 0, // ground floor: imports nothing local
   'version.ts': 0,
+  observability: 0.5, // trace context and spans; imports shared and version.ts only
   resources: 1,
   nameresolution: 1.5, // finds other sidecars; imports shared only
   composition: 2,

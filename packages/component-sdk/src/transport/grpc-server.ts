@@ -226,6 +226,18 @@ class CallCore {
     }
   }
 
+  /** The response headers: the shared constant unless the handler sent metadata first (`sendMetadata`). */
+  headerBlock: Buffer = RESPONSE_HEADERS;
+
+  /** grpc-js' `call.sendMetadata`: extra response headers (`-bin` values base64), before the first message. */
+  sendMetadata(metadata: { getMap(): Record<string, string | Buffer> }): void {
+    if (this.finished || this.stream.responded) return;
+    const pairs: [string, string][] = [];
+    for (const [name, value] of Object.entries(metadata.getMap()))
+      pairs.push([name, typeof value === 'string' ? value : value.toString('base64')]);
+    if (pairs.length > 0) this.headerBlock = responseHeaderBlock(pairs, undefined);
+  }
+
   /** Inside a message (or its 5-byte prefix). */
   private get midMessage(): boolean {
     return this.expected >= 0 || this.prefixFill > 0;
@@ -244,7 +256,7 @@ class CallCore {
       this.fail(RESOURCE_EXHAUSTED, `response larger than max (${payload.length} vs. ${this.maxMessageBytes})`);
       return false;
     }
-    if (!this.stream.responded) this.stream.respond(RESPONSE_HEADERS);
+    if (!this.stream.responded) this.stream.respond(this.headerBlock);
     const framed = Buffer.allocUnsafe(5 + payload.length);
     framed[0] = 0;
     framed.writeUInt32BE(payload.length, 1);
@@ -261,7 +273,7 @@ class CallCore {
     if (stream.closed) return;
     const block = statusBlock(code, message, extra);
     if (!stream.responded) {
-      stream.respond(Buffer.concat([RESPONSE_HEADERS, block]), true);
+      stream.respond(Buffer.concat([this.headerBlock, block]), true);
     } else {
       stream.end(block);
     }
@@ -302,6 +314,9 @@ class UnaryCall {
   }
   getPath(): string {
     return this.core.route.method.path;
+  }
+  sendMetadata(metadata: { getMap(): Record<string, string | Buffer> }): void {
+    this.core.sendMetadata(metadata);
   }
 }
 

@@ -2,6 +2,8 @@
 import { type BulkMessageEntry, type Metadata, mapLimit, PubSubFeature } from '@daprkit/component-sdk';
 import { topicAllowed } from '../composition/pubsub-scopes.js';
 import type { ComponentTable, PubSubEntry } from '../composition/table.js';
+import { formatTraceparent } from '../observability/trace-context.js';
+import type { TraceSpan } from '../observability/tracing.js';
 import { type ApiError, apiError, errorText } from '../shared/errors.js';
 import { parseGoBool } from '../shared/go-json.js';
 import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
@@ -124,7 +126,8 @@ export interface BulkPublishInput {
   topic: string;
   metadata: Metadata;
   entries: { entryId: string; event: Uint8Array; contentType: string; metadata?: Metadata }[];
-  traceparent?: string;
+  /** Starts one Producer span per entry (daprd: each event of a bulk carries its own traceparent). */
+  entrySpan?: (() => TraceSpan) | undefined;
 }
 
 export interface FailedEntry {
@@ -142,19 +145,37 @@ export async function bulkPublish(context: PublishContext, input: BulkPublishInp
       resource: input.pubsubName,
     });
   }
+  const raw = isRawPayload(input.metadata, input.pubsubName);
+  const spans = new Map<string, TraceSpan>();
   const messages: BulkMessageEntry[] = input.entries.map((e) => {
     // Request-level metadata reaches an entry only when the entry has its own metadata object (daprd quirk).
     const metadata = e.metadata === undefined ? {} : { ...input.metadata, ...e.metadata };
+    const span = raw ? undefined : input.entrySpan?.();
+    if (span !== undefined) spans.set(e.entryId, span);
     const envelope = envelopeFor(context, entry, {
       pubsubName: input.pubsubName,
       topic: input.topic,
       data: e.event,
       contentType: e.contentType,
-      metadata: { ...metadata, ...(isRawPayload(input.metadata, input.pubsubName) ? { rawPayload: 'true' } : {}) },
-      traceparent: input.traceparent ?? '',
+      metadata: { ...metadata, ...(raw ? { rawPayload: 'true' } : {}) },
+      traceparent: span === undefined ? '' : formatTraceparent(span.context),
+      tracestate: span?.context.tracestate ?? '',
     });
     return { entryId: e.entryId, event: envelope.data, contentType: envelope.contentType, metadata };
   });
+  const failed = await publishEntries(entry, input, messages);
+  if (spans.size > 0) {
+    const errors = new Map(failed.map((f) => [f.entryId, f.error]));
+    for (const [id, span] of spans) span.end(errors.get(id));
+  }
+  return failed;
+}
+
+async function publishEntries(
+  entry: PubSubEntry,
+  input: BulkPublishInput,
+  messages: BulkMessageEntry[],
+): Promise<FailedEntry[]> {
   const { pubsub } = entry;
   if (pubsub.bulkPublish !== undefined) {
     try {

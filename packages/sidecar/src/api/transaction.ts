@@ -3,6 +3,7 @@
  * and the store's `transact`: the transactional outbox (spec §5) registers one from sidecar.ts, so this building
  * block knows nothing about it.
  */
+
 import {
   type DeleteRequest,
   isTransactionalStore,
@@ -11,6 +12,7 @@ import {
   type TransactionOperation,
 } from '@daprkit/component-sdk';
 import type { StateEntry } from '../composition/table.js';
+import type { TraceContext } from '../observability/trace-context.js';
 import { apiError, errorText, malformedRequest } from '../shared/errors.js';
 import { prefixedKey } from '../shared/state-keys.js';
 import { type StateApiContext, stateStore } from './state.js';
@@ -31,6 +33,8 @@ export interface PendingTransaction {
   operations: TransactionOperation[];
   metadata: Metadata;
   encoding: ValueEncoding;
+  /** The call's trace context (the outbox puts it in its events' `traceid`); undefined when tracing is off. */
+  trace?: TraceContext | undefined;
 }
 
 export interface TransactionHook {
@@ -54,6 +58,7 @@ export async function executeTransaction(
   operations: TransactionInput[],
   metadata: Metadata,
   encoding: ValueEncoding = 'bytes',
+  trace?: TraceContext,
 ): Promise<void> {
   const entry = stateStore(context, storeName);
   const { store } = entry;
@@ -80,7 +85,7 @@ export async function executeTransaction(
   let toCommit = prefixed;
   const afterCommit: (() => void)[] = [];
   for (const hook of context.transactionHooks ?? []) {
-    const changed = await hook.beforeCommit({ storeName, entry, operations: toCommit, metadata, encoding });
+    const changed = await hook.beforeCommit({ storeName, entry, operations: toCommit, metadata, encoding, trace });
     if (changed === undefined) continue;
     toCommit = changed.operations;
     if (changed.afterCommit) afterCommit.push(changed.afterCommit);

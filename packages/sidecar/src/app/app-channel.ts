@@ -4,6 +4,7 @@
  * the app through it.
  */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
+import type { TraceContext } from '../observability/trace-context.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import type { InvokeCall, InvokeResult } from '../shared/invocation.js';
 import { GrpcAppDelivery } from './grpc-app.js';
@@ -31,6 +32,8 @@ export interface TopicEventDelivery {
   body: Uint8Array;
   /** Message metadata (always with `pubsubName`), forwarded as headers / gRPC metadata. */
   metadata: Metadata;
+  /** The delivery span's context, sent as `traceparent`/`tracestate` (+ `grpc-trace-bin`); none when tracing is off. */
+  trace?: TraceContext | undefined;
 }
 
 export interface AppChannel {
@@ -45,6 +48,7 @@ export interface AppChannel {
     route: string,
     data: Uint8Array,
     metadata: Metadata,
+    trace?: TraceContext,
   ): Promise<Uint8Array | undefined>;
   /** Service invocation delivered to the app (spec sidecar-wave2 §1.3); rejects when the app is unreachable. */
   invoke(call: InvokeCall): Promise<InvokeResult>;

@@ -1,6 +1,8 @@
 /** The app channel over gRPC (`--app-protocol grpc`, spec §4.6, §4.8): the app's `AppCallback` service. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
 import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
+import { setGrpcTraceMetadata } from '../observability/propagation.js';
+import type { TraceContext } from '../observability/trace-context.js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult, verbNumber } from '../shared/invocation.js';
 import { headersForApp } from '../shared/invocation-headers.js';
@@ -52,7 +54,7 @@ export class GrpcAppDelivery implements AppChannel {
     ) as unknown as GrpcAppDelivery['client'];
   }
 
-  private call<T>(method: string, request: unknown, metadata: Metadata = {}): Promise<T> {
+  private call<T>(method: string, request: unknown, metadata: Metadata = {}, trace?: TraceContext): Promise<T> {
     const grpcMetadata = new GrpcMetadata();
     for (const [k, v] of Object.entries(metadata)) {
       const key = k.toLowerCase();
@@ -67,6 +69,7 @@ export class GrpcAppDelivery implements AppChannel {
       )
         grpcMetadata.set(key, v);
     }
+    setGrpcTraceMetadata(grpcMetadata, trace);
     if (this.appApiToken) grpcMetadata.set('dapr-api-token', this.appApiToken);
     return new Promise((resolve, reject) => {
       this.client[method]!(request, grpcMetadata, (error: ServiceError | null, response: T) =>
@@ -135,6 +138,7 @@ export class GrpcAppDelivery implements AppChannel {
           extensions: toStruct(extensions),
         },
         delivery.metadata,
+        delivery.trace,
       );
       return TOPIC_STATUS[response.status] ?? 'retry';
     } catch (error) {
@@ -156,11 +160,13 @@ export class GrpcAppDelivery implements AppChannel {
     _route: string,
     data: Uint8Array,
     metadata: Metadata,
+    trace?: TraceContext,
   ): Promise<Uint8Array | undefined> {
     const response = await this.call<{ data: Buffer }>(
       'OnBindingEvent',
       { name, data: Buffer.from(data), metadata },
       metadata,
+      trace,
     );
     return response.data.length > 0 ? response.data : undefined;
   }

@@ -1,5 +1,7 @@
 /** App delivery over HTTP (spec §4.4, §4.8): topic events and input binding events with daprd's outcome rules. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
+import { traceHeaders } from '../observability/propagation.js';
+import type { TraceContext } from '../observability/trace-context.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
 import { headersForApp, responseHeaders } from '../shared/invocation-headers.js';
@@ -57,7 +59,11 @@ export class HttpAppDelivery implements AppChannel {
     const response = await this.channel.send({
       method: 'POST',
       path: delivery.path,
-      headers: { ...metadataAsHeaders(delivery.metadata), 'content-type': CLOUDEVENT_CONTENT_TYPE },
+      headers: {
+        ...metadataAsHeaders(delivery.metadata),
+        ...traceHeaders(delivery.trace),
+        'content-type': CLOUDEVENT_CONTENT_TYPE,
+      },
       body: delivery.body,
     });
     return topicOutcome(response.status, response.body);
@@ -78,11 +84,12 @@ export class HttpAppDelivery implements AppChannel {
     route: string,
     data: Uint8Array,
     metadata: Metadata,
+    trace?: TraceContext,
   ): Promise<Uint8Array | undefined> {
     const response = await this.channel.send({
       method: 'POST',
       path: route,
-      headers: { ...metadataAsHeaders(metadata), 'content-type': 'application/json' },
+      headers: { ...metadataAsHeaders(metadata), ...traceHeaders(trace), 'content-type': 'application/json' },
       body: data,
     });
     if (response.status < 200 || response.status >= 300) {

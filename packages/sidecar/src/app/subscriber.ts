@@ -9,6 +9,8 @@ import type { ComponentTable, PubSubEntry } from '../composition/table.js';
 import type { SidecarMetrics } from '../observability/metrics.js';
 import type { PolicyRunner } from '../resiliency/policy.js';
 import type { Resiliency } from '../resiliency/resiliency.js';
+import { bindingSpan, deliverySpan } from '../observability/delivery-spans.js';
+import type { Tracer } from '../observability/tracing.js';
 import type { SubscriptionResource } from '../resources/types.js';
 import { parseGoBool } from '../shared/go-json.js';
 import { isObject } from '../shared/json-fields.js';
@@ -97,6 +99,7 @@ export class Subscriber {
     /** Component INBOUND policies; looked up once per subscription / binding, not per message. */
     private readonly resiliency?: Resiliency,
     private readonly metrics?: SidecarMetrics,
+    private readonly tracer?: Tracer,
   ) {}
 
   /** Starts every subscription it can; returns those that started. */
@@ -235,8 +238,9 @@ export class Subscriber {
       await this.deadLetter(entry, subscription, message, 'no route matched');
       return 'drop';
     }
+    const span = this.tracer === undefined ? undefined : deliverySpan(this.tracer, subscription.topic, event);
     let outcome: Awaited<ReturnType<AppChannel['deliverTopicEvent']>>;
-    const delivery = { pubsubName, topic: subscription.topic, path, event, body, metadata };
+    const delivery = { pubsubName, topic: subscription.topic, path, event, body, metadata, trace: span?.context };
     try {
       outcome =
         inbound === undefined
@@ -256,6 +260,7 @@ export class Subscriber {
       });
       outcome = 'retry';
     }
+    span?.end(outcome === 'success' ? undefined : `app answered ${outcome.toUpperCase()}`);
     if (outcome === 'success') return 'success';
     if (outcome === 'drop') {
       this.logger.warn('app dropped a message', {
@@ -287,8 +292,22 @@ export class Subscriber {
           continue;
         }
         const inbound = this.resiliency?.componentInbound(name, 'Binding');
-        const deliver = (data: Uint8Array, metadata: Record<string, string>) =>
-          this.app.deliverBindingEvent(name, entry.route, data, metadata);
+        const { tracer } = this;
+        const deliver =
+          tracer === undefined
+            ? (data: Uint8Array, metadata: Record<string, string>) =>
+                this.app.deliverBindingEvent(name, entry.route, data, metadata)
+            : async (data: Uint8Array, metadata: Record<string, string>) => {
+                const span = bindingSpan(tracer, name, entry.route, metadata);
+                try {
+                  const reply = await this.app.deliverBindingEvent(name, entry.route, data, metadata, span.context);
+                  span.end();
+                  return reply;
+                } catch (error) {
+                  span.end((error as Error).message);
+                  throw error;
+                }
+              };
         await entry.binding.read(
           inbound === undefined
             ? (event) => deliver(event.data, event.metadata)

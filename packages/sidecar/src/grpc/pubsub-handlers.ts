@@ -1,13 +1,22 @@
 /** gRPC publish methods (spec §3.1): decoding into api/publish.ts. */
 import { bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
+import { producerSpans } from '../observability/api-spans.js';
+import { formatTraceparent } from '../observability/trace-context.js';
+import type { TraceSpan } from '../observability/tracing.js';
 import type { Runtime } from '../runtime.js';
 import type { BulkPublishRequest, BulkPublishResponse, Empty, HandlerGroup, PublishEventRequest } from './wire.js';
 
-async function bulkPublishHandler(runtime: Runtime, r: BulkPublishRequest): Promise<BulkPublishResponse> {
+async function bulkPublishHandler(
+  runtime: Runtime,
+  r: BulkPublishRequest,
+  span: TraceSpan | undefined,
+  spanName: string,
+): Promise<BulkPublishResponse> {
   const input = { pubsubName: r.pubsub_name, topic: r.topic };
   const failed = await bulkPublish(runtime, {
     ...input,
     metadata: r.metadata,
+    entrySpan: producerSpans(runtime.tracer, span, spanName),
     entries: r.entries.map((e) => ({
       entryId: e.entry_id,
       event: e.event,
@@ -22,17 +31,22 @@ async function bulkPublishHandler(runtime: Runtime, r: BulkPublishRequest): Prom
 
 export function pubsubHandlers(runtime: Runtime) {
   return {
-    PublishEvent: async (r: PublishEventRequest): Promise<Empty> => {
+    PublishEvent: async (r: PublishEventRequest, _metadata, span): Promise<Empty> => {
       await publish(runtime, {
         pubsubName: r.pubsub_name,
         topic: r.topic,
         data: r.data,
         contentType: r.data_content_type,
         metadata: r.metadata,
+        traceparent: span === undefined ? '' : formatTraceparent(span.context),
+        tracestate: span?.context.tracestate ?? '',
       });
       return {};
     },
-    BulkPublishEventAlpha1: (r: BulkPublishRequest) => bulkPublishHandler(runtime, r),
-    BulkPublishEvent: (r: BulkPublishRequest) => bulkPublishHandler(runtime, r),
+    // daprd's span names for the entries, trailing slash included.
+    BulkPublishEventAlpha1: (r: BulkPublishRequest, _metadata, span) =>
+      bulkPublishHandler(runtime, r, span, '/dapr.proto.runtime.v1.Dapr/BulkPublishEventAlpha1/'),
+    BulkPublishEvent: (r: BulkPublishRequest, _metadata, span) =>
+      bulkPublishHandler(runtime, r, span, '/dapr.proto.runtime.v1.Dapr/BulkPublishEvent/'),
   } satisfies HandlerGroup;
 }

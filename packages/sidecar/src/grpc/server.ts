@@ -15,6 +15,7 @@ import {
   type Transport,
 } from '@daprkit/component-sdk/transport';
 import {
+  Metadata as GrpcJsMetadata,
   Server,
   ServerCredentials,
   type sendUnaryData,
@@ -22,6 +23,8 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { grpcObserver } from '../observability/observe-api.js';
+import { endGrpcSpan, grpcResponseHeader, startGrpcSpan } from '../observability/api-spans.js';
+import type { TraceSpan } from '../observability/tracing.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
@@ -109,6 +112,7 @@ function implementationOf(
 ): Record<string, (call: { request: unknown; metadata: GrpcMetadata }, callback: sendUnaryData<unknown>) => void> {
   const implementation: ReturnType<typeof implementationOf> = {};
   const observe = grpcObserver(runtime, runtime.logger);
+  const { tracer } = runtime;
   for (const [method, handler] of grpcHandlers(runtime)) {
     const fullMethod = `/dapr.proto.runtime.v1.Dapr/${method}`;
     implementation[method] = (call, plainCallback) => {
@@ -120,18 +124,33 @@ function implementationOf(
               done(error ? (error.code ?? status.UNKNOWN) : status.OK);
               plainCallback(error, response);
             };
+      let span: TraceSpan | undefined;
+      if (tracer !== undefined) {
+        span = startGrpcSpan(tracer, fullMethod, call.metadata);
+        const header = new GrpcJsMetadata();
+        // Both engines' calls have sendMetadata (grpc-js' ServerUnaryCall; the daprkit engine's UnaryCall).
+        if (grpcResponseHeader(span, fullMethod, header))
+          (call as unknown as { sendMetadata(m: GrpcJsMetadata): void }).sendMetadata(header);
+      }
       // The daprkit engine already checked (authorize); grpc-js calls get it here.
       if (apiToken !== undefined) {
         const denied = authenticate(call.metadata, apiToken);
-        if (denied) return callback({ code: status.UNAUTHENTICATED, details: denied.message });
+        if (denied) {
+          if (span) endGrpcSpan(span, fullMethod, call.metadata, denied.message);
+          return callback({ code: status.UNAUTHENTICATED, details: denied.message });
+        }
       }
       // The decoder of the method's schema produced the request, which wire.ts spells out for the handler.
-      handler(call.request as never, call.metadata).then(
-        (response) => callback(null, response),
+      handler(call.request as never, call.metadata, span).then(
+        (response) => {
+          if (span) endGrpcSpan(span, fullMethod, call.metadata);
+          callback(null, response);
+        },
         (error: unknown) => {
           const failure = toApiError(error);
           if (!(error instanceof ApiError))
             runtime.logger.error('unexpected error in gRPC API', { method, error: failure.message });
+          if (span) endGrpcSpan(span, fullMethod, call.metadata, failure.message);
           callback({ code: failure.grpcCode, details: failure.message });
         },
       );

@@ -121,13 +121,13 @@ export function stateHandlers(runtime: Runtime) {
       for (const item of r.states) await deleteState(runtime, r.store_name, deleteRequestOf(item));
       return {};
     },
-    ExecuteStateTransaction: async (r: ExecuteStateTransactionRequest): Promise<Empty> => {
+    ExecuteStateTransaction: async (r: ExecuteStateTransactionRequest, _metadata, span): Promise<Empty> => {
       // Raw bytes here, and request metadata is not copied into the operations (spec §3.1).
       const operations: TransactionInput[] = r.operations.map((op) => {
         const item = op.request ?? { key: '', value: Buffer.alloc(0), etag: null, metadata: {}, options: null };
         return { operation: op.operationType, request: rawSaveItem(item) };
       });
-      await executeTransaction(runtime, r.storeName, operations, r.metadata);
+      await executeTransaction(runtime, r.storeName, operations, r.metadata, 'bytes', span?.context);
       return {};
     },
     QueryStateAlpha1: async (r: QueryStateRequest): Promise<QueryStateResponse> => {

@@ -5,6 +5,7 @@
  * their defaults. Responses may leave fields out; the encoder fills in defaults.
  */
 import type { Metadata } from '@daprkit/component-sdk';
+import type { TraceSpan } from '../observability/tracing.js';
 
 export type Empty = Record<string, never>;
 
@@ -15,8 +16,11 @@ export interface GrpcMetadata {
   getMap(): Record<string, string | Buffer>;
 }
 
-/** One unary method: the decoded request and the call's gRPC metadata in, the response out. */
-export type UnaryHandler<Req, Res> = (request: Req, metadata: GrpcMetadata) => Promise<Res>;
+/**
+ * One unary method: the decoded request and the call's gRPC metadata in, the response out. `span` is this call's
+ * span (observability/api-spans.ts), undefined when tracing is off.
+ */
+export type UnaryHandler<Req, Res> = (request: Req, metadata: GrpcMetadata, span?: TraceSpan) => Promise<Res>;
 
 /** One building block's methods, by their name in the Dapr service (grpc/<area>-handlers.ts). */
 // `never` accepts every request type, so groups of differently typed handlers fit one record.

@@ -1,5 +1,6 @@
 /** HTTP output bindings (spec §2.3): decoding into api/bindings.ts. */
 import { invokeBinding } from '../api/bindings.js';
+import { withTraceMetadata } from '../observability/propagation.js';
 import type { Runtime } from '../runtime.js';
 import { malformedRequest } from '../shared/errors.js';
 import { goJsonBytes } from '../shared/go-json.js';
@@ -17,7 +18,7 @@ import {
 import type { Router } from './router.js';
 
 export function registerBindingsRoutes(router: Router, runtime: Runtime): void {
-  router.add(['POST', 'PUT'], '/v1.0/bindings/{name}', async ({ req, res, params }) => {
+  router.add(['POST', 'PUT'], '/v1.0/bindings/{name}', async ({ req, res, params, span }) => {
     const shape = 'an object like {"operation":"create","data":...,"metadata":{}}';
     const body = parseJson(await readBody(req), shape);
     if (!isObject(body))
@@ -27,7 +28,8 @@ export function registerBindingsRoutes(router: Router, runtime: Runtime): void {
       operation: stringField(body, 'operation', 'body') ?? '',
       // daprd re-encodes `data` as JSON: a string gains quotes, a missing value becomes `null`.
       data: goJsonBytes(field(body, 'data')),
-      metadata: metadataField(body, 'metadata', 'body'),
+      // daprd passes this call's trace context on to the binding in its metadata.
+      metadata: withTraceMetadata(metadataField(body, 'metadata', 'body'), span?.context),
     });
     const headers = metadataHeaders(response.metadata);
     if (response.contentType) headers['Content-Type'] = response.contentType;

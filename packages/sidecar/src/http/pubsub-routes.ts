@@ -1,5 +1,7 @@
 /** HTTP publish endpoints (spec §2.2.2, §2.2.3): decoding into api/publish.ts. */
 import { bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
+import { producerSpans } from '../observability/api-spans.js';
+import { formatTraceparent } from '../observability/trace-context.js';
 import type { Runtime } from '../runtime.js';
 import { type ApiError, apiError } from '../shared/errors.js';
 import { field, isObject } from '../shared/json-fields.js';
@@ -24,7 +26,7 @@ function entryBytes(event: unknown, contentType: string, mismatch: () => ApiErro
 }
 
 export function registerPubSubRoutes(router: Router, context: Runtime): void {
-  const bulkHandler = async ({ req, res, params, query }: Parameters<Parameters<Router['add']>[2]>[0]) => {
+  const bulkHandler = async ({ req, res, params, query, span }: Parameters<Parameters<Router['add']>[2]>[0]) => {
     const pubsubName = params.pubsubName!;
     const topic = params.topic!;
     const metadata = queryMetadata(query);
@@ -66,7 +68,7 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
       topic,
       metadata,
       entries,
-      traceparent: String(req.headers.traceparent ?? ''),
+      entrySpan: producerSpans(context.tracer, span, (req.url ?? '').split('?', 1)[0]!),
     });
     if (failed.length === 0) return sendNoContent(res);
     // `entryID` as well: @dapr/dapr matches failed entries by that spelling.
@@ -83,15 +85,16 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
   router.add(['POST', 'PUT'], '/v1.0-alpha1/publish/bulk/{pubsubName}/{topic*}', bulkHandler);
   router.add(['POST', 'PUT'], '/v1.0/publish/bulk/{pubsubName}/{topic*}', bulkHandler);
 
-  router.add(['POST', 'PUT'], '/v1.0/publish/{pubsubName}/{topic*}', async ({ req, res, params, query }) => {
+  router.add(['POST', 'PUT'], '/v1.0/publish/{pubsubName}/{topic*}', async ({ req, res, params, query, span }) => {
     await publish(context, {
       pubsubName: params.pubsubName!,
       topic: params.topic!,
       data: await readBody(req),
       contentType: req.headers['content-type'] ?? '',
       metadata: queryMetadata(query),
-      traceparent: String(req.headers.traceparent ?? ''),
-      tracestate: String(req.headers.tracestate ?? ''),
+      // The envelope carries this call's span (daprd: `""` when tracing is off).
+      traceparent: span === undefined ? '' : formatTraceparent(span.context),
+      tracestate: span?.context.tracestate ?? '',
     });
     sendNoContent(res);
   });

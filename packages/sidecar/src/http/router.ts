@@ -3,12 +3,15 @@
  * with query-unescape semantics, a trailing `{rest*}` catch-all (pub/sub topics may contain `/`), plain-text 404/405.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TraceSpan } from '../observability/tracing.js';
 
 export interface RouteRequest {
   req: IncomingMessage;
   res: ServerResponse;
   params: Record<string, string>;
   query: URLSearchParams;
+  /** This call's span (observability/api-spans.ts); undefined when tracing is off or for health checks. */
+  span?: TraceSpan | undefined;
 }
 
 export type RouteHandler = (request: RouteRequest) => Promise<void>;

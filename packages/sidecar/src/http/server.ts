@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { httpObserver } from '../observability/observe-api.js';
+import { isTracedPath, startHttpSpan } from '../observability/api-spans.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
 import { ApiError, apiError, toApiError } from '../shared/errors.js';
@@ -86,6 +87,7 @@ export async function startHttpApi(
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const router = buildRouter(runtime);
   const observe = httpObserver(runtime, runtime.logger);
+  const { tracer } = runtime;
   const fallback = invokeFallback(runtime);
   const maxBody =
     options.maxBodySize === undefined ? MAX_BODY_BYTES : options.maxBodySize > 0 ? options.maxBodySize : Infinity;
@@ -113,6 +115,10 @@ export async function startHttpApi(
       return sendText(res, 404, '404 page not found');
     if (match.kind === 'bad-path') return sendText(res, 400, 'invalid path escape');
     const pattern = match.kind === 'found' ? match.pattern : '';
+    const span =
+      tracer !== undefined && match.kind === 'found' && isTracedPath(path)
+        ? startHttpSpan(tracer, req, res, path, match.pattern, match.params)
+        : undefined;
     if (options.apiToken && !(req.method === 'GET' && TOKEN_EXEMPT.has(pattern))) {
       const given = req.headers[API_TOKEN_HEADER];
       if (!tokenMatches(typeof given === 'string' ? given : undefined, options.apiToken))
@@ -128,7 +134,7 @@ export async function startHttpApi(
       return;
     }
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    match.handler({ req, res, params: match.params, query }).catch((error: unknown) => {
+    match.handler({ req, res, params: match.params, query, span }).catch((error: unknown) => {
       const apiError = toApiError(error);
       if (!(error instanceof ApiError))
         runtime.logger.error('unexpected error in HTTP API', { path: match.pattern, error: apiError.message });

@@ -130,7 +130,7 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     sendBody(res, 200, `[${items.map(bulkItemJson).join(',')}]`);
   });
 
-  router.add(['POST', 'PUT'], '/v1.0/state/{storeName}/transaction', async ({ req, res, params, query }) => {
+  router.add(['POST', 'PUT'], '/v1.0/state/{storeName}/transaction', async ({ req, res, params, query, span }) => {
     const shape = 'an object like {"operations":[{"operation":"upsert","request":{"key":"k","value":...}}]}';
     const body = parseJson(await readBody(req), shape);
     if (!isObject(body))
@@ -165,6 +165,7 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
       operations,
       { ...metadataField(body, 'metadata', 'body'), ...queryMeta },
       'json-text',
+      span?.context,
     );
     sendNoContent(res);
   });

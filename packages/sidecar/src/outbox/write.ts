@@ -3,10 +3,12 @@
  * insert-only marker `outbox-<uuid>` = `"0"` to the same transaction. Insert-only (first-write) is our one addition:
  * it lets the relay fence a marker that never appeared, so a late commit fails instead of going unpublished.
  */
+
 import { randomUUID } from 'node:crypto';
 import { isTruthy, type SetRequest, type TransactionOperation } from '@daprkit/component-sdk';
 import { type PublishContext, publishTarget } from '../api/publish.js';
 import type { TransactionHook, ValueEncoding } from '../api/transaction.js';
+import { formatTraceparent } from '../observability/trace-context.js';
 import { type ApiError, apiError, errorText } from '../shared/errors.js';
 import { CLOUDEVENT_CONTENT_TYPE } from '../shared/media-type.js';
 import { type OutboxConfig, outboxConfigOf } from './config.js';
@@ -104,7 +106,14 @@ export function outboxTransactionHook(context: PublishContext, crashPoint?: Cras
     async beforeCommit(transaction) {
       const config = outboxConfigOf(transaction.entry.component.properties, context.appId);
       if (config === undefined) return undefined;
-      const input = { config, operations: transaction.operations, encoding: transaction.encoding };
+      const { trace } = transaction;
+      const input = {
+        config,
+        operations: transaction.operations,
+        encoding: transaction.encoding,
+        // daprd: the events' `traceid` is the transaction call's traceparent.
+        ...(trace === undefined ? {} : { traceid: formatTraceparent(trace), tracestate: trace.tracestate }),
+      };
       const operations = await prepareOutboxTransaction(context, input, crashPoint);
       return crashPoint ? { operations, afterCommit: () => crashPoint('after-commit') } : { operations };
     },

@@ -1,0 +1,212 @@
+// tracing: what W3C tracing costs the sidecar (spec §5.1; goal ≤ 10 % throughput at samplingRate 1).
+// The same daprkit-sidecar process setup three times, with a Configuration in its resources path:
+//   - "off":            samplingRate "0" — no tracing middleware at all (the baseline);
+//   - "propagate":      no tracing section — daprd's default: spans started and propagated, rate 1e-4, nothing
+//                       recorded (the OpenTelemetry SDK is not even loaded);
+//   - "rate 1 + zipkin": samplingRate "1" with the Zipkin exporter — every call recorded and exported.
+// Load: autocannon state save/get (64 connections), as bench/sidecar.mjs, the three interleaved (median of rounds). Spans go to the Zipkin server from
+// scripts/services.sh (DAPRKIT_ZIPKIN_URL) when it answers, else to a sink in this process that accepts them
+// (then the sink's work is on this machine's CPU too, as Zipkin's would be).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { freePort, fullGc, printTable, settings, waitFor } from './harness.mjs';
+import { httpStatus, startProcess } from './sidecar.mjs';
+
+const sidecarBin = new URL('../packages/sidecar/bin/daprkit-sidecar.js', import.meta.url).pathname;
+const ZIPKIN_URL = process.env.DAPRKIT_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
+
+function resourcesWith(tracing) {
+  const dir = mkdtempSync(join(tmpdir(), 'dk-bench-tracing-'));
+  writeFileSync(
+    join(dir, 'statestore.yaml'),
+    'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.in-memory\n  version: v1\n',
+  );
+  if (tracing !== undefined) {
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      `apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: tracing\nspec: ${JSON.stringify({ tracing })}\n`,
+    );
+  }
+  return dir;
+}
+
+/** A span sink answering Zipkin's POST /api/v2/spans with 202; counts spans roughly by `"traceId"`. */
+async function startSink() {
+  const state = { spans: 0 };
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      state.spans += Buffer.concat(chunks).toString().split('"traceId"').length - 1;
+      res.writeHead(202);
+      res.end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, state, close: () => new Promise((r) => server.close(r)) };
+}
+
+const ROUNDS = Number(process.env.BENCH_TRACING_ROUNDS ?? 3);
+const KEYS = 1000;
+const value = JSON.stringify({ v: 'x'.repeat(56) });
+const saveBodies = Array.from({ length: KEYS }, (_, i) => `[{"key":"key-${i}","value":${value}}]`);
+const CELLS = {
+  'state save (HTTP POST)': (req, i) => ({
+    ...req,
+    method: 'POST',
+    path: '/v1.0/state/statestore',
+    headers: { 'content-type': 'application/json' },
+    body: saveBodies[i],
+  }),
+  'state get (HTTP GET)': (req, i) => ({ ...req, method: 'GET', path: `/v1.0/state/statestore/key-${i}` }),
+};
+
+const TICK_MS = 10; // /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ = 100 on Linux)
+
+/** CPU time (user + system, ms) the process has used so far, from /proc; undefined off Linux. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One autocannon run against a sidecar; returns { perSec, cpuUsPerRequest, bad }. CPU µs per request is the
+ * sidecar's own CPU time over the run divided by the requests served: much steadier than req/s on a loaded machine.
+ */
+async function cannon({ port, sidecar }, requestFor, durationMs) {
+  let i = 0;
+  fullGc();
+  const cpuBefore = cpuMs(sidecar.child.pid);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: settings.concurrency,
+    pipelining: 1,
+    duration: durationMs / 1000,
+    requests: [{ setupRequest: (req) => requestFor(req, i++ % KEYS) }],
+  });
+  const cpuAfter = cpuMs(sidecar.child.pid);
+  return {
+    perSec: result.requests.total / result.duration,
+    cpuUsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1000) / result.requests.total,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function startSidecar(label, resources) {
+  const httpPort = await freePort();
+  const sidecar = startProcess(
+    [
+      sidecarBin,
+      ...[
+        '--app-id',
+        'bench-tracing',
+        '--dapr-http-port',
+        String(httpPort),
+        '--dapr-grpc-port',
+        String(await freePort()),
+      ],
+      ...['--resources-path', resources, '--log-level', 'warn'],
+    ],
+    label,
+  );
+  await waitFor(
+    async () => sidecar.exited() || (await httpStatus(httpPort, '/v1.0/healthz')) === 204,
+    20_000,
+    () => `${label}: sidecar not healthy within 20 s: ${sidecar.output()}`,
+  );
+  if (sidecar.exited()) throw new Error(`${label}: sidecar exited: ${sidecar.output()}`);
+  return { sidecar, port: httpPort };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function benchTracing() {
+  // BENCH_TRACING_SINK=1: the in-process sink even when Zipkin is up (Zipkin's JVM ingesting every span competes
+  // for this machine's cores, which the sidecar's own cost does not include).
+  const zipkinUp =
+    process.env.BENCH_TRACING_SINK !== '1' &&
+    (await fetch(`${ZIPKIN_URL}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+  const sink = zipkinUp ? undefined : await startSink();
+  const endpoint = `${zipkinUp ? ZIPKIN_URL : sink.url}/api/v2/spans`;
+  const columns = ['off', 'propagate', 'rate 1 + zipkin'];
+  const configs = {
+    off: { samplingRate: '0' },
+    propagate: undefined,
+    'rate 1 + zipkin': { samplingRate: '1', zipkin: { endpointAddress: endpoint } },
+  };
+  const rows = [{ scenario: 'state save (HTTP POST)' }, { scenario: 'state get (HTTP GET)' }];
+  const notes = [`exporter target: ${zipkinUp ? `Zipkin server ${ZIPKIN_URL}` : 'in-process sink'}`];
+  // All three run side by side; cells are interleaved round by round and each column keeps its median, so a load
+  // swing on this shared machine hits every column alike instead of one.
+  const running = {};
+  const rates = Object.fromEntries(
+    Object.keys(CELLS).map((cell) => [cell, Object.fromEntries(columns.map((c) => [c, []]))]),
+  );
+  const cpu = structuredClone(rates);
+  let bad = 0;
+  try {
+    for (const column of columns) running[column] = await startSidecar(column, resourcesWith(configs[column]));
+    for (const column of columns)
+      for (const requestFor of Object.values(CELLS))
+        await cannon(running[column], requestFor, settings.processWarmupMs / 2);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [cell, requestFor] of Object.entries(CELLS)) {
+        for (const column of round % 2 === 0 ? columns : [...columns].reverse()) {
+          await cannon(running[column], requestFor, settings.warmupMs);
+          const result = await cannon(running[column], requestFor, settings.durationMs);
+          bad += result.bad;
+          rates[cell][column].push(result.perSec);
+          if (result.cpuUsPerRequest !== undefined) cpu[cell][column].push(result.cpuUsPerRequest);
+        }
+      }
+    }
+    for (const row of rows) for (const column of columns) row[column] = median(rates[row.scenario][column]);
+    for (const row of rows) {
+      if (cpu[row.scenario].off.length === 0) continue;
+      const us = Object.fromEntries(columns.map((c) => [c, median(cpu[row.scenario][c])]));
+      notes.push(
+        `${row.scenario}: sidecar CPU per request ${columns.map((c) => `${c} ${us[c].toFixed(0)} µs`).join(', ')}` +
+          ` → throughput kept when CPU-bound: ${columns
+            .slice(1)
+            .map((c) => `${c} ${((us.off / us[c]) * 100).toFixed(1)}%`)
+            .join(', ')}`,
+      );
+    }
+    notes.push(
+      `median of ${ROUNDS} interleaved rounds; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    if (bad) notes.push(`${bad} non-2xx/errors/timeouts`);
+    for (const column of columns) {
+      const output = running[column].sidecar.output().trim();
+      if (output) notes.push(`${column} sidecar output: ${output.split('\n').slice(-2).join(' | ')}`);
+    }
+    if (sink) notes.push(`sink received ~${sink.state.spans} spans`);
+  } finally {
+    for (const { sidecar } of Object.values(running)) await sidecar.stop();
+    await sink?.close();
+  }
+  printTable('tracing overhead (daprkit-sidecar, HTTP API, in-memory state)', columns, rows, {
+    unit: 'req/s',
+    ratios: [
+      ['propagate', 'off'],
+      ['rate 1 + zipkin', 'off'],
+    ],
+    notes,
+  });
+  return rows;
+}

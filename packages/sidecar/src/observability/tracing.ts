@@ -1,0 +1,90 @@
+/**
+ * The sidecar's tracer (spec §5.1). `createTracer` returns undefined when tracing is off (samplingRate exactly 0):
+ * callers test `runtime.tracer` once and do nothing else, so a disabled tracer costs nothing per call.
+ *
+ * Without an exporter, spans are never recorded (daprd registers a null exporter), so the default tracer only
+ * propagates: new span ids, the parent's trace id, the parent-based sampling flag — no OpenTelemetry SDK loaded.
+ * With an exporter, otel-tracer.ts loads the SDK (dynamic import, at start-up) and records sampled spans.
+ */
+import type { Logger } from '@daprkit/component-sdk';
+import { isSampled, newSpanId, newTraceId, type TraceContext } from './trace-context.js';
+import { hasExporter, type TracingConfig } from './tracing-config.js';
+
+export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+
+export interface TraceSpan {
+  /** What goes out: `traceparent`, `grpc-trace-bin`, CloudEvent `traceid`. */
+  readonly context: TraceContext;
+  /** Whether attributes and status are kept (sampled, with an exporter); skip building them otherwise. */
+  readonly recording: boolean;
+  setName(name: string): void;
+  /** Empty values are not set (daprd). */
+  setAttribute(key: string, value: string): void;
+  /** Ends the span; an error description marks it failed (OpenTelemetry status Error). */
+  end(error?: string): void;
+}
+
+export interface Tracer {
+  /** Starts a span, child of `parent` (a remote context) or a new root trace. */
+  startSpan(name: string, kind: SpanKind, parent: TraceContext | undefined): TraceSpan;
+  /** Exports what has ended so far. */
+  flush(): Promise<void>;
+  /** Flushes and stops the exporters. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The TraceID-ratio decision, as OpenTelemetry Go's TraceIDRatioBased: the trace id's lower bits against the
+ * ratio (here 52 of them, what a double holds exactly), so every sidecar on a trace decides the same way.
+ */
+export function ratioSampled(traceId: string, ratio: number): boolean {
+  if (ratio >= 1) return true;
+  if (ratio <= 0) return false;
+  return Number.parseInt(traceId.slice(19, 32), 16) / 2 ** 52 < ratio;
+}
+
+function noop(): void {}
+
+/** Propagation only: what daprd does when spans would go to its null exporter. */
+export class PropagatingTracer implements Tracer {
+  constructor(private readonly ratio: number) {}
+
+  startSpan(_name: string, _kind: SpanKind, parent: TraceContext | undefined): TraceSpan {
+    const traceId = parent === undefined ? newTraceId() : parent.traceId;
+    const sampled = parent === undefined ? ratioSampled(traceId, this.ratio) : isSampled(parent);
+    return {
+      context: { traceId, spanId: newSpanId(), flags: sampled ? 1 : 0, tracestate: parent?.tracestate ?? '' },
+      recording: false,
+      setName: noop,
+      setAttribute: noop,
+      end: noop,
+    };
+  }
+
+  async flush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
+/**
+ * The tracer for a parsed `spec.tracing`: undefined when off, propagation only without an exporter, else the
+ * OpenTelemetry SDK with the configured exporters. `serviceName` is the app id (OTEL_SERVICE_NAME overrides).
+ */
+export async function createTracer(
+  config: TracingConfig,
+  serviceName: string,
+  logger: Logger,
+): Promise<Tracer | undefined> {
+  if (!config.enabled) return undefined;
+  if (!hasExporter(config)) return new PropagatingTracer(config.samplingRate);
+  const { createOtelTracer } = await import('./otel-tracer.js');
+  const tracer = await createOtelTracer(config, serviceName, logger);
+  logger.info('tracing: exporting spans', {
+    samplingRate: config.samplingRate,
+    exporters: [
+      ...(config.otel ? [`otel ${config.otel.protocol} ${config.otel.endpointAddress}`] : []),
+      ...(config.zipkin ? [`zipkin ${config.zipkin.endpointAddress}`] : []),
+      ...(config.stdout ? ['stdout'] : []),
+    ].join(', '),
+  });
+  return tracer;
+}
