@@ -8,8 +8,8 @@ import type { AppHealthState } from './app/app-health.js';
 import type { ComponentTable } from './composition/table.js';
 import type { Invoker } from './invoke/invoker.js';
 import type { Observability } from './observability/observe-api.js';
-import type { Resiliency } from './resiliency/resiliency.js';
 import type { Tracer } from './observability/tracing.js';
+import type { Resiliency } from './resiliency/resiliency.js';
 import type { ConfigurationResource, SubscriptionResource } from './resources/types.js';
 
 export type { AppProtocol } from './app/app-channel.js';

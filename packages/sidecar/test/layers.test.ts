@@ -14,12 +14,11 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const RANK: Record<string, number> = {
   shared: 0, // ground floor: imports nothing local
   'version.ts': 0,
-  observability: 0.5, // trace context and spans; imports shared and version.ts only
   resources: 1,
   nameresolution: 1.5, // finds other sidecars; imports shared only
   composition: 2,
   resiliency: 2.5, // policies over the component table; app/ runs deliveries through them
-  observability: 2.5, // metrics, API logging: read the component table, used by app/, http/, grpc/
+  observability: 2.5, // trace context, spans, metrics, API logging: read the component table; used by app/, http/, grpc/
   app: 3,
   api: 4,
   invoke: 4,

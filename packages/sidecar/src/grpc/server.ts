@@ -22,8 +22,8 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { grpcObserver } from '../observability/observe-api.js';
 import { endGrpcSpan, grpcResponseHeader, startGrpcSpan } from '../observability/api-spans.js';
+import { grpcObserver } from '../observability/observe-api.js';
 import type { TraceSpan } from '../observability/tracing.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';

@@ -25,7 +25,10 @@ function timedProxy<T extends object>(
       let wrapped = cache.get(property);
       // Other methods run on the component itself: with the proxy as `this`, classes with #private fields throw.
       if (operation === undefined) {
-        if (wrapped === undefined) cache.set(property, (wrapped = value.bind(object)));
+        if (wrapped === undefined) {
+          wrapped = value.bind(object);
+          cache.set(property, wrapped);
+        }
         return wrapped;
       }
       if (wrapped === undefined) {
@@ -89,7 +92,10 @@ export function instrumentComponents(table: ComponentTable, metrics: SidecarMetr
           const value = Reflect.get(object, property, receiver);
           if (typeof value !== 'function') return value;
           let method = bound.get(property);
-          if (method === undefined) bound.set(property, (method = value.bind(object)));
+          if (method === undefined) {
+            method = value.bind(object);
+            bound.set(property, method);
+          }
           return method;
         }
         return (handler: BindingEventHandler, signal: AbortSignal) =>
