@@ -33,7 +33,14 @@ export {
   UnimplementedError,
 } from './errors.js';
 export { resolvePubSubFeatures } from './features.js';
-export { GoJsonRaw, goJsonQuote, goJsonStringify } from './go-json.js';
+export {
+  GoJsonRaw,
+  goJsonQuote,
+  goJsonStringify,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH,
+  parseJsonBounded,
+} from './go-json.js';
 export { goDurationString, goRfc3339Nano, nowEpochNs } from './go-time.js';
 export { createLogger, type LogLevel } from './logger.js';
 // Metadata schemas and Dapr's value formats; docs generated from a schema.

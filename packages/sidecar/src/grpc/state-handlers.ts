@@ -12,7 +12,7 @@ import {
 import { executeTransaction, type TransactionInput } from '../api/transaction.js';
 import type { Runtime } from '../runtime.js';
 import { apiError } from '../shared/errors.js';
-import { goJsonBytes } from '../shared/go-json.js';
+import { goJsonBytes, parseJsonBounded } from '../shared/go-json.js';
 import {
   CONCURRENCY,
   CONSISTENCY,
@@ -66,7 +66,7 @@ function saveItemOf(item: WireStateItem): SaveItem {
   const out = rawSaveItem(item);
   if (item.metadata.contentType?.toLowerCase() === 'application/json') {
     try {
-      out.value = goJsonBytes(JSON.parse(item.value.toString('utf8')));
+      out.value = goJsonBytes(parseJsonBounded(item.value.toString('utf8')));
     } catch (error) {
       throw apiError('malformedRequest', {
         message: `value of key ${item.key} is not valid JSON: ${(error as Error).message}`,

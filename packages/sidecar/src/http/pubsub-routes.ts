@@ -2,6 +2,7 @@
 import { bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
 import type { Runtime } from '../runtime.js';
 import { type ApiError, apiError } from '../shared/errors.js';
+import { goJsonBytes, parseJsonBounded } from '../shared/go-json.js';
 import { field, isObject } from '../shared/json-fields.js';
 import { CLOUDEVENT_CONTENT_TYPE, isTextContentType, mediaType } from '../shared/media-type.js';
 import { describeJsonType, metadataField, queryMetadata, readBody, sendJson, sendNoContent } from './io.js';
@@ -18,8 +19,7 @@ function entryBytes(event: unknown, contentType: string, mismatch: () => ApiErro
     if (typeof event !== 'string') throw mismatch();
     return Buffer.from(event);
   }
-  if (media === 'application/json' || media === CLOUDEVENT_CONTENT_TYPE)
-    return Buffer.from(JSON.stringify(event ?? null));
+  if (media === 'application/json' || media === CLOUDEVENT_CONTENT_TYPE) return goJsonBytes(event);
   throw mismatch();
 }
 
@@ -31,7 +31,7 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
     const raw = await readBody(req);
     let body: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      body = parseJsonBounded(raw.toString('utf8'));
       if (!Array.isArray(body))
         throw new Error(
           `expected a JSON array of entries like [{"entryId":"1","event":...,"contentType":"application/json"}], got ${describeJsonType(body)}`,
