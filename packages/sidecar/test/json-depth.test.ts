@@ -76,6 +76,14 @@ describe('HTTP: JSON nested deeper than 10,000 levels', () => {
     expect400(await http(port(), 'POST', '/v1.0-alpha1/publish/bulk/pubsub/deep', body), 'ERR_PUBSUB_EVENTS_SER');
   });
 
+  it('bulk publish: a non-string contentType is an unmarshal error (found by the fuzz test: was a stack overflow)', async () => {
+    const body = `[{"entryId":"1","event":{"a":1},"contentType":${nested(9_990)}}]`;
+    const response = await http(port(), 'POST', '/v1.0-alpha1/publish/bulk/pubsub/deep', body);
+    expect(response.status).toBe(400);
+    expect(response.json.errorCode).toBe('ERR_PUBSUB_EVENTS_SER');
+    expect(String(response.json.message)).toMatch(/contentType must be a string/);
+  });
+
   it('publish: a too-deep JSON payload is carried as a string (daprd); a too-deep CloudEvent is refused', async () => {
     const json = { 'content-type': 'application/json' };
     expect((await http(port(), 'POST', '/v1.0/publish/pubsub/deep', TOO_DEEP, json)).status).toBe(204);

@@ -51,7 +51,15 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
           message: `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} must be an object`,
           resource: pubsubName,
         });
-      const contentType = String(field(entry, 'contentType') ?? '');
+      const rawContentType = field(entry, 'contentType') ?? '';
+      // Go decodes into a string field: anything else is an unmarshal error (String() of a deep array would also
+      // recurse without bound).
+      if (typeof rawContentType !== 'string')
+        throw apiError('pubsubUnmarshalEvents', {
+          message: `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} contentType must be a string, got ${describeJsonType(rawContentType)}`,
+          resource: pubsubName,
+        });
+      const contentType = rawContentType;
       const id = field(entry, 'entryId');
       const entryMetadata = field(entry, 'metadata');
       return {
