@@ -22,6 +22,7 @@ export {
   type ETagErrorKind,
   ETagInvalidError,
   ETagMismatchError,
+  errnoOf,
   FailedPreconditionError,
   InvalidArgumentError,
   InvalidMetadataError,
@@ -31,6 +32,7 @@ export {
   toDaprkitError,
   UnavailableError,
   UnimplementedError,
+  unusablePathError,
 } from './errors.js';
 export { resolvePubSubFeatures } from './features.js';
 export {
