@@ -70,6 +70,9 @@ const ALLOWED_GRPC_INTERNAL: RegExp[] = [
 
 /** Routes/methods left out, with the reason. */
 const SKIPPED_ROUTES = new Set(['POST /v1.0/shutdown']); // ends the process by design
+// node:http hands CONNECT to 'connect' listeners, never to the router: without one it closes the connection (a
+// route table may still list it, e.g. for invocation).
+const SKIPPED_HTTP_METHODS = new Set(['CONNECT']);
 const SKIPPED_METHODS = new Set(['Shutdown']); // same, on gRPC
 
 // --- seeded randomness -------------------------------------------------------------------------------------------
@@ -382,7 +385,7 @@ describe('HTTP API fuzz (every route of the router table)', () => {
     ];
     for (const route of table)
       for (const method of route.methods)
-        if (!SKIPPED_ROUTES.has(`${method} ${route.pattern}`))
+        if (!SKIPPED_ROUTES.has(`${method} ${route.pattern}`) && !SKIPPED_HTTP_METHODS.has(method))
           for (let i = 0; i < ROUNDS; i++) for (const body of bodies) cases.push({ method, path: route.pattern, body });
     const violations = new Map<string, string>();
     let next = 0;
