@@ -22,6 +22,6 @@ export const definitions: ComponentDefinition[] = [
     packageName: '@daprkit/bindings-localstorage',
     version: VERSION,
     metadata: localStorageMetadataSchema,
-    create: () => new LocalStorageBinding(),
+    create: (context) => new LocalStorageBinding(context.logger),
   }),
 ];

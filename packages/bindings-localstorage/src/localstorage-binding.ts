@@ -3,14 +3,18 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import {
+  errnoOf,
   FailedPreconditionError,
   InvalidArgumentError,
   InvalidMetadataError,
   type InvokeRequest,
   type InvokeResponse,
+  type Logger,
   type Metadata,
   NotFoundError,
   type OutputBinding,
+  silentLogger,
+  unusablePathError,
 } from '@daprkit/component-sdk';
 import { goUnquote, isStdBase64 } from './go-unquote.js';
 import { type LocalStorageSettings, parseDecodeBase64, parseLocalStorageSettings } from './metadata.js';
@@ -39,6 +43,8 @@ export class LocalStorageBinding implements OutputBinding {
   private root: string | undefined;
   private closed = false;
 
+  constructor(private readonly logger: Logger = silentLogger) {}
+
   /** Nothing to release (no handles are kept open); later invocations fail. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
@@ -46,19 +52,25 @@ export class LocalStorageBinding implements OutputBinding {
 
   async init(properties: Metadata): Promise<void> {
     const settings = parseLocalStorageSettings(properties);
+    // Init may come from any local user who can reach the socket: one answer for every failure below, so Init
+    // cannot tell which paths exist or are directories.
+    const requirement = 'must name a directory this process can create or use';
     let root: string;
     try {
       root = await resolveRootPath(settings.rootPath);
     } catch (err) {
       if (err instanceof DisallowedRootError) throw new InvalidMetadataError('rootPath', err.message);
-      throw new InvalidMetadataError('rootPath', `cannot be resolved: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw unusablePathError('rootPath', requirement, `cannot be resolved: ${errnoOf(err)}`, this.logger);
     }
     try {
       await mkdir(root, { recursive: true, mode: 0o777 });
     } catch (err) {
-      throw new InvalidMetadataError('rootPath', `cannot be created: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw unusablePathError('rootPath', requirement, `cannot be created: ${errnoOf(err)}`, this.logger);
     }
-    if (!(await stat(root)).isDirectory()) throw new InvalidMetadataError('rootPath', 'is not a directory');
+    const info = await stat(root).catch((err: unknown) => {
+      throw unusablePathError('rootPath', requirement, `cannot be inspected: ${errnoOf(err)}`, this.logger);
+    });
+    if (!info.isDirectory()) throw unusablePathError('rootPath', requirement, 'not a directory', this.logger);
     this.settings = settings;
     this.root = root;
   }

@@ -175,3 +175,31 @@ describe('Go literal and base64 rules', () => {
     expect(isStdBase64('hello world')).toBe(false);
   });
 });
+
+// Issue 21 item 1: Init may come from any local user who can reach the socket; its answer must not tell an
+// existing file from a path under a file, so rootPath cannot probe the file system.
+describe('rootPath init errors', () => {
+  it('answer alike for a file and a path below a file, with the reason only in the debug log', async () => {
+    const dir = await realpath(await mkdtemp(join(tmpdir(), 'dk-localstorage-init-')));
+    await writeFile(join(dir, 'plain'), 'x');
+    const reasons: string[] = [];
+    const logger = {
+      debug: (_m: string, f?: Record<string, unknown>) => void reasons.push(String(f?.reason)),
+      info() {},
+      warn() {},
+      error() {},
+    };
+    const messages = new Set<string>();
+    for (const rootPath of [join(dir, 'plain'), join(dir, 'plain', 'below')]) {
+      const error = await new LocalStorageBinding(logger).init({ rootPath }).catch((e: unknown) => e as Error);
+      messages.add(String(error?.message));
+    }
+    expect([...messages]).toEqual([
+      "metadata 'rootPath': must name a directory this process can create or use (the reason is logged at debug level)",
+    ]);
+    expect(reasons).toEqual([
+      expect.stringMatching(/^cannot be created: EEXIST$|^not a directory$/),
+      expect.stringMatching(/ENOTDIR$/),
+    ]);
+  });
+});

@@ -138,6 +138,27 @@ export class InvalidMetadataError extends DaprkitError {
 }
 
 /** A request argument is malformed (e.g. `ttlInSeconds: "foo"`). */
+/**
+ * The Init error for a path named in metadata that cannot be used. Whoever can call Init (any local user who can
+ * reach a plugin socket) must not learn whether an arbitrary path exists, is readable or what it holds, so every
+ * failure gives the same answer: the field and what it must name. The reason (an errno code, "not JSON at position
+ * N"; never file contents) goes to `logger` at debug level for the operator.
+ */
+export function unusablePathError(
+  field: string,
+  requirement: string,
+  reason: string,
+  logger?: { debug(message: string, fields?: Record<string, unknown>): void },
+): InvalidMetadataError {
+  logger?.debug(`metadata field ${field} names a path that cannot be used`, { field, reason });
+  return new InvalidMetadataError(field, `${requirement} (the reason is logged at debug level)`);
+}
+
+/** An errno code (ENOENT, EACCES, ...) or the message, for unusablePathError's debug line. */
+export function errnoOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException)?.code ?? (error instanceof Error ? error.message : String(error));
+}
+
 export class InvalidArgumentError extends DaprkitError {
   constructor(message: string, options?: DaprkitErrorOptions) {
     super(ErrorCode.InvalidArgument, message, options);

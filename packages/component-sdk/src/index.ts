@@ -22,6 +22,7 @@ export {
   type ETagErrorKind,
   ETagInvalidError,
   ETagMismatchError,
+  errnoOf,
   FailedPreconditionError,
   InvalidArgumentError,
   InvalidMetadataError,
@@ -31,9 +32,17 @@ export {
   toDaprkitError,
   UnavailableError,
   UnimplementedError,
+  unusablePathError,
 } from './errors.js';
 export { resolvePubSubFeatures } from './features.js';
-export { GoJsonRaw, goJsonQuote, goJsonStringify } from './go-json.js';
+export {
+  GoJsonRaw,
+  goJsonQuote,
+  goJsonStringify,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH,
+  parseJsonBounded,
+} from './go-json.js';
 export { goDurationString, goRfc3339Nano, nowEpochNs } from './go-time.js';
 export {
   createLogger,

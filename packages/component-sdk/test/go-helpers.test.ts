@@ -5,6 +5,8 @@ import {
   goJsonStringify,
   goRfc3339Nano,
   invokeSqlBinding,
+  jsonDepthExceeds,
+  parseJsonBounded,
   parseSqlParams,
   type SqlBindingDriver,
 } from '../src/index.js';
@@ -20,6 +22,25 @@ describe('goJsonStringify', () => {
     expect(goJsonStringify('\ud800x')).toBe('"\ufffdx"');
     expect(() => goJsonStringify(Number.NaN)).toThrow('json: unsupported value: NaN');
     expect(() => GoJsonRaw.number('1.')).toThrow(TypeError);
+  });
+
+  it('encodes any depth JSON.parse accepts without exhausting the stack (issue 21 item 5)', () => {
+    const deep = `${'[{"a":'.repeat(50_000)}1${'}]'.repeat(50_000)}`;
+    expect(goJsonStringify(JSON.parse(deep))).toBe(deep);
+    expect(goJsonStringify({ z: [], y: {}, x: [[1], { b: 2, a: [null] }] })).toBe(
+      '{"x":[[1],{"a":[null],"b":2}],"y":{},"z":[]}',
+    );
+  });
+});
+
+describe('JSON depth limit (Go encoding/json maxNestingDepth)', () => {
+  it('counts nesting outside strings only and refuses more than 10,000 levels', () => {
+    expect(jsonDepthExceeds(`${'['.repeat(10_000)}${']'.repeat(10_000)}`)).toBe(false);
+    expect(jsonDepthExceeds(`${'['.repeat(10_001)}${']'.repeat(10_001)}`)).toBe(true);
+    expect(jsonDepthExceeds(`["${'[{'.repeat(20_000)}\\", "\\"[[["]`, 2)).toBe(false);
+    expect(jsonDepthExceeds('[[["\\"]]]', 2)).toBe(true);
+    expect(() => parseJsonBounded('[[1]]', 1)).toThrow(/exceeded max depth/);
+    expect(parseJsonBounded('{"a":[1]}')).toEqual({ a: [1] });
   });
 });
 

@@ -1,6 +1,6 @@
 /** A Go-MySQL DSN (+ contrib's `pemPath`, registered as the TLS config `custom`) → mysql2 connection options. */
 import { readFile } from 'node:fs/promises';
-import { InvalidMetadataError } from '@daprkit/component-sdk';
+import { errnoOf, InvalidMetadataError, unusablePathError } from '@daprkit/component-sdk';
 import type { ConnectionOptions, SslOptions } from 'mysql2/promise';
 import type { GoMySqlDsn } from './dsn.js';
 
@@ -30,8 +30,8 @@ export async function sslOptions(
       }
       if (pemPath === undefined)
         throw new InvalidMetadataError('pemPath', `is required when the ${field} has tls=custom`);
-      const ca = await readFile(pemPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new InvalidMetadataError('pemPath', `cannot read '${pemPath}' (${err.code ?? err.message})`);
+      const ca = await readFile(pemPath, 'utf8').catch((err: unknown) => {
+        throw unusablePathError('pemPath', 'must name a readable PEM file', `cannot read: ${errnoOf(err)}`);
       });
       return { ca, rejectUnauthorized: true, verifyIdentity: true, minVersion: 'TLSv1.2' };
     }

@@ -4,7 +4,7 @@
  * overrides merge the same way; error and log text only ever shows the redacted target.
  */
 import { readFileSync } from 'node:fs';
-import { InvalidMetadataError } from '@daprkit/component-sdk';
+import { errnoOf, InvalidMetadataError, unusablePathError } from '@daprkit/component-sdk';
 import type { PoolConfig } from 'pg';
 
 /** libpq parameters, e.g. `{host, port, dbname, user, password, sslmode}`. */
@@ -68,7 +68,7 @@ function readPem(path: string, field: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InvalidMetadataError(field, `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw unusablePathError(field, 'must name a readable file', `cannot read: ${errnoOf(err)}`);
   }
 }
 

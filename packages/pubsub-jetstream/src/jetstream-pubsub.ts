@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   DaprkitError,
+  errnoOf,
   FailedPreconditionError,
   InvalidArgumentError,
   type Logger,
@@ -13,6 +14,7 @@ import {
   type SubscribeRequest,
   silentLogger,
   UnavailableError,
+  unusablePathError,
 } from '@daprkit/component-sdk';
 import {
   AckPolicy,
@@ -38,6 +40,13 @@ export interface JetStreamPubSubOptions {
  * durable when `durableName` is set, deliver group when `queueGroupName` is set), on a stream that must exist.
  * Success acks; failure NAKs (with `ackWait` as delay when set) so the server redelivers up to `maxDeliver`.
  */
+/** A PEM file named in metadata; one answer however it fails, so Init cannot probe paths (issue 21). */
+function readPem(path: string, field: string): Promise<string> {
+  return readFile(path, 'utf8').catch((error: unknown) => {
+    throw unusablePathError(field, 'must name a readable PEM file', `cannot read: ${errnoOf(error)}`);
+  });
+}
+
 export class JetStreamPubSub implements PubSub {
   readonly #logger: Logger;
   readonly #subscriptions = new Set<ConsumerMessages>();
@@ -71,8 +80,8 @@ export class JetStreamPubSub implements PubSub {
         break;
       case 'tls':
         options.tls = {
-          cert: await readFile(settings.auth.certFile, 'utf8'),
-          key: await readFile(settings.auth.keyFile, 'utf8'),
+          cert: await readPem(settings.auth.certFile, 'tls_client_cert'),
+          key: await readPem(settings.auth.keyFile, 'tls_client_key'),
         };
         break;
       case 'token':

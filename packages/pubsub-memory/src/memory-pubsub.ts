@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BulkPublishRequest,
   type BulkPublishResponse,
+  DaprkitError,
+  ErrorCode,
   FailedPreconditionError,
   InvalidArgumentError,
   type Logger,
@@ -12,7 +15,7 @@ import {
   type SubscribeRequest,
   silentLogger,
 } from '@daprkit/component-sdk';
-import { type RedeliveryPolicy, redeliveryPolicyOf } from './metadata.js';
+import { type QueueLimits, queueLimitsOf, type RedeliveryPolicy, redeliveryPolicyOf } from './metadata.js';
 import { DeliveryGate, Subscription } from './subscription.js';
 
 function assertTopic(topic: string): void {
@@ -21,13 +24,16 @@ function assertTopic(topic: string): void {
 
 /**
  * A process-local message bus: nothing is persisted, and a message published while no subscription matches
- * its topic is dropped. Publishing only enqueues on each matching subscription, so slow handlers never slow
- * publishers; every subscription delivers serially, in publish order, redelivering what its handler rejects.
+ * its topic is dropped. Publishing enqueues on each matching subscription; every subscription delivers serially,
+ * in publish order, redelivering what its handler rejects. Queues are bounded (maxQueuedMessages/maxQueuedBytes):
+ * a publish to a full queue waits for room up to publishTimeout, then fails with RESOURCE_EXHAUSTED, so a slow
+ * subscriber slows its publishers instead of growing memory.
  */
 export class MemoryPubSub implements PubSub {
   private readonly subscriptions = new Set<Subscription>();
   private readonly gate = new DeliveryGate();
   private redelivery: RedeliveryPolicy = redeliveryPolicyOf({});
+  private limits: QueueLimits = queueLimitsOf({});
   private closed = false;
 
   constructor(private readonly logger: Logger = silentLogger) {}
@@ -35,19 +41,26 @@ export class MemoryPubSub implements PubSub {
   async init(properties: Metadata): Promise<void> {
     this.assertOpen();
     this.redelivery = redeliveryPolicyOf(properties);
+    this.limits = queueLimitsOf(properties);
   }
 
   features(): readonly PubSubFeature[] {
     return [PubSubFeature.SubscribeWildcards, PubSubFeature.BulkSubscribeImmediate];
   }
 
-  /** Resolves once the message is queued on every matching subscription, without waiting for handlers. */
+  /**
+   * Resolves once the message is queued on every matching subscription, without waiting for handlers. A full queue
+   * makes it wait for room (backpressure), at most publishTimeout, then it fails and queues nothing.
+   */
   async publish(request: PublishRequest): Promise<void> {
     this.assertOpen();
     assertTopic(request.topic);
     if (!(request.data instanceof Uint8Array)) throw new InvalidArgumentError('message data must be bytes');
-    for (const subscription of this.subscriptions) {
-      if (!subscription.matches(request.topic)) continue;
+    const matching = [...this.subscriptions].filter((s) => s.matches(request.topic));
+    const full = () => matching.find((s) => !s.hasRoomFor(request.data.byteLength));
+    await this.waitForRoom(request.topic, full);
+    this.assertOpen();
+    for (const subscription of matching) {
       // Each subscription gets its own metadata map, so one handler cannot edit what another sees.
       subscription.enqueue({
         data: request.data,
@@ -90,6 +103,7 @@ export class MemoryPubSub implements PubSub {
     const subscription: Subscription = new Subscription(request.topic, handler, signal, {
       gate: this.gate,
       redelivery: this.redelivery,
+      limits: this.limits,
       logger: this.logger,
       onStop: () => this.subscriptions.delete(subscription),
     });
@@ -109,6 +123,34 @@ export class MemoryPubSub implements PubSub {
   async close(): Promise<void> {
     this.closed = true;
     for (const subscription of this.subscriptions) subscription.stop();
+  }
+
+  /** Waits until no matching queue is full; RESOURCE_EXHAUSTED once publishTimeout has passed. */
+  private async waitForRoom(topic: string, full: () => Subscription | undefined): Promise<void> {
+    const exhausted = (blocking: Subscription) =>
+      new DaprkitError(
+        ErrorCode.ResourceExhausted,
+        `pubsub.in-memory: the subscriber of topic '${blocking.topic}' is not keeping up (${blocking.describeLimits()}); ` +
+          `publishing to '${topic}' waited ${this.limits.publishTimeoutMs}ms (publishTimeout) for room`,
+        { retryable: true },
+      );
+    const first = full();
+    if (first === undefined) return;
+    if (this.limits.publishTimeoutMs === 0) throw exhausted(first);
+    const deadline = new AbortController();
+    const timer = sleep(this.limits.publishTimeoutMs, undefined, { signal: deadline.signal, ref: false }).then(
+      () => deadline.abort(),
+      () => {},
+    );
+    try {
+      for (let blocking: Subscription | undefined = first; blocking !== undefined; blocking = full()) {
+        if (deadline.signal.aborted || this.closed) throw exhausted(blocking);
+        await blocking.whenRoom(deadline.signal);
+      }
+    } finally {
+      deadline.abort();
+      await timer;
+    }
   }
 
   private assertOpen(): void {

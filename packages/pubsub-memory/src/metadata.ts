@@ -20,7 +20,40 @@ export const memoryPubSubMetadataSchema = {
     min: 0,
     description: 'Redeliveries of one message before it is dropped with a warning; 0 means retry until it succeeds.',
   }),
+  maxQueuedMessages: field.int({
+    default: 10_000,
+    min: 1,
+    description: 'Messages one subscription may hold undelivered; a publish to a full queue waits for room.',
+  }),
+  maxQueuedBytes: field.int({
+    default: 64 << 20,
+    min: 1,
+    description:
+      'Data bytes one subscription may hold undelivered (a larger single message is still taken into an empty queue).',
+  }),
+  publishTimeout: field.duration({
+    default: 5000,
+    min: 0,
+    description:
+      'How long a publish waits for room in a full queue before it fails with RESOURCE_EXHAUSTED; 0 fails at once.',
+  }),
 };
+
+/** How much one subscription may hold, and how long a publisher waits for room. */
+export interface QueueLimits {
+  maxMessages: number;
+  maxBytes: number;
+  publishTimeoutMs: number;
+}
+
+export function queueLimitsOf(properties: Metadata): QueueLimits {
+  const metadata = parseMetadata(properties, memoryPubSubMetadataSchema);
+  return {
+    maxMessages: metadata.maxQueuedMessages,
+    maxBytes: metadata.maxQueuedBytes,
+    publishTimeoutMs: metadata.publishTimeout,
+  };
+}
 
 export interface RedeliveryPolicy {
   initialDelayMs: number;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, MessageHandler, PubSubMessage } from '@daprkit/component-sdk';
 import { Fifo } from './fifo.js';
-import { type RedeliveryPolicy, redeliveryDelayMs } from './metadata.js';
+import { type QueueLimits, type RedeliveryPolicy, redeliveryDelayMs } from './metadata.js';
 
 /** Exact match, or a trailing `*`: every topic that starts with the part before it, except that part itself. */
 export function topicMatches(subscribed: string, published: string): boolean {
@@ -35,6 +35,7 @@ export class DeliveryGate {
 export interface SubscriptionOptions {
   gate: DeliveryGate;
   redelivery: RedeliveryPolicy;
+  limits: QueueLimits;
   logger: Logger;
   /** Called once when the subscription stops, whatever stopped it. */
   onStop: () => void;
@@ -48,6 +49,9 @@ type Outcome = 'acked' | 'nacked' | 'stopped';
  */
 export class Subscription {
   private readonly pending = new Fifo<PubSubMessage>();
+  private queuedBytes = 0;
+  /** Publishers waiting for room, woken one per delivered message (and all on stop). */
+  private readonly roomWaiters = new Set<() => void>();
   private readonly lifetime = new AbortController();
   private readonly whenStopped: Promise<'stopped'>;
   private wake: (() => void) | undefined;
@@ -76,10 +80,45 @@ export class Subscription {
     void this.deliverLoop();
   }
 
+  /** Whether `bytes` more fit (a message into an empty queue always fits, however large). */
+  hasRoomFor(bytes: number): boolean {
+    const { maxMessages, maxBytes } = this.options.limits;
+    if (this.stopped || this.pending.size === 0) return true;
+    return this.pending.size < maxMessages && this.queuedBytes + bytes <= maxBytes;
+  }
+
+  /** Resolves when a message leaves the queue (or the subscription stops); the caller re-checks hasRoomFor. */
+  whenRoom(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.roomWaiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.roomWaiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  describeLimits(): string {
+    const { maxMessages, maxBytes } = this.options.limits;
+    return `${this.pending.size} messages / ${this.queuedBytes} bytes queued (maxQueuedMessages ${maxMessages}, maxQueuedBytes ${maxBytes})`;
+  }
+
+  /** Queues a message; the publisher has checked hasRoomFor (the bus bounds memory, not this method). */
   enqueue(message: PubSubMessage): void {
     if (this.stopped) return;
     this.pending.push(message);
+    this.queuedBytes += message.data.byteLength;
     this.wakeUp();
+  }
+
+  private dropHead(): void {
+    const head = this.pending.peek();
+    if (head !== undefined) this.queuedBytes -= head.data.byteLength;
+    this.pending.drop();
+    const next = this.roomWaiters.values().next();
+    if (!next.done) next.value();
   }
 
   /** Ends delivery; queued messages are dropped (the bus keeps nothing for later subscribers). Idempotent. */
@@ -88,6 +127,8 @@ export class Subscription {
     this.signal.removeEventListener('abort', this.stop);
     this.lifetime.abort();
     this.pending.clear();
+    this.queuedBytes = 0;
+    for (const waiter of [...this.roomWaiters]) waiter();
     this.wakeUp();
     this.options.onStop();
   };
@@ -117,7 +158,7 @@ export class Subscription {
       const outcome = await Promise.race([this.handle(message), this.whenStopped]);
       if (outcome === 'stopped') return;
       if (outcome === 'acked') {
-        this.pending.drop();
+        this.dropHead();
         failures = 0;
         continue;
       }
@@ -127,7 +168,7 @@ export class Subscription {
           topic: message.topic,
           redeliveries: redelivery.maxRedeliveries,
         });
-        this.pending.drop();
+        this.dropHead();
         failures = 0;
         continue;
       }

@@ -5,7 +5,7 @@ import {
   DefaultAzureCredential,
   type TokenCredential,
 } from '@azure/identity';
-import { InvalidMetadataError } from '@daprkit/component-sdk';
+import { errnoOf, InvalidMetadataError, unusablePathError } from '@daprkit/component-sdk';
 import type { CertificateSource, KeyVaultSettings } from './metadata.js';
 
 /** Transport options shared by the vault client and the credential (TLS trust, user agent). */
@@ -15,24 +15,27 @@ export interface AzureClientOptions {
 }
 
 /** @azure/identity reads PEM only; load it here so a bad file or a PKCS#12 blob fails init naming its field. */
+const PEM_REQUIREMENT =
+  'must be PEM holding both the certificate and its private key (convert PKCS#12 with `openssl pkcs12 -nodes`)';
+
+const FILE_REQUIREMENT =
+  'must name a readable PEM file holding both the certificate and its private key (convert PKCS#12 with `openssl pkcs12 -nodes`)';
+
 async function pemOf(source: CertificateSource): Promise<string> {
-  let pem: string;
+  const valid = (pem: string) =>
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) && pem.includes('-----BEGIN CERTIFICATE-----');
   if (source.field === 'azureCertificate') {
-    pem = source.pem;
-  } else {
-    try {
-      pem = await readFile(source.path, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new InvalidMetadataError(source.field, `cannot read '${source.path}' (${code})`);
-    }
+    if (!valid(source.pem)) throw new InvalidMetadataError(source.field, PEM_REQUIREMENT);
+    return source.pem;
   }
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) || !pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new InvalidMetadataError(
-      source.field,
-      'must be PEM holding both the certificate and its private key (convert PKCS#12 with `openssl pkcs12 -nodes`)',
-    );
+  // A file: one answer whether it is missing, unreadable or not such PEM, so Init cannot probe paths (issue 21).
+  let pem: string;
+  try {
+    pem = await readFile(source.path, 'utf8');
+  } catch (error) {
+    throw unusablePathError(source.field, FILE_REQUIREMENT, `cannot read: ${errnoOf(error)}`);
   }
+  if (!valid(pem)) throw unusablePathError(source.field, FILE_REQUIREMENT, 'not the expected PEM');
   return pem;
 }
 

@@ -1,27 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  InvalidMetadataError,
+  errnoOf,
+  type Logger,
   type Metadata,
   NotFoundError,
   type Secret,
   type SecretStore,
   SecretStoreFeature,
+  silentLogger,
+  unusablePathError,
 } from '@daprkit/component-sdk';
 import { flattenJson } from './flatten.js';
 import { parseFileSecretStoreMetadata } from './metadata.js';
 
-/** Parse errors from V8 quote the offending text, which may be a secret: report the position only. */
-function parseJsonQuietly(text: string, path: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new InvalidMetadataError(
-      'secretsFile',
-      `'${path}' is not valid JSON${position === undefined ? '' : ` (near position ${position})`}`,
-    );
-  }
+/** What secretsFile must name; the one answer for every way it can fail (see unusablePathError). */
+const REQUIREMENT = 'must name a readable JSON file whose top level is an object';
+
+/** Parse errors from V8 quote the offending text, which may be a secret: the position only, for the debug log. */
+function parseReason(error: unknown): string {
+  const position = /position (\d+)/.exec((error as Error).message)?.[1];
+  return `not valid JSON${position === undefined ? '' : ` (near position ${position})`}`;
 }
 
 function secretsOf(document: unknown, separator: string, multiValued: boolean): Map<string, Secret> {
@@ -45,21 +44,29 @@ export class FileSecretStore implements SecretStore {
   private secrets = new Map<string, Secret>();
   private multiValued = false;
 
+  constructor(private readonly logger: Logger = silentLogger) {}
+
   async init(properties: Metadata): Promise<void> {
     const settings = parseFileSecretStoreMetadata(properties);
     const path = resolve(settings.secretsFile);
+    // Init may come from any local user who can reach the socket: one answer whether the file is missing,
+    // unreadable, not JSON or of the wrong shape, so Init cannot probe the file system.
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new InvalidMetadataError('secretsFile', `cannot read '${path}' (${code})`);
+      throw unusablePathError('secretsFile', REQUIREMENT, `cannot read: ${errnoOf(error)}`, this.logger);
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw unusablePathError('secretsFile', REQUIREMENT, parseReason(error), this.logger);
     }
     try {
-      this.secrets = secretsOf(parseJsonQuietly(text, path), settings.nestedSeparator, settings.multiValued);
+      this.secrets = secretsOf(document, settings.nestedSeparator, settings.multiValued);
     } catch (error) {
-      if (error instanceof InvalidMetadataError) throw error;
-      throw new InvalidMetadataError('secretsFile', `'${path}': ${(error as Error).message}`);
+      throw unusablePathError('secretsFile', REQUIREMENT, (error as Error).message, this.logger);
     }
     this.multiValued = settings.multiValued;
   }

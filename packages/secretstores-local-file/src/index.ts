@@ -16,6 +16,6 @@ export const definitions: ComponentDefinition[] = [
     packageName: '@daprkit/secretstores-local-file',
     version: VERSION,
     metadata: fileSecretStoreMetadataSchema,
-    create: () => new FileSecretStore(),
+    create: (context) => new FileSecretStore(context.logger),
   }),
 ];

@@ -123,9 +123,12 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
         timeout: 0,
       });
     } catch (err) {
-      throw new UnavailableError(`state.sqlite: failed to open the database: ${(err as Error).message}`, {
-        cause: err,
-      });
+      // The reason (e.g. "unable to open database file", "directory does not exist") would tell an Init caller
+      // which paths exist: debug log only (issue 21).
+      this.#logger.debug('state.sqlite: failed to open the database', { reason: (err as Error).message });
+      throw new UnavailableError(
+        'state.sqlite: cannot use the database named by connectionString (the reason is logged at debug level)',
+      );
     }
     try {
       // modernc applies `_pragma` on every new connection before use; this store has exactly one connection.
@@ -162,9 +165,11 @@ export class SqliteStateStore implements StateStore, TransactionalStore {
       db.close();
       if (err instanceof Error && !('code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE')))
         throw err;
-      throw new UnavailableError(`state.sqlite: failed to prepare the database: ${(err as Error).message}`, {
-        cause: err,
-      });
+      // "file is not a database" and the like would tell an Init caller what an arbitrary path holds.
+      this.#logger.debug('state.sqlite: failed to prepare the database', { reason: (err as Error).message });
+      throw new UnavailableError(
+        'state.sqlite: cannot use the database named by connectionString (the reason is logged at debug level)',
+      );
     }
   }
 

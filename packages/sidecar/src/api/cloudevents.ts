@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Metadata, parseDuration } from '@daprkit/component-sdk';
+import { goJsonStringify, parseJsonBounded } from '../shared/go-json.js';
 import { isObject } from '../shared/json-fields.js';
 import { isBinaryContentType, isCloudEventContentType, isJsonContentType } from '../shared/media-type.js';
 
@@ -64,10 +65,10 @@ export function placeCloudEventData(
   const text = Buffer.from(payload).toString('utf8');
   if (isJsonContentType(contentType)) {
     try {
-      JSON.parse(text);
+      parseJsonBounded(text);
       return text.trim();
     } catch {
-      // Not valid JSON after all: daprd then carries it as a string.
+      // Not valid JSON after all (or nested beyond Go's limit): daprd then carries it as a string.
     }
   }
   envelope.data = text;
@@ -80,7 +81,7 @@ export function buildCloudEvent(input: EnvelopeInput): Buffer {
   if (isCloudEventContentType(input.contentType)) {
     let event: unknown;
     try {
-      event = JSON.parse(text);
+      event = parseJsonBounded(text);
     } catch (error) {
       throw new CloudEventError(`cannot create cloudevent: ${(error as Error).message}`);
     }
@@ -98,7 +99,8 @@ export function buildCloudEvent(input: EnvelopeInput): Buffer {
     passthrough.type ??= 'com.dapr.event.sent';
     passthrough.specversion ??= '1.0';
     if (expiration !== undefined) passthrough.expiration ??= expiration;
-    return Buffer.from(JSON.stringify(passthrough));
+    // daprd re-marshals the decoded map with encoding/json (sorted keys); iterative, so any accepted depth encodes.
+    return Buffer.from(goJsonStringify(passthrough));
   }
   const o = overrides(input.metadata);
   const traceparent = o.get('traceparent') ?? input.traceparent;

@@ -22,6 +22,7 @@ import {
 } from '@daprkit/component-sdk';
 import type { ComponentTable, StateEntry } from '../composition/table.js';
 import { API_ERRORS, ApiError, type ApiErrorKind, apiError, errorText, malformedRequest } from '../shared/errors.js';
+import { parseJsonBounded } from '../shared/go-json.js';
 import { prefixedKey } from '../shared/state-keys.js';
 
 export interface StateApiContext {
@@ -202,7 +203,7 @@ export async function queryState(
   }
   let query: ReturnType<typeof parseQuery>;
   try {
-    query = parseQuery(JSON.parse(queryText));
+    query = parseQuery(parseJsonBounded(queryText));
   } catch (error) {
     throw queryError(storeName, `failed to parse JSON query body: ${errorText(error)}`);
   }

@@ -12,7 +12,7 @@ import {
 import { executeTransaction, type TransactionInput } from '../api/transaction.js';
 import type { Runtime } from '../runtime.js';
 import { apiError } from '../shared/errors.js';
-import { goJsonBytes } from '../shared/go-json.js';
+import { goJsonBytes, parseJsonBounded } from '../shared/go-json.js';
 import {
   CONCURRENCY,
   CONSISTENCY,
@@ -75,7 +75,7 @@ function saveItemOf(item: WireStateItem): SaveItem {
   const out = rawSaveItem(item);
   if (item.metadata.contentType?.toLowerCase() === 'application/json') {
     try {
-      out.value = goJsonBytes(JSON.parse(item.value.toString('utf8')));
+      out.value = goJsonBytes(parseJsonBounded(item.value.toString('utf8')));
       delete out.binary;
     } catch (error) {
       throw apiError('malformedRequest', {

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metadata } from '@daprkit/component-sdk';
 import { type ApiError, malformedRequest } from '../shared/errors.js';
+import { parseJsonBounded } from '../shared/go-json.js';
 import { field, isObject } from '../shared/json-fields.js';
 
 export const MAX_BODY_BYTES = 4 << 20;
@@ -52,10 +53,13 @@ export function describeJsonType(value: unknown): string {
   return typeof value === 'object' ? 'a JSON object' : `a JSON ${typeof value}`;
 }
 
-/** Parses a JSON body; `expected` describes the wanted shape for the error message. */
+/**
+ * Parses a JSON body; `expected` describes the wanted shape for the error message. Nesting beyond Go's limit is a
+ * 400, as in daprd (and keeps re-encoding within bounds).
+ */
 export function parseJson(body: Buffer, expected: string): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return parseJsonBounded(body.toString('utf8'));
   } catch (error) {
     throw malformedRequest(`failed deserializing HTTP body: expected ${expected}: ${(error as Error).message}`);
   }

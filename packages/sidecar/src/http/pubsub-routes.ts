@@ -4,6 +4,7 @@ import { producerSpans } from '../observability/api-spans.js';
 import { formatTraceparent } from '../observability/trace-context.js';
 import type { Runtime } from '../runtime.js';
 import { type ApiError, apiError } from '../shared/errors.js';
+import { goJsonBytes, parseJsonBounded } from '../shared/go-json.js';
 import { field, isObject } from '../shared/json-fields.js';
 import { CLOUDEVENT_CONTENT_TYPE, isTextContentType, mediaType } from '../shared/media-type.js';
 import { describeJsonType, metadataField, queryMetadata, readBody, sendJson, sendNoContent } from './io.js';
@@ -20,8 +21,7 @@ function entryBytes(event: unknown, contentType: string, mismatch: () => ApiErro
     if (typeof event !== 'string') throw mismatch();
     return Buffer.from(event);
   }
-  if (media === 'application/json' || media === CLOUDEVENT_CONTENT_TYPE)
-    return Buffer.from(JSON.stringify(event ?? null));
+  if (media === 'application/json' || media === CLOUDEVENT_CONTENT_TYPE) return goJsonBytes(event);
   throw mismatch();
 }
 
@@ -33,7 +33,7 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
     const raw = await readBody(req);
     let body: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      body = parseJsonBounded(raw.toString('utf8'));
       if (!Array.isArray(body))
         throw new Error(
           `expected a JSON array of entries like [{"entryId":"1","event":...,"contentType":"application/json"}], got ${describeJsonType(body)}`,
@@ -53,7 +53,15 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
           message: `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} must be an object`,
           resource: pubsubName,
         });
-      const contentType = String(field(entry, 'contentType') ?? '');
+      const rawContentType = field(entry, 'contentType') ?? '';
+      // Go decodes into a string field: anything else is an unmarshal error (String() of a deep array would also
+      // recurse without bound).
+      if (typeof rawContentType !== 'string')
+        throw apiError('pubsubUnmarshalEvents', {
+          message: `error when unmarshaling the request for topic ${topic} pubsub ${pubsubName}: entry ${i} contentType must be a string, got ${describeJsonType(rawContentType)}`,
+          resource: pubsubName,
+        });
+      const contentType = rawContentType;
       const id = field(entry, 'entryId');
       const entryMetadata = field(entry, 'metadata');
       return {

@@ -72,6 +72,11 @@ export class Router {
     return parts.length === route.segments.length ? params : undefined;
   }
 
+  /** The route table (methods and pattern per route), for tools that must cover every route, e.g. the fuzz test. */
+  table(): { methods: readonly string[]; pattern: string }[] {
+    return this.routes.map((r) => ({ methods: r.methods, pattern: `/${r.segments.join('/')}` }));
+  }
+
   match(method: string, rawPath: string): RouteMatch {
     const collapsed = rawPath.replace(/\/{2,}/g, '/');
     const candidates = [collapsed];
