@@ -77,8 +77,18 @@ interface StatusError {
 const RESPONSE_HEADERS = Buffer.concat([encodeStatus(200), encodeLiteral('content-type', 'application/grpc')]);
 const OK_TRAILERS = encodeLiteral('grpc-status', '0');
 
-/** Percent-encoding of grpc-message (gRPC HTTP/2 protocol: bytes outside 0x20–0x7E, and '%'). */
+/**
+ * Percent-encoding of grpc-message (gRPC HTTP/2 protocol: bytes outside 0x20–0x7E, and '%'). A leading or trailing
+ * space is encoded too: HTTP/2 field values may not start or end with whitespace, and nghttp2-based clients (Node's
+ * http2, so grpc-js) drop such a header, losing the message.
+ */
 export function encodeGrpcMessage(message: string): string {
+  const encoded = percentEncode(message);
+  if (!encoded.startsWith(' ') && !encoded.endsWith(' ')) return encoded;
+  return encoded.replace(/^ +| +$/g, (spaces) => '%20'.repeat(spaces.length));
+}
+
+function percentEncode(message: string): string {
   let plain = true;
   for (let i = 0; i < message.length; i++) {
     const c = message.charCodeAt(i);
