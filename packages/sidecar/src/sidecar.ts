@@ -20,7 +20,7 @@ import { type ComponentDeclaration, composeComponents } from './composition/comp
 import { DEFAULT_SOCKETS_FOLDER } from './composition/pluggable.js';
 import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
-import { startGrpcApi } from './grpc/server.js';
+import type { startGrpcApi } from './grpc/server.js';
 import { startHttpApi } from './http/server.js';
 import { crashPointsFromEnv } from './outbox/crash-points.js';
 import { type OutboxRelays, startOutboxRelays } from './outbox/relay.js';
@@ -213,6 +213,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       ...(apiToken ? { apiToken } : {}),
     });
     if (options.grpcPort !== false) {
+      // Imported here, so that `grpcPort: false` (`--dapr-grpc-port -1`) never loads the gRPC stack.
+      const { startGrpcApi } = await import('./grpc/server.js');
       grpc = await startGrpcApi(runtime, {
         host: listenAddress,
         port: options.grpcPort ?? 50001,

@@ -1,12 +1,17 @@
 /** The app channel over gRPC (`--app-protocol grpc`, spec §4.6, §4.8): the app's `AppCallback` service. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
-import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
+import type { Client, ServiceError } from '@grpc/grpc-js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
+import { lazy } from '../shared/lazy.js';
 import { isJsonContentType, isTextContentType, mediaType } from '../shared/media-type.js';
 import { appCallbackService } from '../shared/runtime-proto.js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';
 
 const CE_FIELDS = new Set(['id', 'source', 'datacontenttype', 'type', 'specversion', 'data', 'data_base64']);
+/** grpc-js, loaded by the first call to a gRPC app (an HTTP app never loads it). */
+const grpc = lazy(() => import('@grpc/grpc-js'));
+const UNIMPLEMENTED = 12;
+
 const TOPIC_STATUS: Record<number, DeliveryOutcome> = { 0: 'success', 1: 'retry', 2: 'drop' };
 
 /** A JSON value as `google.protobuf.Value` in proto-loader's object form. */
@@ -34,23 +39,28 @@ function eventData(event: Record<string, unknown>, contentType: string): Buffer 
 }
 
 export class GrpcAppDelivery implements AppChannel {
-  private readonly client: Client & Record<string, (...args: unknown[]) => unknown>;
+  private client: (Client & Record<string, (...args: unknown[]) => unknown>) | undefined;
+  private closed = false;
   private inputBindings: Promise<string[]> | undefined;
 
   constructor(
-    host: string,
-    port: number,
+    private readonly host: string,
+    private readonly port: number,
     private readonly appApiToken: string | undefined,
     private readonly logger: Logger,
-  ) {
-    const AppCallback = appCallbackService();
-    this.client = new AppCallback(
-      `${host}:${port}`,
-      credentials.createInsecure(),
-    ) as unknown as GrpcAppDelivery['client'];
-  }
+  ) {}
 
-  private call<T>(method: string, request: unknown, metadata: Metadata = {}): Promise<T> {
+  private async call<T>(method: string, request: unknown, metadata: Metadata = {}): Promise<T> {
+    const { credentials, makeClientConstructor, Metadata: GrpcMetadata } = await grpc();
+    if (this.closed) throw new Error('the gRPC app channel is closed');
+    if (this.client === undefined) {
+      const AppCallback = makeClientConstructor(appCallbackService(), 'AppCallback');
+      this.client = new AppCallback(
+        `${this.host}:${this.port}`,
+        credentials.createInsecure(),
+      ) as unknown as NonNullable<GrpcAppDelivery['client']>;
+    }
+    const client = this.client;
     const grpcMetadata = new GrpcMetadata();
     for (const [k, v] of Object.entries(metadata)) {
       const key = k.toLowerCase();
@@ -67,7 +77,7 @@ export class GrpcAppDelivery implements AppChannel {
     }
     if (this.appApiToken) grpcMetadata.set('dapr-api-token', this.appApiToken);
     return new Promise((resolve, reject) => {
-      this.client[method]!(request, grpcMetadata, (error: ServiceError | null, response: T) =>
+      client[method]!(request, grpcMetadata, (error: ServiceError | null, response: T) =>
         error ? reject(error) : resolve(response),
       );
     });
@@ -86,7 +96,7 @@ export class GrpcAppDelivery implements AppChannel {
     try {
       response = await this.call('ListTopicSubscriptions', {});
     } catch (error) {
-      if ((error as ServiceError).code === status.UNIMPLEMENTED) return [];
+      if ((error as ServiceError).code === UNIMPLEMENTED) return [];
       this.logger.error('ListTopicSubscriptions failed; no programmatic subscriptions', {
         error: (error as Error).message,
       });
@@ -136,7 +146,7 @@ export class GrpcAppDelivery implements AppChannel {
       );
       return TOPIC_STATUS[response.status] ?? 'retry';
     } catch (error) {
-      if ((error as ServiceError).code === status.UNIMPLEMENTED) return 'drop';
+      if ((error as ServiceError).code === UNIMPLEMENTED) return 'drop';
       throw error;
     }
   }
@@ -164,6 +174,7 @@ export class GrpcAppDelivery implements AppChannel {
   }
 
   close(): void {
-    this.client.close();
+    this.closed = true;
+    this.client?.close();
   }
 }

@@ -1,35 +1,90 @@
 /**
- * The Dapr runtime API definitions (names and field numbers as in dapr/dapr) loaded once per process: the `Dapr`
- * service the gRPC API serves and the `AppCallback` service the gRPC app channel calls.
+ * The Dapr runtime API definitions (names and field numbers as in dapr/dapr): the `Dapr` service the gRPC API
+ * serves and the `AppCallback` service the gRPC app channel calls.
+ *
+ * Start-up cost is the point of this module. The protos are parsed at build time into `proto/runtime.json`
+ * (scripts/runtime-proto-json.mjs) and read here with protobufjs's light build (no .proto parser). A service's
+ * definition is built on first use, and protobufjs generates each message's codec on its first call, so nothing
+ * is compiled for methods nobody calls. The definitions have proto-loader's shape and codec semantics (options
+ * below) minus the descriptor fields (`requestType`/`responseType`), which nothing here reads; the previous
+ * `loadSync` of the .proto files cost 100–250 ms of every start.
  */
-import { fileURLToPath } from 'node:url';
-import { type GrpcObject, loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs/light.js';
 
-const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
+/** The subset of grpc-js's `MethodDefinition` that servers and clients use. */
+export interface RuntimeMethodDefinition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestSerialize(value: unknown): Buffer;
+  requestDeserialize(bytes: Buffer): unknown;
+  responseSerialize(value: unknown): Buffer;
+  responseDeserialize(bytes: Buffer): unknown;
+  originalName: string;
+}
+export type RuntimeServiceDefinition = Record<string, RuntimeMethodDefinition>;
 
-let loaded: GrpcObject | undefined;
+/** proto-loader's options as the sidecar used them: field names as in the .proto, longs and enums as numbers. */
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: true, oneofs: true };
 
-function runtimePackage(): GrpcObject {
-  loaded ??= loadPackageDefinition(
-    loadSync(['dapr/proto/runtime/v1/dapr.proto', 'dapr/proto/runtime/v1/appcallback.proto'], {
-      includeDirs: [PROTO_ROOT],
-      keepCase: true,
-      longs: Number,
-      enums: Number,
-      defaults: true,
-      oneofs: true,
-    }),
+let root: protobuf.Root | undefined;
+const services = new Map<string, RuntimeServiceDefinition>();
+
+function runtimeRoot(): protobuf.Root {
+  root ??= protobuf.Root.fromJSON(
+    JSON.parse(readFileSync(new URL('../../proto/runtime.json', import.meta.url), 'utf8')),
   );
-  return loaded;
+  return root;
 }
 
-function lookup(path: string): ServiceClientConstructor {
-  let node: unknown = runtimePackage();
-  for (const part of path.split('.')) node = (node as Record<string, unknown>)[part];
-  if (typeof node !== 'function') throw new Error(`proto service ${path} not found`);
-  return node as ServiceClientConstructor;
+function serializer(type: protobuf.Type): (value: unknown) => Buffer {
+  return (value) => {
+    if (Array.isArray(value))
+      throw new Error(`Failed to serialize message: expected object with ${type.name} structure, got array instead`);
+    // Under Node protobufjs's writer finishes into a Buffer, so this is no copy.
+    return type.encode(type.fromObject(value as Record<string, unknown>)).finish() as Buffer;
+  };
 }
 
-export const daprService = () => lookup('dapr.proto.runtime.v1.Dapr');
-export const appCallbackService = () => lookup('dapr.proto.runtime.v1.AppCallback');
+function deserializer(type: protobuf.Type): (bytes: Buffer) => unknown {
+  return (bytes) => type.toObject(type.decode(bytes), TO_OBJECT);
+}
+
+/** lodash.camelCase as proto-loader applies it to method names (`SaveState` → `saveState`). */
+function camelCase(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/** One service's method definitions by method name, built once. */
+export function runtimeService(fullName: string): RuntimeServiceDefinition {
+  const cached = services.get(fullName);
+  if (cached) return cached;
+  const service = runtimeRoot().lookupService(fullName);
+  const definition: RuntimeServiceDefinition = {};
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const request = method.resolvedRequestType as protobuf.Type;
+    const response = method.resolvedResponseType as protobuf.Type;
+    definition[method.name] = {
+      path: `/${fullName}/${method.name}`,
+      requestStream: !!method.requestStream,
+      responseStream: !!method.responseStream,
+      requestSerialize: serializer(request),
+      requestDeserialize: deserializer(request),
+      responseSerialize: serializer(response),
+      responseDeserialize: deserializer(response),
+      originalName: camelCase(method.name),
+    };
+  }
+  services.set(fullName, definition);
+  return definition;
+}
+
+export const DAPR_SERVICE = 'dapr.proto.runtime.v1.Dapr';
+export const APP_CALLBACK_SERVICE = 'dapr.proto.runtime.v1.AppCallback';
+
+/** The `Dapr` service, in the `{ service }` shape of a grpc-js client constructor (what `addService` takes). */
+export const daprService = (): { service: RuntimeServiceDefinition } => ({ service: runtimeService(DAPR_SERVICE) });
+/** The `AppCallback` service's method definitions (`makeClientConstructor` turns them into a client). */
+export const appCallbackService = (): RuntimeServiceDefinition => runtimeService(APP_CALLBACK_SERVICE);
