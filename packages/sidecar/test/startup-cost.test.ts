@@ -25,7 +25,7 @@ describe('runtime protos from proto/runtime.json', () => {
   });
 
   it.each([DAPR_SERVICE, APP_CALLBACK_SERVICE])('%s has proto-loader’s methods, paths and stream flags', (name) => {
-    const expected = reference[name] as Record<string, Record<string, unknown>>;
+    const expected = reference[name] as unknown as Record<string, Record<string, unknown>>;
     const actual = runtimeService(name);
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
     expect(Object.keys(actual).length).toBeGreaterThan(name === DAPR_SERVICE ? 50 : 5);
