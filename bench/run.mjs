@@ -14,6 +14,7 @@ const suites = {
   'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),
   'state-sqlite': async () => (await import('./state-sqlite.mjs')).benchStateSqlite(),
   transport: async () => (await import('./transport.mjs')).benchTransport(),
+  startup: async () => (await import('./startup.mjs')).benchStartup(),
   aws: async () => (await import('./aws.mjs')).benchAws(),
   'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
 };

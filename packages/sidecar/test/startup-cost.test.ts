@@ -61,15 +61,22 @@ describe('runtime protos from proto/runtime.json', () => {
       ],
       ['InvokeService', { id: 'app', message: { method: 'm', data: { type_url: 'x/y', value: Buffer.from([1, 2]) } } }],
       ['ExecuteStateTransaction', { storeName: 'ignored', operations: [{ operationType: 'upsert' }] }],
+      ['GetState', { store_name: '', key: '', consistency: 0 }],
+      ['ScheduleJobAlpha1', { job: { name: 'j', overwrite: false, due_time: '' }, overwrite: false }],
     ];
     for (const [method, request] of samples) {
       const bytes = theirs[method]!.requestSerialize(request);
       expect(ours[method]!.requestSerialize(request)).toEqual(bytes);
       expect(ours[method]!.requestDeserialize(bytes)).toEqual(theirs[method]!.requestDeserialize(bytes));
     }
+    // Every method, both directions: defaults (proto3 implicit presence, `optional` fields, oneofs) as proto-loader.
     const empty = Buffer.alloc(0);
-    for (const method of ['GetState', 'GetMetadata', 'GetBulkState', 'BulkPublishEventAlpha1'])
-      expect(ours[method]!.responseDeserialize(empty)).toEqual(theirs[method]!.responseDeserialize(empty));
+    for (const [method, definition] of Object.entries(ours)) {
+      const reference = theirs[method]!;
+      expect(definition.requestSerialize({}), method).toEqual(reference.requestSerialize({}));
+      expect(definition.requestDeserialize(empty), method).toEqual(reference.requestDeserialize(empty));
+      expect(definition.responseDeserialize(empty), method).toEqual(reference.responseDeserialize(empty));
+    }
     expect(() => ours.GetState!.requestSerialize([])).toThrow(/expected object with GetStateRequest structure/);
   });
 });

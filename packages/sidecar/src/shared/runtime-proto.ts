@@ -31,10 +31,19 @@ const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, d
 let root: protobuf.Root | undefined;
 const services = new Map<string, RuntimeServiceDefinition>();
 
+/** protobufjs's own per-object feature resolution (editions: presence, packing), not in its typings. */
+type WithFeatures = { _resolveFeaturesRecursive?(edition: unknown): void; _edition?: unknown };
+
 function runtimeRoot(): protobuf.Root {
-  root ??= protobuf.Root.fromJSON(
-    JSON.parse(readFileSync(new URL('../../proto/runtime.json', import.meta.url), 'utf8')),
-  );
+  if (root) return root;
+  const json = JSON.parse(readFileSync(new URL('../../proto/runtime.json', import.meta.url), 'utf8'));
+  // `Root.fromJSON` would also `resolveAll()`: every field of every type, 60+ ms of each start. The codecs resolve
+  // a type's fields on their first use anyway; only the features pass (editions' presence and packing rules,
+  // which fields read rather than compute) has no lazy path, so only that runs here.
+  const loaded = new protobuf.Root().addJSON(json.nested) as protobuf.Root & WithFeatures;
+  if (typeof loaded._resolveFeaturesRecursive === 'function') loaded._resolveFeaturesRecursive(loaded._edition);
+  else loaded.resolveAll();
+  root = loaded;
   return root;
 }
 
