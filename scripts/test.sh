@@ -13,6 +13,9 @@ eval "$(bash scripts/services.sh env)"
 # A real daprd for the interop tests (scripts/test/daprd-interop.test.ts), built once from the Go module proxy.
 DAPRKIT_DAPRD="$(bash scripts/daprd.sh)"
 export DAPRKIT_DAPRD
+# Pause-and-drain on shutdown needs daprd >= 1.17.7 (scripts/test/daprd-pause.test.ts); the matrix below builds it too.
+DAPRKIT_DAPRD_PAUSE="$(DAPRKIT_DAPRD_VERSION=1.18.1 bash scripts/daprd.sh)"
+export DAPRKIT_DAPRD_PAUSE
 pnpm -s exec vitest run "$@"
 if [ $# -eq 0 ]; then
   node scripts/certify.mjs --check

@@ -77,6 +77,7 @@ export async function startRecordingApp(
 
 export interface Daprd {
   httpPort: number;
+  child: ChildProcess;
   logs(): string;
   /** daprd's HTTP API; `json` is the parsed body when it is JSON. */
   api(
@@ -99,6 +100,10 @@ export async function startDaprd(options: {
   appPort?: number;
   resourcesPath: string;
   socketsFolder: string;
+  /** Another daprd binary than DAPRD (e.g. a version with a behaviour the pinned one lacks). */
+  binary?: string;
+  /** Appended to the flags above; Go's flag package keeps the last value of a repeated flag. */
+  extraArgs?: readonly string[];
 }): Promise<Daprd> {
   const [httpPort, grpcPort, internalPort, metricsPort] = [
     await freePort(),
@@ -107,7 +112,7 @@ export async function startDaprd(options: {
     await freePort(),
   ];
   const child: ChildProcess = spawn(
-    DAPRD,
+    options.binary ?? DAPRD,
     [
       ...['--app-id', options.appId],
       ...(options.appPort === undefined ? [] : ['--app-port', String(options.appPort), '--app-protocol', 'http']),
@@ -115,6 +120,7 @@ export async function startDaprd(options: {
       ...['--dapr-internal-grpc-port', String(internalPort), '--metrics-port', String(metricsPort)],
       ...['--dapr-listen-addresses', '127.0.0.1', '--resources-path', options.resourcesPath],
       ...['--log-level', process.env.DAPRKIT_DAPRD_LOG_LEVEL ?? 'info', '--dapr-graceful-shutdown-seconds', '1'],
+      ...(options.extraArgs ?? []),
     ],
     {
       env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: options.socketsFolder },
@@ -159,7 +165,7 @@ export async function startDaprd(options: {
     await stop();
     throw error;
   }
-  return { httpPort, logs: () => logs, api, waitFor, stop };
+  return { httpPort, child, logs: () => logs, api, waitFor, stop };
 }
 
 /** The version the daprd binary reports (`daprd --version`), e.g. `1.16.0`: the interop tests run on a matrix. */
