@@ -17,7 +17,8 @@ import { httpStatus, startProcess, stateRun } from './sidecar.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const REDIS = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
-const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
+// BENCH_SIDECAR_BIN: another build of the sidecar (e.g. main's checkout) for before/after comparisons.
+const sidecarBin = process.env.BENCH_SIDECAR_BIN ?? join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
 const pluginBin = join(root, 'packages/state-redis/bin/daprkit-state-redis.js');
 const memoryPluginBin = join(root, 'packages/state-memory/bin/daprkit-state-memory.js');
 
