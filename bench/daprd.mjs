@@ -17,7 +17,8 @@ import { httpStatus, startProcess, stateRun } from './sidecar.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const REDIS = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
-const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
+// BENCH_SIDECAR_BIN: another build of the sidecar (e.g. main's checkout) for before/after comparisons.
+const sidecarBin = process.env.BENCH_SIDECAR_BIN ?? join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
 const pluginBin = join(root, 'packages/state-redis/bin/daprkit-state-redis.js');
 const memoryPluginBin = join(root, 'packages/state-memory/bin/daprkit-state-memory.js');
 
@@ -41,16 +42,22 @@ function daprdPath() {
   return existsSync(path) ? path : undefined;
 }
 
-async function healthy(port, proc, what) {
+async function healthy(port, proc, what, pollMs) {
   await waitFor(
     async () => proc.exited() || (await httpStatus(port, '/v1.0/healthz')) === 204,
     60_000,
     () => `${what} not healthy within 60 s: ${proc.output().slice(-2000)}`,
+    pollMs,
   );
   if (proc.exited()) throw new Error(`${what} exited: ${proc.output().slice(-2000)}`);
 }
 
-function startDaprd(daprd, resources, sockets) {
+/**
+ * Starters shared by the suites: each resolves once `/v1.0/healthz` answers 204, with `{ port, grpcPort, proc,
+ * startupMs }` (`proc.pid` for /proc readings; `startupMs` = spawn → first 204, polled every `pollMs`).
+ * `resources` undefined = no --resources-path (the sidecar's embedded defaults).
+ */
+function startDaprd(daprd, resources, sockets, { pollMs } = {}) {
   return async () => {
     const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const child = spawn(
@@ -58,14 +65,17 @@ function startDaprd(daprd, resources, sockets) {
       [
         ...['--app-id', 'bench', '--dapr-http-port', String(http), '--dapr-grpc-port', String(grpc)],
         ...['--dapr-internal-grpc-port', String(internal), '--metrics-port', String(metrics)],
-        ...['--dapr-listen-addresses', '127.0.0.1', '--resources-path', resources, '--log-level', 'warn'],
+        ...['--dapr-listen-addresses', '127.0.0.1', '--log-level', 'warn'],
+        ...(resources ? ['--resources-path', resources] : []),
       ],
       { env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: sockets }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    const spawnedAt = performance.now();
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     const proc = {
+      pid: child.pid,
       output: () => output,
       exited: () => child.exitCode !== null || child.signalCode !== null,
       async stop() {
@@ -74,26 +84,29 @@ function startDaprd(daprd, resources, sockets) {
         await new Promise((r) => (proc.exited() ? r() : child.once('exit', r)));
       },
     };
-    await healthy(http, proc, 'daprd');
-    return { port: http, grpc, proc };
+    await healthy(http, proc, 'daprd', pollMs);
+    return { port: http, grpc, grpcPort: grpc, proc, startupMs: performance.now() - spawnedAt };
   };
 }
 
 /** `env`: the sidecar's environment (e.g. DAPRKIT_TRANSPORT for its gRPC engine). */
-function startSidecar(resources, sockets, env = process.env) {
+function startSidecar(resources, sockets, env = process.env, { pollMs } = {}) {
   return async () => {
     const [http, grpc] = [await freePort(), await freePort()];
+    const spawnedAt = performance.now();
     const proc = startProcess(
       [
         sidecarBin,
         ...['--app-id', 'bench', '--dapr-http-port', String(http), '--dapr-grpc-port', String(grpc)],
-        ...['--resources-path', resources, '--sockets-folder', sockets, '--log-level', 'warn'],
+        ...(resources ? ['--resources-path', resources] : []),
+        ...['--sockets-folder', sockets, '--log-level', 'warn'],
       ],
       'daprkit-sidecar',
       env,
     );
-    await healthy(http, proc, 'daprkit-sidecar');
-    return { port: http, grpc, proc };
+    proc.pid = proc.child.pid;
+    await healthy(http, proc, 'daprkit-sidecar', pollMs);
+    return { port: http, grpc, grpcPort: grpc, proc, startupMs: performance.now() - spawnedAt };
   };
 }
 

@@ -145,11 +145,11 @@ export function formatLatency(m) {
   return m ? `${m.p50us.toFixed(0)}/${m.p99us.toFixed(0)}` : '-';
 }
 
-/** Waits for `predicate()` to be true, polling; throws `message` after `timeoutMs`. */
-export async function waitFor(predicate, timeoutMs, message) {
+/** Waits for `predicate()` to be true, polling every `pollMs`; throws `message` after `timeoutMs`. */
+export async function waitFor(predicate, timeoutMs, message, pollMs = 20) {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(typeof message === 'function' ? message() : message);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -16,6 +16,9 @@ const suites = {
   'bindings-input': async () => (await import('./bindings-input.mjs')).benchBindingsInput(),
   'state-sqlite': async () => (await import('./state-sqlite.mjs')).benchStateSqlite(),
   transport: async () => (await import('./transport.mjs')).benchTransport(),
+  startup: async () => (await import('./startup.mjs')).benchStartup(),
+  // transport + daprd + startup again, with one summary of issue 13's ratios: only when named.
+  issue13: async () => (await import('./issue13.mjs')).benchIssue13(),
   aws: async () => (await import('./aws.mjs')).benchAws(),
   'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
   tracing: async () => (await import('./tracing.mjs')).benchTracing(),
@@ -36,7 +39,7 @@ console.log(
 );
 let failed = false;
 for (const [name, run] of Object.entries(suites)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  if (wanted.length > 0 ? !wanted.includes(name) : name === 'issue13') continue;
   try {
     await run();
   } catch (err) {

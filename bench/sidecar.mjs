@@ -75,7 +75,7 @@ export async function httpStatus(port, path) {
 }
 
 /** One autocannon run; returns { perSec, p50ms, p99ms, bad } (bad = non-2xx + errors + timeouts). */
-async function cannon(port, requestFor, durationMs) {
+export async function cannon(port, requestFor, durationMs) {
   let i = 0;
   fullGc();
   const result = await autocannon({
@@ -93,14 +93,14 @@ async function cannon(port, requestFor, durationMs) {
   };
 }
 
-const saveRequest = (req, i) => ({
+export const saveRequest = (req, i) => ({
   ...req,
   method: 'POST',
   path: '/v1.0/state/statestore',
   headers: { 'content-type': 'application/json' },
   body: saveBodies[i],
 });
-const getRequest = (req, i) => ({ ...req, method: 'GET', path: getPaths[i] });
+export const getRequest = (req, i) => ({ ...req, method: 'GET', path: getPaths[i] });
 
 export async function stateRun(port) {
   const out = {};

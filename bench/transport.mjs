@@ -87,8 +87,7 @@ export async function benchTransport() {
     console.log('\ntransport: skipped — @daprkit/state-memory is not built (pnpm build)');
     return;
   }
-  await direct(go.path, goPlugin.path);
-  await behindDaprd(goPlugin.path);
+  return { direct: await direct(go.path, goPlugin.path), behind: await behindDaprd(goPlugin.path) };
 }
 
 /** Table 1: Go client → plugin socket, servers kept running across rounds (one socket folder each). */
@@ -142,9 +141,12 @@ async function direct(client, goPlugin) {
     for (const c of columns) row[c] = median(samples[`${op}|${c}`]?.ops ?? []);
     return row;
   });
+  const cpuPerCall = {}; // op → column → µs
   for (const op of ['set', 'get']) {
+    cpuPerCall[op] = {};
     const cpu = columns.map((c) => {
       const value = median(samples[`${op}|${c}`]?.cpu ?? []);
+      cpuPerCall[op][c] = value;
       return `${c} ${value === undefined ? '-' : value.toFixed(1)}`;
     });
     notes.push(`server CPU µs per call, ${op}: ${cpu.join(', ')} (median of ${ROUNDS})`);
@@ -159,6 +161,7 @@ async function direct(client, goPlugin) {
     ],
     notes,
   });
+  return { rows, cpuPerCall, load: `${loadBefore} → ${load()}` };
 }
 
 /** Table 2: daprd (real, v1.16 by default) in front of each plugin, HTTP state save/get with autocannon. */
@@ -213,7 +216,8 @@ async function behindDaprd(goPlugin) {
     for (const c of columns) row[c] = median(samples[`${op}|${c}`] ?? []);
     return row;
   });
-  notes.push(`daprd ${daprd}; load average before ${loadBefore}, after ${load()}`);
+  const loadAfter = load();
+  notes.push(`daprd ${daprd}; load average before ${loadBefore}, after ${loadAfter}`);
   printTable('transport: daprd → in-memory state plugin', columns, rows, {
     unit: 'req/s',
     setup: `autocannon ${settings.concurrency} connections, ${settings.durationMs} ms per cell, median of ${ROUNDS} interleaved rounds`,
@@ -223,4 +227,5 @@ async function behindDaprd(goPlugin) {
     ],
     notes,
   });
+  return { rows, load: `${loadBefore} → ${loadAfter}` };
 }

@@ -15,6 +15,9 @@ DAPRKIT_DAPRD="$(bash scripts/daprd.sh)"
 # The same daprd plus the beta built-ins our MQTT/JetStream packages share a broker with (and the SQLite resolver).
 DAPRKIT_DAPRD_EXTRA="$(DAPRKIT_DAPRD_VARIANT=extra bash scripts/daprd.sh)"
 export DAPRKIT_DAPRD DAPRKIT_DAPRD_EXTRA
+# Pause-and-drain on shutdown needs daprd >= 1.17.7 (scripts/test/daprd-pause.test.ts); the matrix below builds it too.
+DAPRKIT_DAPRD_PAUSE="$(DAPRKIT_DAPRD_VERSION=1.18.1 bash scripts/daprd.sh)"
+export DAPRKIT_DAPRD_PAUSE
 pnpm -s exec vitest run "$@"
 if [ $# -eq 0 ]; then
   node scripts/certify.mjs --check

@@ -89,6 +89,7 @@ export interface Daprd {
   grpcPort: number;
   /** `--dapr-internal-grpc-port`: what other sidecars dial (gRPC proxying, service invocation). */
   internalPort: number;
+  child: ChildProcess;
   logs(): string;
   /** daprd's HTTP API; `json` is the parsed body when it is JSON. */
   api(
@@ -113,8 +114,8 @@ export async function startDaprd(options: {
   appProtocol?: 'http' | 'grpc';
   /** Default: DAPRD (the stablecomponents build); DAPRD_EXTRA for the built-ins our beta packages pair with. */
   binary?: string;
-  /** More daprd flags (e.g. `--config <file>`). */
-  args?: string[];
+  /** More daprd flags (e.g. `--config <file>`), after ours: Go's flag package keeps the last of a repeated flag. */
+  args?: readonly string[];
   resourcesPath: string;
   socketsFolder: string;
 }): Promise<Daprd> {
@@ -180,7 +181,7 @@ export async function startDaprd(options: {
     await stop();
     throw error;
   }
-  return { httpPort, grpcPort, internalPort, logs: () => logs, api, waitFor, stop };
+  return { httpPort, grpcPort, internalPort, child, logs: () => logs, api, waitFor, stop };
 }
 
 /** The version the daprd binary reports (`daprd --version`), e.g. `1.16.0`: the interop tests run on a matrix. */

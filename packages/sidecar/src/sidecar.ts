@@ -23,7 +23,7 @@ import { type ComponentDeclaration, composeComponents } from './composition/comp
 import { DEFAULT_SOCKETS_FOLDER } from './composition/pluggable.js';
 import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
-import { startGrpcApi } from './grpc/server.js';
+import type { startGrpcApi } from './grpc/server.js';
 import { PUBLIC_ROUTES, startHttpApi } from './http/server.js';
 import { createGrpcProxy, type GrpcProxy } from './invoke/grpc-proxy.js';
 import { type Invocation, startInvocation } from './invoke/index.js';
@@ -335,6 +335,8 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       ...(options.allowBrowserRequests ? { allowBrowserRequests: true } : {}),
     });
     if (options.grpcPort !== false) {
+      // Imported here, so that `grpcPort: false` (`--dapr-grpc-port -1`) never loads the gRPC stack.
+      const { startGrpcApi } = await import('./grpc/server.js');
       grpc = await startGrpcApi(runtime, {
         ...shared,
         ...socketPath('grpc'),

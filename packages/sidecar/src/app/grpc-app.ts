@@ -1,16 +1,21 @@
 /** The app channel over gRPC (`--app-protocol grpc`, spec §4.6, §4.8): the app's `AppCallback` service. */
 import type { Logger, Metadata } from '@daprkit/component-sdk';
-import { type Client, credentials, Metadata as GrpcMetadata, type ServiceError, status } from '@grpc/grpc-js';
+import type { Client, ServiceError } from '@grpc/grpc-js';
 import { setGrpcTraceMetadata } from '../observability/propagation.js';
 import type { TraceContext } from '../observability/trace-context.js';
 import type { RouteRule, SubscriptionResource } from '../resources/types.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult, verbNumber } from '../shared/invocation.js';
 import { headersForApp } from '../shared/invocation-headers.js';
+import { lazy } from '../shared/lazy.js';
 import { isJsonContentType, isTextContentType, mediaType } from '../shared/media-type.js';
 import { appCallbackService } from '../shared/runtime-proto.js';
 import type { AppChannel, DeliveryOutcome, TopicEventDelivery } from './app-channel.js';
 
 const CE_FIELDS = new Set(['id', 'source', 'datacontenttype', 'type', 'specversion', 'data', 'data_base64']);
+/** grpc-js, loaded by the first call to a gRPC app (an HTTP app never loads it). */
+const grpc = lazy(() => import('@grpc/grpc-js'));
+const UNIMPLEMENTED = 12;
+
 const TOPIC_STATUS: Record<number, DeliveryOutcome> = { 0: 'success', 1: 'retry', 2: 'drop' };
 
 /** A JSON value as `google.protobuf.Value` in proto-loader's object form. */
@@ -38,23 +43,28 @@ function eventData(event: Record<string, unknown>, contentType: string): Buffer 
 }
 
 export class GrpcAppDelivery implements AppChannel {
-  private readonly client: Client & Record<string, (...args: unknown[]) => unknown>;
+  private client: (Client & Record<string, (...args: unknown[]) => unknown>) | undefined;
+  private closed = false;
   private inputBindings: Promise<string[]> | undefined;
 
   constructor(
-    host: string,
-    port: number,
+    private readonly host: string,
+    private readonly port: number,
     private readonly appApiToken: string | undefined,
     private readonly logger: Logger,
-  ) {
-    const AppCallback = appCallbackService();
-    this.client = new AppCallback(
-      `${host}:${port}`,
-      credentials.createInsecure(),
-    ) as unknown as GrpcAppDelivery['client'];
-  }
+  ) {}
 
-  private call<T>(method: string, request: unknown, metadata: Metadata = {}, trace?: TraceContext): Promise<T> {
+  private async call<T>(method: string, request: unknown, metadata: Metadata = {}, trace?: TraceContext): Promise<T> {
+    const { credentials, makeClientConstructor, Metadata: GrpcMetadata } = await grpc();
+    if (this.closed) throw new Error('the gRPC app channel is closed');
+    if (this.client === undefined) {
+      const AppCallback = makeClientConstructor(appCallbackService(), 'AppCallback');
+      this.client = new AppCallback(
+        `${this.host}:${this.port}`,
+        credentials.createInsecure(),
+      ) as unknown as NonNullable<GrpcAppDelivery['client']>;
+    }
+    const client = this.client;
     const grpcMetadata = new GrpcMetadata();
     for (const [k, v] of Object.entries(metadata)) {
       const key = k.toLowerCase();
@@ -72,7 +82,7 @@ export class GrpcAppDelivery implements AppChannel {
     setGrpcTraceMetadata(grpcMetadata, trace);
     if (this.appApiToken) grpcMetadata.set('dapr-api-token', this.appApiToken);
     return new Promise((resolve, reject) => {
-      this.client[method]!(request, grpcMetadata, (error: ServiceError | null, response: T) =>
+      client[method]!(request, grpcMetadata, (error: ServiceError | null, response: T) =>
         error ? reject(error) : resolve(response),
       );
     });
@@ -91,7 +101,7 @@ export class GrpcAppDelivery implements AppChannel {
     try {
       response = await this.call('ListTopicSubscriptions', {});
     } catch (error) {
-      if ((error as ServiceError).code === status.UNIMPLEMENTED) return [];
+      if ((error as ServiceError).code === UNIMPLEMENTED) return [];
       this.logger.error('ListTopicSubscriptions failed; no programmatic subscriptions', {
         error: (error as Error).message,
       });
@@ -142,7 +152,7 @@ export class GrpcAppDelivery implements AppChannel {
       );
       return TOPIC_STATUS[response.status] ?? 'retry';
     } catch (error) {
-      if ((error as ServiceError).code === status.UNIMPLEMENTED) return 'drop';
+      if ((error as ServiceError).code === UNIMPLEMENTED) return 'drop';
       throw error;
     }
   }
@@ -203,7 +213,7 @@ export class GrpcAppDelivery implements AppChannel {
       result.typeUrl = response.data?.type_url ?? '';
     } catch (error) {
       const e = error as ServiceError;
-      if (e.code === status.UNAVAILABLE)
+      if (e.code === GRPC.UNAVAILABLE)
         throw new InvokeError(GRPC.INTERNAL, `error invoking app channel: ${e.details ?? e.message}`);
       result.status = typeof e.code === 'number' ? e.code : GRPC.UNKNOWN;
       result.message = e.details ?? e.message;
@@ -212,6 +222,7 @@ export class GrpcAppDelivery implements AppChannel {
   }
 
   close(): void {
-    this.client.close();
+    this.closed = true;
+    this.client?.close();
   }
 }

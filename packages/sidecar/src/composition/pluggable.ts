@@ -3,6 +3,7 @@
  * file name is the type name, its reflection list says which building blocks it serves. The remote objects implement
  * the same contracts as in-process components, so the rest of the sidecar cannot tell them apart.
  */
+import { readdir } from 'node:fs/promises';
 import {
   type ComponentKind,
   type ComponentKinds,
@@ -10,14 +11,19 @@ import {
   type Logger,
   scopedLogger,
 } from '@daprkit/component-sdk';
-import {
-  discoverSockets,
-  remoteInputBinding,
-  remoteOutputBinding,
-  remotePubSub,
-  remoteSecretStore,
-  remoteStateStore,
-} from '@daprkit/component-sdk/client';
+import { lazy } from '../shared/lazy.js';
+
+/** The daprd-like client (and the gRPC stack under it), loaded only when the sockets folder holds a socket. */
+const client = lazy(() => import('@daprkit/component-sdk/client'));
+
+/** Whether `folder` holds any socket; an absent folder holds none (other errors are left to discovery). */
+async function hasSockets(folder: string): Promise<boolean> {
+  try {
+    return (await readdir(folder, { withFileTypes: true })).some((entry) => entry.isSocket());
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
 
 export const DEFAULT_SOCKETS_FOLDER = '/tmp/dapr-components-sockets';
 
@@ -26,6 +32,8 @@ export async function discoverPluggableTypes(
   folder: string,
 ): Promise<Map<string, { socketPath: string; kinds: ComponentKind[] }>> {
   const offered = new Map<string, { socketPath: string; kinds: ComponentKind[] }>();
+  if (!(await hasSockets(folder))) return offered;
+  const { discoverSockets } = await client();
   for (const socket of await discoverSockets(folder)) {
     for (const service of socket.services) {
       const info = componentKindOfService(service);
@@ -52,6 +60,10 @@ export function remoteComponent<K extends ComponentKind>(
   const target = logger
     ? { socketPath, instanceName, logger: scopedLogger(logger, 'dapr.contrib') }
     : { socketPath, instanceName };
+  // Discovery found this socket, so it loaded the client.
+  const loaded = client.value;
+  if (loaded === undefined) throw new Error('remoteComponent called before discoverPluggableTypes');
+  const { remoteInputBinding, remoteOutputBinding, remotePubSub, remoteSecretStore, remoteStateStore } = loaded;
   const factories: { [P in ComponentKind]: () => ComponentKinds[P] } = {
     state: () => remoteStateStore(target),
     // Unlike daprd, let the component's own concurrency through: the same parallelism as the package in process.

@@ -6,8 +6,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { type Logger, parseDuration } from '@daprkit/component-sdk';
-import { parseAllDocuments } from 'yaml';
 import { isObject } from '../shared/json-fields.js';
+import { lazy } from '../shared/lazy.js';
 import {
   type ComponentResource,
   type ConfigurationResource,
@@ -18,6 +18,9 @@ import {
   type SecretScope,
   type SubscriptionResource,
 } from './types.js';
+
+/** The YAML parser, loaded only when there is a file to read (not with the embedded defaults). */
+const yaml = lazy(() => import('yaml'));
 
 export class ResourceError extends Error {
   override name = 'ResourceError';
@@ -52,6 +55,7 @@ async function readManifests(dirs: readonly string[], logger: Logger): Promise<M
         logger.warn('skipping non-YAML file in resources path', { file: path });
         continue;
       }
+      const { parseAllDocuments } = await yaml();
       for (const doc of parseAllDocuments(await readFile(path, 'utf8'))) {
         if (doc.errors.length > 0) {
           logger.warn('skipping YAML document with errors', { file: path, error: doc.errors[0]?.message });
@@ -214,6 +218,7 @@ export async function loadConfigurationFiles(files: readonly string[]): Promise<
     } catch (error) {
       throw new ResourceError(`cannot read configuration file '${file}': ${(error as Error).message}`);
     }
+    const { parseAllDocuments } = await yaml();
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0)
         throw new ResourceError(`configuration file '${file}': ${doc.errors[0]?.message ?? 'invalid YAML'}`);
