@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@daprkit/component-sdk/testing';
-import { type Client, credentials, Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import { type Client, credentials, Metadata as GrpcMetadata, makeClientConstructor } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { daprService } from '../src/shared/runtime-proto.js';
 import { createSidecar, type Sidecar } from '../src/sidecar.js';
@@ -182,7 +182,7 @@ describe.skipIf(missing.length > 0)(
           logger: { debug() {}, info() {}, warn() {}, error() {}, child: () => ({}) } as never,
         });
         cleanups.push(() => sidecar.close());
-        const Dapr = daprService();
+        const Dapr = makeClientConstructor(daprService().service as never, 'Dapr');
         const clients = {
           daprd: new Dapr(`127.0.0.1:${grpcPort}`, credentials.createInsecure()),
           ours: new Dapr(`127.0.0.1:${sidecar.grpcPort}`, credentials.createInsecure()),

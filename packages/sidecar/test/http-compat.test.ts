@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@daprkit/component-sdk/testing';
-import { credentials, status } from '@grpc/grpc-js';
+import { credentials, makeClientConstructor, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daprService } from '../src/shared/runtime-proto.js';
 import { createSidecar, type Sidecar } from '../src/sidecar.js';
@@ -115,7 +115,7 @@ describe('--dapr-listen-addresses and the gRPC body limit', () => {
       const response = await fetch(`http://${host}:${sidecar.httpPort}/v1.0/healthz/outbound`);
       expect(response.status, host).toBe(204);
     }
-    const Dapr = daprService();
+    const Dapr = makeClientConstructor(daprService().service as never, 'Dapr');
     for (const host of ['127.0.0.1', '127.0.0.2']) {
       const client = new Dapr(`${host}:${sidecar.grpcPort}`, credentials.createInsecure());
       const save = (bytes: number) =>

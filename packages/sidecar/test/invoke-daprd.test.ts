@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@daprkit/component-sdk';
 import { freePort } from '@daprkit/component-sdk/testing';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSidecar, type Sidecar } from '../src/index.js';
 import { daprService } from '../src/shared/runtime-proto.js';
@@ -122,7 +122,7 @@ for (const version of ['1.18.1', '1.16.0']) {
     });
 
     it('gRPC InvokeService on daprkit-sidecar reaches the app behind daprd', async () => {
-      const Dapr = daprService();
+      const Dapr = makeClientConstructor(daprService().service as never, 'Dapr');
       const client = new Dapr(`127.0.0.1:${sidecar.grpcPort}`, credentials.createInsecure()) as unknown as Record<
         string,
         (r: unknown, m: Metadata, cb: (e: ServiceError | null, v: { data: { value: Buffer } }) => void) => void

@@ -12,6 +12,7 @@ import { silentLogger } from '@daprkit/component-sdk';
 import {
   credentials,
   Metadata,
+  makeClientConstructor,
   Server,
   ServerCredentials,
   type ServiceError,
@@ -213,7 +214,7 @@ describe('HTTP invocation between two daprkit sidecars', () => {
 describe('gRPC InvokeService', () => {
   const invoke = (request: unknown) =>
     new Promise<{ data: { value: Buffer }; content_type: string }>((resolve, reject) => {
-      const Dapr = daprService();
+      const Dapr = makeClientConstructor(daprService().service as never, 'Dapr');
       const client = new Dapr(`127.0.0.1:${a.grpcPort}`, credentials.createInsecure()) as unknown as Record<
         string,
         (r: unknown, m: Metadata, cb: (e: ServiceError | null, v: never) => void) => void
@@ -258,30 +259,36 @@ describe('invocation of a gRPC app (AppCallback.OnInvoke)', () => {
 
   beforeAll(async () => {
     server = new Server();
-    server.addService(appCallbackService().service, {
-      OnInvoke: (
-        call: {
-          request: {
-            method: string;
-            data: { value: Buffer } | null;
-            http_extension: { verb: number; querystring: string } | null;
+    server.addService(
+      appCallbackService() as never,
+      {
+        OnInvoke: (
+          call: {
+            request: {
+              method: string;
+              data: { value: Buffer } | null;
+              http_extension: { verb: number; querystring: string } | null;
+            };
+            metadata: Metadata;
+          },
+          callback: (e: unknown, v?: unknown) => void,
+        ) => {
+          const r = call.request;
+          seen = {
+            method: r.method,
+            verb: r.http_extension?.verb ?? 0,
+            query: r.http_extension?.querystring ?? '',
+            body: r.data?.value.toString() ?? '',
+            meta: call.metadata.getMap(),
           };
-          metadata: Metadata;
+          if (r.method === 'deny') return callback({ code: 7, details: 'no entry' });
+          callback(null, {
+            data: { type_url: '', value: Buffer.from(`grpc:${seen.body}`) },
+            content_type: 'text/plain',
+          });
         },
-        callback: (e: unknown, v?: unknown) => void,
-      ) => {
-        const r = call.request;
-        seen = {
-          method: r.method,
-          verb: r.http_extension?.verb ?? 0,
-          query: r.http_extension?.querystring ?? '',
-          body: r.data?.value.toString() ?? '',
-          meta: call.metadata.getMap(),
-        };
-        if (r.method === 'deny') return callback({ code: 7, details: 'no entry' });
-        callback(null, { data: { type_url: '', value: Buffer.from(`grpc:${seen.body}`) }, content_type: 'text/plain' });
-      },
-    } as unknown as UntypedServiceImplementation);
+      } as unknown as UntypedServiceImplementation,
+    );
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
     );

@@ -12,6 +12,7 @@ import {
   credentials,
   Server as GrpcServer,
   Metadata,
+  makeClientConstructor,
   ServerCredentials,
   type ServerUnaryCall,
   type ServiceError,
@@ -54,7 +55,7 @@ type DaprClient = Record<
 
 /** A unary call on the sidecar's gRPC API; resolves with the response headers. */
 function grpcCall(port: number, method: string, request: unknown, metadata = new Metadata()): Promise<Metadata> {
-  const Dapr = daprService();
+  const Dapr = makeClientConstructor(daprService().service as never, 'Dapr');
   const client = new Dapr(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as DaprClient;
   return new Promise((resolve, reject) => {
     let headers = new Metadata();
@@ -218,7 +219,7 @@ describe('trace context to a gRPC app (OnTopicEvent metadata)', () => {
     await ensureSidecarBuilt(['packages/bindings-cron']);
     app = new GrpcServer();
     const AppCallback = appCallbackService();
-    app.addService(AppCallback.service, {
+    app.addService(AppCallback as never, {
       ListTopicSubscriptions: (_call: unknown, cb: (e: null, r: unknown) => void) =>
         cb(null, { subscriptions: [{ pubsub_name: 'pubsub', topic, metadata: {}, routes: null }] }),
       ListInputBindings: (_call: unknown, cb: (e: null, r: unknown) => void) => cb(null, { bindings: ['tick'] }),
