@@ -78,7 +78,7 @@ function post(agent, port, path, body) {
 }
 
 /** One target process, one round: returns msgs/s from first publish to last delivery. */
-async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0, 8)}`) {
+export async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0, 8)}`) {
   const app = await startApp(topic);
   const resources = await mkdtemp('/tmp/dk-bench-broker-');
   await writeFile(join(resources, 'pubsub.yaml'), yaml(type, metadata));
@@ -168,7 +168,7 @@ function startBinary(bin, args) {
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchBrokersMqttNats() {
   const notes = [
