@@ -59,6 +59,7 @@ export async function benchBrokers() {
   for (const broker of brokers) {
     if (only.length > 0 && !only.some((o) => broker.name.startsWith(o))) continue;
     const samples = { sidecar: [], daprd: [] };
+    const cpu = { sidecar: [], daprd: [] };
     const topics = [];
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate which column goes first, so drift in the machine's load hits both alike.
@@ -66,7 +67,9 @@ export async function benchBrokers() {
         const topic = `bench-${randomUUID().slice(0, 8)}`;
         topics.push(topic);
         try {
-          samples[kind].push(await round(kind, broker.type, broker.metadata(`bench-${randomUUID()}`), topic));
+          const stats = {};
+          samples[kind].push(await round(kind, broker.type, broker.metadata(`bench-${randomUUID()}`), topic, stats));
+          if (stats.cpuMsPerMsg !== undefined) cpu[kind].push(stats.cpuMsPerMsg);
         } catch (err) {
           notes.push(`${broker.name} ${kind} round ${r + 1} failed: ${err.message.split('\n')[0]}`);
         }
@@ -82,6 +85,12 @@ export async function benchBrokers() {
     notes.push(
       `${broker.name} samples msgs/s: daprd ${samples.daprd.map(formatRate).join(', ')}; sidecar ${samples.sidecar.map(formatRate).join(', ')}`,
     );
+    if (cpu.daprd.length && cpu.sidecar.length) {
+      const [d, k] = [median(cpu.daprd), median(cpu.sidecar)];
+      notes.push(
+        `${broker.name} CPU µs per message (publish + delivery, the sidecar process only; median): daprd ${(d * 1000).toFixed(0)}, daprkit ${(k * 1000).toFixed(0)} (daprd / daprkit = ${(d / k).toFixed(2)}×)`,
+      );
+    }
     rows.push(row);
   }
   notes.push(`load average after: ${load()}`);

@@ -244,7 +244,9 @@ export class StreamSubscription {
         await new Promise<void>((resolve) => this.#idleWorkers.push(resolve));
         continue;
       }
-      this.#readerWaiting?.();
+      // A full buffer refills once half of it was handed out: reads of at least queueDepth/2 entries, not one
+      // XREADGROUP round trip per delivered entry while a backlog lasts (contrib reads COUNT queueDepth too).
+      if (this.#buffer.length * 2 <= this.#options.queueDepth) this.#readerWaiting?.();
       // A handler may never settle once its subscription is cancelled; the delivery then finishes on its own.
       await Promise.race([this.#deliver(entry), this.#whenStopped]);
     }
