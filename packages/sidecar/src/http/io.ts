@@ -6,50 +6,16 @@ import { field, isObject } from '../shared/json-fields.js';
 
 export const MAX_BODY_BYTES = 4 << 20;
 
-/** Listeners, not `for await`: the async iterator costs a stream pipeline per request on every API call. */
-export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        done();
-        req.destroy(); // as the iterator's early exit did: the rest of the body is not read
-        reject(
-          malformedRequest(`failed deserializing HTTP body: request body exceeds ${limit} bytes (--max-body-size)`),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    };
-    const onError = (err: Error) => {
-      done();
-      reject(err);
-    };
-    const onClose = () => {
-      done();
-      reject(new Error('request closed before its body was read'));
-    };
-    if (req.readableEnded) {
-      resolve(Buffer.alloc(0));
-      return;
-    }
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit)
+      throw malformedRequest(`failed deserializing HTTP body: request body exceeds ${limit} bytes (--max-body-size)`);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 export function describeJsonType(value: unknown): string {
