@@ -7,7 +7,7 @@
 // no pubsub.jetstream (beta upstream), so there is no daprd column to compare against and the suite says so.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import { loadavg } from 'node:os';
@@ -78,7 +78,18 @@ function post(agent, port, path, body) {
 }
 
 /** One target process, one round: returns msgs/s from first publish to last delivery. */
-async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0, 8)}`) {
+/** utime + stime of a process in ms (Linux /proc; undefined elsewhere). */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return undefined;
+  }
+}
+
+/** `stats`, when given, gets `cpuMsPerMsg`: the sidecar's (or daprd's) own CPU per message over the measured run. */
+export async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0, 8)}`, stats = undefined) {
   const app = await startApp(topic);
   const resources = await mkdtemp('/tmp/dk-bench-broker-');
   await writeFile(join(resources, 'pubsub.yaml'), yaml(type, metadata));
@@ -128,6 +139,7 @@ async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0
     await send(1_000_000, 200);
     await waitFor(() => [...app.state.seen].filter((i) => i >= 1_000_000).length >= 200, 60_000, `${kind}: warm-up`);
     app.state.seen.clear();
+    const cpuBefore = cpuMs(proc.child.pid);
     const start = process.hrtime.bigint();
     await send(0, MESSAGES);
     await waitFor(
@@ -135,6 +147,9 @@ async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0
       120_000,
       () => `${kind}: ${app.state.seen.size}/${MESSAGES}`,
     );
+    const cpuAfter = cpuMs(proc.child.pid);
+    if (stats !== undefined && cpuBefore !== undefined && cpuAfter !== undefined)
+      stats.cpuMsPerMsg = (cpuAfter - cpuBefore) / MESSAGES;
     return MESSAGES / (Number(app.state.last - start) / 1e9);
   } finally {
     agent.destroy();
@@ -168,7 +183,7 @@ function startBinary(bin, args) {
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchBrokersMqttNats() {
   const notes = [

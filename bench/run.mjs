@@ -20,6 +20,7 @@ const suites = {
   // transport + daprd + startup again, with one summary of issue 13's ratios: only when named.
   issue13: async () => (await import('./issue13.mjs')).benchIssue13(),
   aws: async () => (await import('./aws.mjs')).benchAws(),
+  brokers: async () => (await import('./brokers.mjs')).benchBrokers(),
   'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
   tracing: async () => (await import('./tracing.mjs')).benchTracing(),
 };

@@ -26,7 +26,7 @@ export {
   parseKafkaSettings,
   type RebalanceStrategy,
 } from './metadata.js';
-export { OffsetCommitter } from './offset-committer.js';
+export { COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
 export {
   type HeaderOptions,
   hashPartition,

@@ -1,10 +1,15 @@
 import type { Logger } from '@daprkit/component-sdk';
 import type { TopicPartitionOffsetAndMetadata } from 'kafkajs';
 
+/** Least time between the starts of two commits while acks keep coming. */
+export const COMMIT_INTERVAL_MS = 200;
+
 /**
- * Commits the offsets of acknowledged messages in small, self-clocked batches: one OffsetCommit request in
- * flight at a time, carrying the latest acknowledged offset of every partition acked while the previous one
- * was under way. Only acknowledged offsets are ever recorded, and a partition is handled serially, so a
+ * Commits the offsets of acknowledged messages in batches: one OffsetCommit request in flight at a time,
+ * carrying the latest acknowledged offset of every partition acked since the previous one, and at most one
+ * every COMMIT_INTERVAL_MS while messages keep coming (the first after a quiet spell goes out at once).
+ * sarama, under contrib, auto-commits marked offsets every second; committing after every message cost the
+ * delivery path a request per few messages. Only acknowledged offsets are ever recorded, and a partition is handled serially, so a
  * commit never passes a message that was not acknowledged. A crash can lose at most the batch in flight:
  * those messages are delivered again (at-least-once); `flush()` before leaving the group loses nothing.
  */
@@ -12,6 +17,9 @@ export class OffsetCommitter {
   /** topic → partition → next offset to consume. */
   private readonly pending = new Map<string, Map<number, string>>();
   private running: Promise<void> | undefined;
+  /** Set by flush(): commit what is pending without waiting for the interval. */
+  private urgent = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly commit: (offsets: TopicPartitionOffsetAndMetadata[]) => Promise<void>,
@@ -29,7 +37,10 @@ export class OffsetCommitter {
 
   /** Resolves once everything acknowledged so far has been sent (or failed and been logged). */
   flush(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    if (this.running === undefined) return Promise.resolve();
+    this.urgent = true;
+    this.wake?.();
+    return this.running;
   }
 
   private async run(): Promise<void> {
@@ -39,6 +50,7 @@ export class OffsetCommitter {
         for (const [partition, offset] of partitions) offsets.push({ topic, partition, offset });
       }
       this.pending.clear();
+      const started = Date.now();
       try {
         await this.commit(offsets);
       } catch (err) {
@@ -48,7 +60,26 @@ export class OffsetCommitter {
           error: err instanceof Error ? err.message : String(err),
         });
       }
+      if (this.pending.size > 0 && !this.urgent) await this.waitUntil(started + COMMIT_INTERVAL_MS);
     }
+    this.urgent = false;
     this.running = undefined;
+  }
+
+  /** Sleeps until `at`, or until flush() asks for the commit at once. */
+  private waitUntil(at: number): Promise<void> {
+    const delayMs = at - Date.now();
+    if (delayMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, delayMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 }

@@ -36,6 +36,13 @@ const DRAIN_TIMEOUT_MS = 5000;
 const SUBSCRIBE_WAIT_MS = 8000;
 const PING_TIMEOUT_MS = 5000;
 const MAX_RESTART_DELAY_MS = 10_000;
+/** Most records one coalesced produce request carries. */
+const MAX_COALESCED_RECORDS = 500;
+
+interface PublishBatch {
+  records: Message[];
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+}
 
 export interface KafkaPubSubOptions {
   logger?: Logger;
@@ -76,6 +83,8 @@ export class KafkaPubSub implements PubSub {
   private failedStarts = 0;
   /** Lower bounds (partitions are never removed), to reject a bad `partitionNumber` per entry. */
   private readonly partitionCounts = new Map<string, number>();
+  /** Publishes waiting for this turn's produce request, per topic. */
+  private readonly batches = new Map<string, PublishBatch>();
 
   constructor(options: KafkaPubSubOptions = {}) {
     this.logger = options.logger ?? silentLogger;
@@ -102,7 +111,35 @@ export class KafkaPubSub implements PubSub {
     const c = this.require();
     assertTopic(request.topic);
     const record = await this.prepare(c, request.topic, request.data, request.metadata);
-    await this.send(c, request.topic, [record]);
+    await this.coalesced(c, request.topic, record);
+  }
+
+  /**
+   * Publishes of one event-loop turn to one topic share one produce request (in call order, so per-partition
+   * order is kept), as sarama's producer batches under contrib; each caller gets the request's outcome.
+   */
+  private coalesced(c: Connected, topic: string, record: Message): Promise<void> {
+    let batch = this.batches.get(topic);
+    if (batch === undefined) {
+      const created: PublishBatch = { records: [], waiters: [] };
+      this.batches.set(topic, created);
+      setImmediate(() => {
+        if (this.batches.get(topic) === created) this.batches.delete(topic);
+        this.send(c, topic, created.records).then(
+          () => {
+            for (const w of created.waiters) w.resolve();
+          },
+          (err: unknown) => {
+            for (const w of created.waiters) w.reject(err);
+          },
+        );
+      });
+      batch = created;
+    }
+    batch.records.push(record);
+    if (batch.records.length >= MAX_COALESCED_RECORDS) this.batches.delete(topic);
+    const waiters = batch.waiters;
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   UnavailableError,
 } from '@daprkit/component-sdk';
 import {
+  COMMIT_INTERVAL_MS,
   hashPartition,
   type Member,
   metadataOf,
@@ -22,7 +23,7 @@ import {
   toPublishError,
 } from '@daprkit/kafka-common';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { definitions, KafkaPubSub, VERSION } from '../src/index.js';
 
 const policy: RetryPolicy = {
@@ -183,29 +184,60 @@ describe('publish error mapping', () => {
 });
 
 describe('offset committer', () => {
-  it('sends one request at a time with the latest acknowledged offset per partition', async () => {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  /** A committer whose commit calls are recorded and each held until `release()`. */
+  function heldCommitter() {
     const sent: string[][] = [];
     let release: () => void = () => {};
-    const committer = new OffsetCommitter(
-      async (offsets) => {
-        sent.push(offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`));
-        await new Promise<void>((resolve) => {
-          release = resolve;
-        });
-      },
-      { debug() {}, info() {}, warn() {}, error() {} },
-    );
-    committer.acknowledged('t', 0, '4');
-    committer.acknowledged('t', 0, '5');
-    committer.acknowledged('t', 1, '9');
-    committer.acknowledged('u', 0, '0');
-    expect(sent).toEqual([['t/0@5']]);
-    release();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(sent[1]).toEqual(['t/0@6', 't/1@10', 'u/0@1']);
-    release();
-    await committer.flush();
-    expect(sent).toHaveLength(2);
+    const committer = new OffsetCommitter(async (offsets) => {
+      sent.push(offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`));
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    }, silent);
+    return { sent, committer, release: () => release() };
+  }
+
+  it('sends one request at a time with the latest acknowledged offset per partition, spaced by COMMIT_INTERVAL_MS', async () => {
+    vi.useFakeTimers();
+    try {
+      const { sent, committer, release } = heldCommitter();
+      committer.acknowledged('t', 0, '4');
+      committer.acknowledged('t', 0, '5');
+      committer.acknowledged('t', 1, '9');
+      committer.acknowledged('u', 0, '0');
+      expect(sent).toEqual([['t/0@5']]); // the first after a quiet spell goes out at once
+      release();
+      await vi.advanceTimersByTimeAsync(COMMIT_INTERVAL_MS - 1);
+      expect(sent).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent[1]).toEqual(['t/0@6', 't/1@10', 'u/0@1']);
+      release();
+      await committer.flush();
+      expect(sent).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('flush() sends what is pending at once, without waiting for the interval', async () => {
+    vi.useFakeTimers();
+    try {
+      const { sent, committer, release } = heldCommitter();
+      committer.acknowledged('t', 0, '1');
+      committer.acknowledged('t', 0, '2');
+      release();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sent).toEqual([['t/0@2']]);
+      const flushed = committer.flush();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sent[1]).toEqual(['t/0@3']);
+      release();
+      await flushed;
+      expect(sent).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

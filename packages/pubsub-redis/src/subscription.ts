@@ -76,6 +76,8 @@ export class StreamSubscription {
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #idleWorkers: (() => void)[] = [];
   #readerWaiting: (() => void) | undefined;
+  /** Acknowledged ids waiting for this turn's XACK. */
+  #acks: string[] = [];
 
   constructor(
     readonly topic: string,
@@ -109,6 +111,7 @@ export class StreamSubscription {
     this.#signal.removeEventListener('abort', this.stop);
     this.#lifetime.abort();
     this.#options.reader.disconnect(); // ends a blocking read at once
+    this.#flushAcks(); // handled entries are acked on the shared connection, which stays up
     for (const timer of this.#retryTimers) clearTimeout(timer);
     this.#retryTimers.clear();
     this.#buffer.length = 0;
@@ -244,7 +247,9 @@ export class StreamSubscription {
         await new Promise<void>((resolve) => this.#idleWorkers.push(resolve));
         continue;
       }
-      this.#readerWaiting?.();
+      // A full buffer refills once half of it was handed out: reads of at least queueDepth/2 entries, not one
+      // XREADGROUP round trip per delivered entry while a backlog lasts (contrib reads COUNT queueDepth too).
+      if (this.#buffer.length * 2 <= this.#options.queueDepth) this.#readerWaiting?.();
       // A handler may never settle once its subscription is cancelled; the delivery then finishes on its own.
       await Promise.race([this.#deliver(entry), this.#whenStopped]);
     }
@@ -265,22 +270,35 @@ export class StreamSubscription {
       this.#release(entry.id);
       return;
     }
-    void this.#ack(entry.id); // the worker moves on; the ack needs no round trip of its own before the next delivery
+    this.#ack(entry.id); // the worker moves on; the ack needs no round trip of its own before the next delivery
   }
 
-  async #ack(id: string): Promise<void> {
+  /** Queues an ack; the acks of one event-loop turn go out as one `XACK` (fewer round trips for Redis and us). */
+  #ack(id: string): void {
+    this.#acks.push(id);
+    if (this.#acks.length === 1) setImmediate(this.#flushAcks);
+  }
+
+  readonly #flushAcks = (): void => {
+    const ids = this.#acks;
+    if (ids.length === 0) return;
+    this.#acks = [];
+    void this.#sendAcks(ids);
+  };
+
+  async #sendAcks(ids: string[]): Promise<void> {
     const { client, group, logger } = this.#options;
     try {
-      await client.xack(this.topic, group, id);
+      await client.xack(this.topic, group, ...ids);
     } catch (err) {
-      // Still pending: it will be redelivered (a duplicate, never a loss). After a close this is expected.
-      logger[this.stopped ? 'debug' : 'warn']('pubsub.redis: acknowledging a message failed', {
+      // Still pending: they will be redelivered (duplicates, never a loss). After a close this is expected.
+      logger[this.stopped ? 'debug' : 'warn']('pubsub.redis: acknowledging messages failed', {
         topic: this.topic,
-        id,
+        count: ids.length,
         error: text(err),
       });
     }
-    this.#release(id);
+    for (const id of ids) this.#release(id);
   }
 
   /** Negative ack: the entry stays pending (never XACKed) and is handed over again after a backoff. */

@@ -1,6 +1,7 @@
 /** Calls from the sidecar to an HTTP app (spec §4.1): keep-alive connections, `dapr-api-token` from APP_API_TOKEN. */
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
+import { type Dispatcher, Pool } from 'undici';
 import { fromRawHeaders } from '../shared/invocation-headers.js';
 
 export interface AppResponse {
@@ -16,37 +17,64 @@ export interface AppRequest {
   timeoutMs?: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class HttpAppChannel {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  /** node:http keep-alive connections, for calls that need node:http's request API. */
+  readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  /**
+   * Deliveries (send) use an undici Pool's callback dispatch (no streams, no body copy): cheaper per call than
+   * node:http's ClientRequest, which was the largest sidecar-side cost on the delivery benches.
+   */
+  private readonly pool: Pool;
 
   constructor(
     readonly host: string,
     readonly port: number,
     private readonly appId: string,
     private readonly appApiToken?: string,
-  ) {}
+  ) {
+    const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // No timeouts unless the call asks for one (as before with node:http); 256 connections as daprd's HTTP client allows.
+    this.pool = new Pool(origin, { connections: 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  }
 
   send(call: AppRequest): Promise<AppResponse> {
     const headers: Record<string, string> = { 'dapr-app-id': this.appId, ...call.headers };
     if (this.appApiToken) headers['dapr-api-token'] = this.appApiToken;
-    if (call.body !== undefined) headers['content-length'] = String(call.body.byteLength);
-    const path = `/${call.path.replace(/^\/+/, '')}`;
+    const path = call.path.charCodeAt(0) === 47 /* / */ ? `/${call.path.replace(/^\/+/, '')}` : `/${call.path}`;
+    const options: Dispatcher.DispatchOptions = { method: call.method as Dispatcher.HttpMethod, path, headers };
+    if (call.body !== undefined) options.body = call.body;
+    if (call.timeoutMs !== undefined) {
+      options.headersTimeout = call.timeoutMs;
+      options.bodyTimeout = call.timeoutMs;
+    }
     return new Promise((resolve, reject) => {
-      const req = request(
-        { host: this.host, port: this.port, method: call.method, path, headers, agent: this.agent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-          res.on('error', reject);
+      let status = 0;
+      const chunks: Buffer[] = [];
+      this.pool.dispatch(options, {
+        onConnect() {},
+        onHeaders(statusCode) {
+          status = statusCode;
+          return true;
         },
-      );
-      req.on('error', reject);
-      if (call.timeoutMs !== undefined)
-        req.setTimeout(call.timeoutMs, () =>
-          req.destroy(new Error(`app did not answer ${call.method} ${path} within ${call.timeoutMs}ms`)),
-        );
-      req.end(call.body === undefined ? undefined : Buffer.from(call.body));
+        onData(chunk) {
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete() {
+          resolve({
+            status,
+            body: chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+          });
+        },
+        onError(err) {
+          const code = (err as { code?: string }).code;
+          if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+            reject(new Error(`app did not answer ${call.method} ${path} within ${call.timeoutMs}ms`));
+          else reject(err);
+        },
+      });
     });
   }
 
@@ -86,6 +114,7 @@ export class HttpAppChannel {
 
   close(): void {
     this.agent.destroy();
+    void this.pool.destroy().catch(() => {});
   }
 }
 

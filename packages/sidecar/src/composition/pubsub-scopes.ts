@@ -2,7 +2,22 @@
 import type { Metadata } from '@daprkit/component-sdk';
 import { field } from '../shared/json-fields.js';
 
-const metadataValue = (properties: Metadata, name: string) => (field(properties, name) ?? '').replace(/\s/g, '');
+/** Scope texts without whitespace, per properties object (checked on every publish and subscription). */
+const cleaned = new WeakMap<Metadata, Map<string, string>>();
+
+function metadataValue(properties: Metadata, name: string): string {
+  let values = cleaned.get(properties);
+  if (values === undefined) {
+    values = new Map();
+    cleaned.set(properties, values);
+  }
+  let value = values.get(name);
+  if (value === undefined) {
+    value = (field(properties, name) ?? '').replace(/\s/g, '');
+    values.set(name, value);
+  }
+  return value;
+}
 
 const list = (text: string) => text.split(',').filter((t) => t !== '');
 
