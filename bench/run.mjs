@@ -16,6 +16,7 @@ const suites = {
   'state-sqlite': async () => (await import('./state-sqlite.mjs')).benchStateSqlite(),
   transport: async () => (await import('./transport.mjs')).benchTransport(),
   aws: async () => (await import('./aws.mjs')).benchAws(),
+  snssqs: async () => (await import('./snssqs.mjs')).benchSnsSqs(),
   'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
 };
 const wanted = process.argv.slice(2);
