@@ -21,6 +21,7 @@ const suites = {
   issue13: async () => (await import('./issue13.mjs')).benchIssue13(),
   aws: async () => (await import('./aws.mjs')).benchAws(),
   brokers: async () => (await import('./brokers.mjs')).benchBrokers(),
+  snssqs: async () => (await import('./snssqs.mjs')).benchSnsSqs(),
   'mqtt-nats': async () => (await import('./brokers-mqtt-nats.mjs')).benchBrokersMqttNats(),
   tracing: async () => (await import('./tracing.mjs')).benchTracing(),
 };

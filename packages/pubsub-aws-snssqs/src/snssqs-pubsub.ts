@@ -24,7 +24,6 @@ import {
   type Logger,
   type MessageHandler,
   type Metadata,
-  mapLimit,
   type PublishRequest,
   type PubSub,
   type PubSubFeature,
@@ -306,40 +305,68 @@ export class SnsSqsPubSub implements PubSub {
 
   // ---------- consuming ----------
 
-  /** One long-poll loop for the queue while any topic is subscribed. */
+  /**
+   * One long-poll loop for the queue while any topic is subscribed. As contrib's: in `parallel` mode the next
+   * ReceiveMessage goes out while the batch's handlers run (in flight at most `concurrencyLimit`, or
+   * MAX_IN_FLIGHT when that is 0 — contrib has no bound there); in `single` mode a batch is handled one message at a
+   * time before the next receive. Handled messages are deleted in DeleteMessageBatch calls of up to 10.
+   */
   async #poll(): Promise<void> {
     const s = this.#settings!;
     const queue = await this.#mainQueue();
+    const acks = new AckBatcher((batch) => this.#ack(queue, batch));
+    const inFlight = new Set<Promise<void>>();
+    const cap = s.concurrencyLimit > 0 ? s.concurrencyLimit : MAX_IN_FLIGHT;
     let failures = 0;
-    while (!this.#closed && this.#handlers.size > 0) {
-      let messages: Message[];
-      try {
-        const out = await this.#sqs!.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.url,
-            MaxNumberOfMessages: s.maxNumber,
-            VisibilityTimeout: s.visibilityTimeout,
-            WaitTimeSeconds: s.waitTimeSeconds,
-            AttributeNames: ['All'],
-          }),
-          { abortSignal: this.#stop.signal },
-        );
-        messages = out.Messages ?? [];
-        failures = 0;
-      } catch (error) {
-        if (this.#closed) return;
-        failures++;
-        const delay = Math.min(s.backOffInitialMs * 2 ** (failures - 1), s.backOffMaxMs);
-        this.#logger.warn('snssqs ReceiveMessage failed; retrying', { error: awsErrorSummary(error), delayMs: delay });
-        await sleep(delay, this.#stop.signal);
-        continue;
+    try {
+      while (!this.#closed && this.#handlers.size > 0) {
+        let messages: Message[];
+        try {
+          const out = await this.#sqs!.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queue.url,
+              MaxNumberOfMessages: s.maxNumber,
+              VisibilityTimeout: s.visibilityTimeout,
+              WaitTimeSeconds: s.waitTimeSeconds,
+              AttributeNames: ['All'],
+            }),
+            { abortSignal: this.#stop.signal },
+          );
+          messages = out.Messages ?? [];
+          failures = 0;
+        } catch (error) {
+          if (this.#closed) return;
+          failures++;
+          const delay = Math.min(s.backOffInitialMs * 2 ** (failures - 1), s.backOffMaxMs);
+          this.#logger.warn('snssqs ReceiveMessage failed; retrying', {
+            error: awsErrorSummary(error),
+            delayMs: delay,
+          });
+          await sleep(delay, this.#stop.signal);
+          continue;
+        }
+        if (messages.length === 0 || this.#handlers.size === 0) continue;
+        if (s.concurrencyMode === 'single') {
+          for (const message of messages) {
+            const done = await this.#handle(queue, message);
+            if (done !== undefined) acks.add(done);
+          }
+          continue;
+        }
+        for (const message of messages) {
+          while (inFlight.size >= cap) await Promise.race(inFlight);
+          const task: Promise<void> = this.#handle(queue, message)
+            .catch(() => undefined)
+            .then((done) => {
+              inFlight.delete(task);
+              if (done !== undefined) acks.add(done);
+            });
+          inFlight.add(task);
+        }
       }
-      if (messages.length === 0 || this.#handlers.size === 0) continue;
-      const limit = s.concurrencyMode === 'single' ? 1 : s.concurrencyLimit;
-      const acks = (await mapLimit(messages, limit, (m) => this.#handle(queue, m))).filter(
-        (m): m is Message => m !== undefined,
-      );
-      await this.#ack(queue, acks);
+    } finally {
+      await Promise.all(inFlight);
+      await acks.drain();
     }
   }
 
@@ -399,7 +426,7 @@ export class SnsSqsPubSub implements PubSub {
     }
   }
 
-  /** Deletes handled messages, one batch call per receive. */
+  /** Deletes handled messages (at most 10, DeleteMessageBatch's limit). */
   async #ack(queue: Queue, messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     try {
@@ -428,6 +455,49 @@ export class SnsSqsPubSub implements PubSub {
   #open(): SnsSqsSettings {
     if (this.#settings !== undefined && !this.#closed) return this.#settings;
     throw new FailedPreconditionError(this.#closed ? 'component is closed' : 'component is not initialised');
+  }
+}
+
+/** Parallel mode's bound on handlers in flight when `concurrencyLimit` is 0 (keeps memory bounded). */
+const MAX_IN_FLIGHT = 100;
+/** SQS's limit of entries per DeleteMessageBatch. */
+const DELETE_BATCH = 10;
+
+/**
+ * Collects handled messages and deletes them in batches: a full batch goes out at once, a partial one on the next
+ * turn of the event loop, so acknowledgements of one receive share a call without waiting on each other.
+ */
+class AckBatcher {
+  #pending: Message[] = [];
+  #scheduled = false;
+  readonly #flushing = new Set<Promise<void>>();
+
+  constructor(private readonly deleteBatch: (messages: Message[]) => Promise<void>) {}
+
+  add(message: Message): void {
+    this.#pending.push(message);
+    if (this.#pending.length >= DELETE_BATCH) this.#flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  /** Sends what is pending and waits for every delete in flight. */
+  async drain(): Promise<void> {
+    this.#flush();
+    await Promise.all(this.#flushing);
+  }
+
+  #flush(): void {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, DELETE_BATCH);
+      const call = this.deleteBatch(batch).finally(() => this.#flushing.delete(call));
+      this.#flushing.add(call);
+    }
   }
 }
 

@@ -17,11 +17,16 @@ register_service moto aws
 #   - DynamoDB conditional writes race in moto's threaded server (two writers
 #     with the same ETag can both win): our launcher serialises DynamoDB
 #     requests (packages/aws-common/moto/daprkit_moto_server.py).
-#   - Speed: one Python process. SQS ReceiveMessage scans the queue (about
-#     0.5 s per receive+delete round with hundreds queued, under load) and
-#     each SNS publish fans out synchronously, so the snssqs kill test runs
-#     500 messages by default (DAPRKIT_SNSSQS_KILL_MESSAGES=5000 for the
-#     full size) and benchmark rates are moto's, not DynamoDB's.
+#   - Speed: one Python process (GIL; werkzeug's threaded server, no worker
+#     option: moto_server has only -H/-p/-r/-s/-c/-k, and state is in memory so
+#     several processes could not share queues). Stock moto 5.2.5's SQS is
+#     quadratic: each received message recomputes every queue attribute
+#     (three queue scans) and each SendMessage one, so 1,000 queued messages
+#     took ~0.5 s per ReceiveMessage. The launcher patches those paths to
+#     linear work with the same answers (1,000 messages published+consumed
+#     in-process: 70 s -> 7 s). What is left is moto's per-message cost,
+#     mostly SNS building and signing an X.509 certificate per envelope; so
+#     benchmark rates are moto's, not AWS's.
 #   - SQS redrive (DLQ), ApproximateReceiveCount and SNS->SQS fan-out (with
 #     the SNS JSON envelope) are implemented.
 # Data lives in moto's memory: every start begins empty.
