@@ -148,7 +148,11 @@ describe('packed tarballs', () => {
         for (const bin of p.bins) {
           const version = JSON.parse(readFileSync(join(root, p.dir, 'package.json'), 'utf8')).version;
           const binPath = join(dir, 'node_modules', '.bin', bin);
-          expect(run(binPath, ['--version'], dir).trim(), bin).toBe(version);
+          if (bin === 'daprkit-sidecar') {
+            // Like daprd, --version prints the Dapr version Dapr tooling parses; --build-info names ours.
+            expect(run(binPath, ['--version'], dir).trim(), bin).toMatch(/^1\.\d+\.\d+$/);
+            expect(run(binPath, ['--build-info'], dir), bin).toContain(`daprkit-sidecar ${version}`);
+          } else expect(run(binPath, ['--version'], dir).trim(), bin).toBe(version);
           const help = run(binPath, ['--help'], dir);
           expect(help, bin).toMatch(/--[a-z]/);
           if (p.component) expect(help, bin).toMatch(/spec\.type: \S+\.daprkit-/);

@@ -37,7 +37,9 @@ export function awsTestClientConfig() {
 
 /** Throws when nothing answers HTTP at the endpoint within 2 s. */
 export async function probeAws(endpoint = AWS_TEST.endpoint): Promise<void> {
-  const response = await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+  // A stopped server refuses at once; moto is single-threaded, so while another suite's 5,000-message kill test
+  // keeps it busy, an answer can take seconds.
+  const response = await fetch(endpoint, { signal: AbortSignal.timeout(15_000) });
   await response.body?.cancel();
 }
 
