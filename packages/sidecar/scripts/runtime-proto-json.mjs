@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Generates proto/runtime.json: the Dapr runtime API protos (dapr.proto, appcallback.proto and what they import),
+// Generates proto/runtime.json: the Dapr runtime API protos (dapr.proto, appcallback.proto, the internal
+// sidecar-to-sidecar service_invocation.proto and what they import),
 // parsed once here so that the sidecar does not parse .proto text at every start (src/shared/runtime-proto.ts).
 // Run after changing anything under proto/: `node packages/sidecar/scripts/runtime-proto-json.mjs`;
 // test/runtime-proto.test.ts fails while the committed file is stale.
@@ -10,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const protobuf = require('protobufjs');
 const PROTO_ROOT = fileURLToPath(new URL('../proto/', import.meta.url));
-export const RUNTIME_PROTO_FILES = ['dapr/proto/runtime/v1/dapr.proto', 'dapr/proto/runtime/v1/appcallback.proto'];
+export const RUNTIME_PROTO_FILES = [
+  'dapr/proto/runtime/v1/dapr.proto',
+  'dapr/proto/runtime/v1/appcallback.proto',
+  'dapr/proto/internals/v1/service_invocation.proto',
+];
 
 /** The JSON text of the parsed protos; field names kept as written (`keepCase`, as the sidecar's wire shapes use). */
 export function runtimeProtoJson() {

@@ -1,10 +1,8 @@
 /**
- * `dapr.proto.internals.v1.ServiceInvocation` (spec sidecar-wave2 §2.1), loaded once per process, and the
+ * `dapr.proto.internals.v1.ServiceInvocation` (spec sidecar-wave2 §2.1), from the build-time proto JSON, and the
  * conversion between its messages and InvokeCall/InvokeResult.
  */
-import { fileURLToPath } from 'node:url';
 import type { MethodShape } from '@daprkit/component-sdk/transport';
-import { loadSync } from '@grpc/proto-loader';
 import {
   GRPC,
   type HeaderMap,
@@ -14,8 +12,8 @@ import {
   VERBS,
   verbNumber,
 } from '../shared/invocation.js';
+import { runtimeService } from '../shared/runtime-proto.js';
 
-const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
 export const SERVICE = 'dapr.proto.internals.v1.ServiceInvocation';
 
 export type InternalMethods = Record<
@@ -23,18 +21,9 @@ export type InternalMethods = Record<
   MethodShape & { requestSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): unknown }
 >;
 
-let loaded: InternalMethods | undefined;
-
+/** From proto/runtime.json (compiled at build time, scripts/runtime-proto-json.mjs): no .proto parsing at start. */
 export function internalMethods(): InternalMethods {
-  loaded ??= loadSync('dapr/proto/internals/v1/service_invocation.proto', {
-    includeDirs: [PROTO_ROOT],
-    keepCase: true,
-    longs: Number,
-    enums: Number,
-    defaults: true,
-    oneofs: true,
-  })[SERVICE] as unknown as InternalMethods;
-  return loaded;
+  return runtimeService(SERVICE) as unknown as InternalMethods;
 }
 
 export interface WireAny {
