@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { GRPC_STATUS_NAMES } from '../transport/grpc-client.js';
 import { instanceNameOf } from './instances.js';
 import { type ServiceName, serviceDefinition } from './proto.js';
 
@@ -26,26 +27,6 @@ export interface PluginMetricsOptions {
 const BUCKETS_MS = [
   1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250, 300, 400, 500, 650, 800, 1000,
   2000, 5000, 10000, 20000, 50000, 100000,
-];
-
-const CODE_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
 ];
 
 /** `DAPRKIT_METRICS_PORT` (and `_HOST`) as options; undefined when unset. */
@@ -94,7 +75,7 @@ export class PluginMetrics {
   }
 
   private record(labels: Record<string, string>, code: number, ms: number): void {
-    const codeName = CODE_NAMES[code] ?? 'UNKNOWN';
+    const codeName = GRPC_STATUS_NAMES[code] ?? 'UNKNOWN';
     this.calls.inc({ ...labels, code: codeName });
     if (code !== 0) this.errors.inc({ ...labels, code: codeName });
     this.latency.observe(labels, ms);

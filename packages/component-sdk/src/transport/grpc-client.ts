@@ -57,7 +57,8 @@ function statusError(status: StatusObject): ClientError {
   return error;
 }
 
-const CODE_NAMES = [
+/** gRPC status code names by number (the one table: client errors, plugin metrics, the sidecar's metrics). */
+export const GRPC_STATUS_NAMES: readonly string[] = [
   'OK',
   'CANCELLED',
   'UNKNOWN',
@@ -76,7 +77,7 @@ const CODE_NAMES = [
   'DATA_LOSS',
   'UNAUTHENTICATED',
 ];
-const codeName = (code: number) => CODE_NAMES[code] ?? 'UNKNOWN';
+const codeName = (code: number) => GRPC_STATUS_NAMES[code] ?? 'UNKNOWN';
 const EMPTY_METADATA = new CallMetadata([]);
 
 function frameHeader(length: number, type: number, flags: number, streamId: number): Buffer {

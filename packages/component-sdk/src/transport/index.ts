@@ -10,6 +10,7 @@ export {
   type ClientError,
   type ClientOptions,
   type ClientTarget,
+  GRPC_STATUS_NAMES,
   GrpcClient,
   type StatusObject,
 } from './grpc-client.js';

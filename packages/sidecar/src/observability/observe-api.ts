@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Logger, scopedLogger } from '@daprkit/component-sdk';
+import { GRPC_STATUS_NAMES } from '@daprkit/component-sdk/transport';
 import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import type { ApiLoggingSettings } from './api-logging.js';
 import type { SidecarMetrics } from './metrics.js';
@@ -60,26 +61,6 @@ export function httpObserver(observability: Observability, logger: Logger): Http
     });
   };
 }
-
-const GRPC_STATUS_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
 
 /** Called when an RPC starts; the returned function when it completes with a gRPC status code. */
 export type GrpcObserver = (fullMethod: string, metadata: GrpcMetadata) => (code: number) => void;
