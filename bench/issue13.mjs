@@ -2,11 +2,10 @@
 // load average. The figures come from the suites that measure them:
 // - transport (bench/transport.mjs): the Go daprd-like client on the plugin socket, daprkit vs the Go plugin
 //   (ops/s and the server's CPU µs per call), and a real daprd in front of each plugin;
-// - sidecar gRPC SaveState/GetState vs daprd: bench/sidecar-grpc.mjs's `benchSidecarGrpc()` when that file exists
-//   (rows `{ scenario, daprd, daprkit }`; the gRPC-engine work adds it), otherwise a line saying it is not measured;
+// - sidecar gRPC SaveState/GetState vs daprd: bench/sidecar-grpc.mjs's `benchSidecarGrpc()` (rows
+//   `{ scenario, daprd, 'daprkit engine', 'daprkit grpc-js' }`; the summary takes the default engine's column);
 // - daprd (bench/daprd.mjs): daprkit-sidecar + the state-redis plugin vs daprd + the same plugin;
 // - startup (bench/startup.mjs): spawn → healthz 204 and RSS, daprd vs daprkit-sidecar.
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 const load = () =>
@@ -51,16 +50,14 @@ export async function benchIssue13() {
       );
   } else add('daprd → plugin', 'skipped', '-', '≥ 100%');
 
-  if (existsSync(new URL('./sidecar-grpc.mjs', import.meta.url))) {
-    const { benchSidecarGrpc } = await import('./sidecar-grpc.mjs');
-    for (const row of (await benchSidecarGrpc()) ?? [])
-      add(
-        `sidecar gRPC API, ${row.scenario}`,
-        `${num(row.daprkit)} vs ${num(row.daprd)} ops/s`,
-        pct(row.daprkit, row.daprd),
-        '≥ 100%',
-      );
-  } else add('sidecar gRPC API SaveState/GetState', 'not measured here yet (bench/sidecar-grpc.mjs)', '-', '≥ 100%');
+  const { benchSidecarGrpc } = await import('./sidecar-grpc.mjs');
+  for (const row of (await benchSidecarGrpc()) ?? [])
+    add(
+      `sidecar gRPC API, ${row.scenario}`,
+      `${num(row['daprkit engine'])} vs ${num(row.daprd)} ops/s`,
+      pct(row['daprkit engine'], row.daprd),
+      '≥ 100%',
+    );
 
   const { benchDaprd } = await import('./daprd.mjs');
   const daprd = await benchDaprd();
