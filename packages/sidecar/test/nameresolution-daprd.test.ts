@@ -6,26 +6,18 @@
  *
  * No such daprd: skipped locally, a failure with CI=true.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@daprkit/component-sdk';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daprd, startDaprd } from '../../../scripts/test/daprd-support.js';
+import { DAPRD_EXTRA, type Daprd, daprdMissing, startDaprd } from '../../../scripts/test/daprd-support.js';
 import { createSidecar, type Sidecar } from '../src/index.js';
 import { startEchoApp, unary } from './grpc-echo-app.js';
 
-const CACHE = process.env.DAPRKIT_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache/daprkit');
-const DAPRD_EXTRA =
-  process.env.DAPRKIT_DAPRD_EXTRA ??
-  ['1.18.1', '1.17.0', '1.16.0'].map((v) => join(CACHE, 'bin', `daprd-${v}-extra`)).find((p) => existsSync(p)) ??
-  join(CACHE, 'bin', 'daprd-1.16.0-extra');
-const missing = existsSync(DAPRD_EXTRA)
-  ? undefined
-  : `no daprd with nameresolution.sqlite at ${DAPRD_EXTRA} (DAPRKIT_DAPRD_VARIANT=extra bash scripts/daprd.sh)`;
-if (missing && process.env.CI === 'true') throw new Error(`the sqlite name resolution test needs ${missing}`);
+// Throws under CI=true when the extra build (with nameresolution.sqlite) is missing.
+const missing = daprdMissing([], DAPRD_EXTRA);
 
 function configYaml(dbPath: string): string {
   return [
