@@ -4,7 +4,8 @@
 // answers SUCCESS, and times N publishes (POST /v1.0/publish/pubsub/<topic>, 64 in flight) from the first publish to
 // the last delivery. Rounds alternate sidecar/daprd; the median per column is shown, with the load average.
 // MQTT: pubsub.mqtt3 on mosquitto (QoS 1, persistent session). NATS JetStream: daprd's stablecomponents build has
-// no pubsub.jetstream (beta upstream), so there is no daprd column to compare against and the suite says so.
+// no pubsub.jetstream (beta upstream), so its daprd column is the `extra` build (DAPRKIT_DAPRD_VARIANT=extra
+// bash scripts/daprd.sh), when present.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ const ROUNDS = Number(process.env.BENCH_BROKER_ROUNDS ?? 3);
 const root = new URL('..', import.meta.url).pathname;
 const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
 const DAPRD = process.env.DAPRKIT_DAPRD ?? join(process.env.HOME ?? '/root', '.cache/daprkit/bin/daprd-1.16.0');
+const DAPRD_EXTRA =
+  process.env.DAPRKIT_DAPRD_EXTRA ?? join(process.env.HOME ?? '/root', '.cache/daprkit/bin/daprd-1.16.0-extra');
 const MQTT_URL = process.env.DAPRKIT_MQTT_URL ?? 'tcp://127.0.0.1:1883';
 const NATS_URL = process.env.DAPRKIT_NATS_URL ?? 'nats://127.0.0.1:4222';
 const pad = 'x'.repeat(160);
@@ -88,7 +91,10 @@ export function cpuMs(pid) {
   }
 }
 
-/** `stats`, when given, gets `cpuMsPerMsg`: the sidecar's (or daprd's) own CPU per message over the measured run. */
+/**
+ * `kind`: 'sidecar', 'daprd' or 'daprd-extra' (daprd's extra build, for the beta components). `stats`, when given,
+ * gets `cpuMsPerMsg`: the sidecar's (or daprd's) own CPU per message over the measured run.
+ */
 export async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0, 8)}`, stats = undefined) {
   const app = await startApp(topic);
   const resources = await mkdtemp('/tmp/dk-bench-broker-');
@@ -96,8 +102,8 @@ export async function round(kind, type, metadata, topic = `bench-${randomUUID().
   const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const common = ['--app-id', 'bench', '--dapr-http-port', String(http), '--dapr-grpc-port', String(grpc)];
   const proc =
-    kind === 'daprd'
-      ? startDaprdProcess([
+    kind !== 'sidecar'
+      ? startBinary(kind === 'daprd-extra' ? DAPRD_EXTRA : DAPRD, [
           ...common,
           ...['--dapr-internal-grpc-port', String(internal), '--metrics-port', String(metrics)],
           ...['--dapr-listen-addresses', '127.0.0.1', '--resources-path', resources, '--log-level', 'warn'],
@@ -159,10 +165,6 @@ export async function round(kind, type, metadata, topic = `bench-${randomUUID().
   }
 }
 
-function startDaprdProcess(args) {
-  return startBinary(DAPRD, args);
-}
-
 function startBinary(bin, args) {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -221,22 +223,35 @@ export async function benchBrokersMqttNats() {
     const jsm = await jetstreamManager(nc);
     const id = randomUUID().slice(0, 8);
     await jsm.streams.add({ name: `daprkit-bench-${id}`, subjects: [`daprkit.bench.${id}.>`] });
-    const jsSamples = [];
+    const jsSamples = { sidecar: [], daprd: [] };
+    const kinds = existsSync(DAPRD_EXTRA) ? ['sidecar', 'daprd-extra'] : ['sidecar'];
     try {
       for (let r = 0; r < ROUNDS; r++) {
-        jsSamples.push(await round('sidecar', 'pubsub.jetstream', { natsURL: NATS_URL }, `daprkit.bench.${id}.r${r}`));
+        for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
+          const topic = `daprkit.bench.${id}.r${r}.${kind}`;
+          const metadata = { natsURL: NATS_URL, ...(kind === 'sidecar' ? {} : { durableName: `bench-${id}-${r}` }) };
+          jsSamples[kind === 'sidecar' ? 'sidecar' : 'daprd'].push(
+            await round(kind, 'pubsub.jetstream', metadata, topic),
+          );
+        }
       }
     } finally {
       await jsm.streams.delete(`daprkit-bench-${id}`).catch(() => {});
       await nc.close();
     }
-    js['daprkit-sidecar'] = median(jsSamples);
-    notes.push(`jetstream samples msgs/s: sidecar ${jsSamples.map(formatRate).join(', ')}`);
+    js['daprkit-sidecar'] = median(jsSamples.sidecar);
+    if (jsSamples.daprd.length) js['daprd 1.16'] = median(jsSamples.daprd);
+    notes.push(
+      `jetstream samples msgs/s: sidecar ${jsSamples.sidecar.map(formatRate).join(', ')}; daprd (extra build) ${jsSamples.daprd.map(formatRate).join(', ')}`,
+    );
   } catch (err) {
     notes.push(`jetstream skipped: ${err.message.split('\n')[0]}`);
   }
   rows.push(js);
-  notes.push('jetstream: no daprd column (pubsub.jetstream is beta upstream, not in the stablecomponents daprd build)');
+  if (!existsSync(DAPRD_EXTRA))
+    notes.push(
+      `jetstream: no daprd column (no daprd extra build at ${DAPRD_EXTRA}; pubsub.jetstream is beta upstream)`,
+    );
   notes.push(
     `load average after: ${loadavg()
       .map((l) => l.toFixed(2))
