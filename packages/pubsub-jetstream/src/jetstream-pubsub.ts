@@ -69,6 +69,9 @@ export class JetStreamPubSub implements PubSub {
       name: settings.name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
+      // Without it every publish (a request) builds two Error objects for their stack traces up front: ~6% of the
+      // sidecar's CPU in publish→delivery profiles. The errors we raise name the operation instead.
+      noAsyncTraces: true,
     };
     const encoder = new TextEncoder();
     switch (settings.auth.kind) {
