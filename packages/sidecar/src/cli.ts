@@ -25,6 +25,8 @@ Takes daprd 1.18's flags (one or two dashes; --flag value or --flag=value). The 
   --read-buffer-size QUANTITY request line + header limit, as daprd (default: 4Ki)
   --allowed-origins CSV       CORS origins ('*' = all; default: none, CORS off)
   --allow-browser-requests    without DAPR_API_TOKEN, still accept writes from web pages (see README)
+  --access-control-trust-caller-id  match accessControl app policies on the caller id other sidecars assert
+                              (unauthenticated: daprkit has no mTLS; see README)
   --dapr-graceful-shutdown-seconds N   (default: 5)
   --sockets-folder DIR        pluggable component sockets (default: $DAPR_COMPONENTS_SOCKETS_FOLDER or /tmp/dapr-components-sockets)
   --registry FILE             JSON map of component type -> npm package, added to the built-in registry
@@ -197,6 +199,7 @@ export function parseSidecarArgs(argv: readonly string[]): ParsedSidecarArgs {
   const origins = value('allowed-origins');
   if (origins !== undefined) options.allowedOrigins = origins;
   if (bool(flags, 'allow-browser-requests')) options.allowBrowserRequests = true;
+  if (bool(flags, 'access-control-trust-caller-id')) options.accessControlTrustCallerId = true;
 
   // Metrics are on by default, as daprd's (DEFAULT_METRICS below: 127.0.0.1:9090; daprd binds 0.0.0.0); a port
   // already taken is logged, not fatal, so two sidecars started without flags both run. `dapr run` always passes

@@ -25,6 +25,7 @@ import { DEFAULT_REGISTRY, readRegistryFile } from './composition/registry.js';
 import type { ComponentTable } from './composition/table.js';
 import type { startGrpcApi } from './grpc/server.js';
 import { PUBLIC_ROUTES, startHttpApi } from './http/server.js';
+import { loadAccessControl } from './invoke/access-control.js';
 import { createGrpcProxy, type GrpcProxy } from './invoke/grpc-proxy.js';
 import { type Invocation, startInvocation } from './invoke/index.js';
 import { createNameResolver, nameResolutionConfig } from './nameresolution/index.js';
@@ -131,6 +132,11 @@ export interface SidecarOptions {
   publicListenAddress?: string;
   /** Without an API token, web pages may still write (default false: browser-originated writes get 403). */
   allowBrowserRequests?: boolean;
+  /**
+   * `--access-control-trust-caller-id`: match Configuration `spec.accessControl` app policies against the app id
+   * other sidecars assert (`dapr-caller-app-id`). Off by default: without mTLS daprd applies only `defaultAction`.
+   */
+  accessControlTrustCallerId?: boolean;
   /** Called when `POST /v1.0/shutdown` or gRPC Shutdown asks the sidecar to stop; default: `close()`. */
   onShutdownRequest?: (force: boolean) => void;
 }
@@ -208,6 +214,11 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   const apiLogging = apiLoggingSettings(options.apiLogging, configuration.spec);
   const appHealth = new AppHealth(validateAppHealthCheck(options.appHealthCheck), logger);
   // Before any component starts: a bad spec.tracing fails start-up with the field named.
+  const accessControl = loadAccessControl(configuration.spec, {
+    isHTTP: (options.appProtocol ?? 'http') === 'http',
+    trustCallerId: options.accessControlTrustCallerId === true,
+    logger,
+  });
   const tracer = await createTracer(parseTracingConfig(configuration.spec), appId, logger);
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];
   if (resources === undefined && options.components === undefined) {
@@ -311,6 +322,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       ...(appApiToken ? { appApiToken } : {}),
       resolver,
       ...(options.internalGrpcPort ? { internalPort: options.internalGrpcPort } : {}),
+      ...(accessControl ? { accessControl } : {}),
       logger,
     });
     if (metrics) {
@@ -383,6 +395,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       internalPort: options.internalGrpcPort ?? 0,
       internalHost: options.internalGrpcListenAddress ?? listenAddress,
       appMaxConcurrency: options.appMaxConcurrency,
+      ...(accessControl ? { accessControl } : {}),
     });
   } catch (error) {
     await Promise.allSettled([

@@ -21,7 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSidecar, type Sidecar } from '../src/index.js';
 import { appCallbackService, daprService } from '../src/shared/runtime-proto.js';
-import { http, type Recorded, startApp } from './support.js';
+import { http, type Recorded, startApp, staticResolutionConfig } from './support.js';
 
 const run = randomUUID().slice(0, 8);
 const caller = `caller-${run}`;
@@ -31,16 +31,6 @@ let a: Sidecar;
 let b: Sidecar;
 let inFlight = 0;
 let maxInFlight = 0;
-
-async function configFile(dir: string, name: string, apps: Record<string, string>): Promise<string> {
-  const file = join(dir, name);
-  const entries = Object.entries(apps).map(([id, address]) => `        ${id}: "${address}"`);
-  await writeFile(
-    file,
-    `apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: nr\nspec:\n  nameResolution:\n    component: static\n    configuration:\n      apps:\n${entries.length ? entries.join('\n') : '        {}'}\n`,
-  );
-  return file;
-}
 
 beforeAll(async () => {
   app = await startApp({
@@ -87,13 +77,13 @@ beforeAll(async () => {
     appPort: app.port,
     appMaxConcurrency: 1,
     appApiToken: 'app-secret',
-    configPaths: [await configFile(dir, 'b.yaml', {})],
+    configPaths: [await staticResolutionConfig(dir, 'b.yaml', {})],
   });
   a = await createSidecar({
     ...common,
     appId: caller,
     resourcesPaths: [resources],
-    configPaths: [await configFile(dir, 'a.yaml', { [callee]: `127.0.0.1:${b.internalGrpcPort}` })],
+    configPaths: [await staticResolutionConfig(dir, 'a.yaml', { [callee]: `127.0.0.1:${b.internalGrpcPort}` })],
   });
   await b.ready;
 });
@@ -299,12 +289,12 @@ describe('invocation of a gRPC app (AppCallback.OnInvoke)', () => {
       appId: grpcCallee,
       appPort: port,
       appProtocol: 'grpc',
-      configPaths: [await configFile(dir, 'c.yaml', {})],
+      configPaths: [await staticResolutionConfig(dir, 'c.yaml', {})],
     });
     caller2 = await createSidecar({
       ...common,
       appId: `caller2-${run}`,
-      configPaths: [await configFile(dir, 'd.yaml', { [grpcCallee]: `127.0.0.1:${c.internalGrpcPort}` })],
+      configPaths: [await staticResolutionConfig(dir, 'd.yaml', { [grpcCallee]: `127.0.0.1:${c.internalGrpcPort}` })],
     });
     await c.ready;
   });

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -183,4 +183,23 @@ export async function http(
     json = undefined;
   }
   return { status: response.status, headers: response.headers, text, json: json as Record<string, unknown> };
+}
+
+/**
+ * Writes a Configuration document with static name resolution (`apps`: app id → `host:port` of its internal
+ * server) and any other `spec` sections; returns its path. JSON is YAML, so the spec is written as JSON.
+ */
+export async function staticResolutionConfig(
+  dir: string,
+  name: string,
+  apps: Record<string, string>,
+  spec: Record<string, unknown> = {},
+): Promise<string> {
+  const file = join(dir, name);
+  const full = { nameResolution: { component: 'static', configuration: { apps } }, ...spec };
+  await writeFile(
+    file,
+    `apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: nr\nspec: ${JSON.stringify(full)}\n`,
+  );
+  return file;
 }

@@ -63,6 +63,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   'sockets-folder': s,
   registry: s,
   'allow-browser-requests': b,
+  'access-control-trust-caller-id': b,
   // Accepted, without effect here.
   'disable-init-endpoints': ignored('list', 'init endpoints are always called'),
   'app-binding-options-timeout': ignored('string', 'input bindings are not probed'),

@@ -18,10 +18,14 @@ import {
 import type { Logger } from '@daprkit/component-sdk';
 import type { RawCall } from '@daprkit/component-sdk/transport';
 import type { NameResolver } from '../nameresolution/types.js';
+import type { HeaderMap } from '../shared/invocation.js';
+import { type AccessControlList, denial } from './access-control.js';
+import { normalizeMethod } from './method.js';
 
 const UNKNOWN = 2;
 const INVALID_ARGUMENT = 3;
 const RESOURCE_EXHAUSTED = 8;
+const PERMISSION_DENIED = 7;
 const UNAVAILABLE = 14;
 
 export const MISSING_TARGET_MESSAGE =
@@ -47,6 +51,8 @@ export interface GrpcProxyOptions {
   resolver?: NameResolver;
   /** Our internal gRPC port, passed in ResolveRequest.port (daprd does). */
   internalPort?: number;
+  /** Configuration `spec.accessControl`, checked before a call goes to the local app (daprd's proxy does). */
+  accessControl?: AccessControlList;
   logger: Logger;
 }
 
@@ -125,6 +131,25 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
     } catch (error) {
       return unavailable(`error resolving app ${target.id}: ${(error as Error).message}`);
     }
+  }
+
+  /** daprd checks the list on the local leg, on the normalised method name with no verb. */
+  function accessDenied(call: RawCall): Failure | undefined {
+    const acl = options.accessControl;
+    if (acl === undefined) return undefined;
+    let operation: string;
+    try {
+      operation = normalizeMethod(call.path);
+    } catch (error) {
+      return { code: INVALID_ARGUMENT, message: (error as Error).message };
+    }
+    const metadata: HeaderMap = {};
+    for (const name of ['dapr-caller-app-id', 'dapr-caller-namespace']) {
+      const value = call.metadata.get(name)[0];
+      if (value !== undefined) metadata[name] = [String(value)];
+    }
+    const why = denial(acl, metadata, options.namespace, operation, 'NONE');
+    return why === undefined ? undefined : { code: PERMISSION_DENIED, message: why };
   }
 
   /** The request headers for the next hop (§1.7: local drops the API token, remote drops dapr-app-id). */
@@ -259,6 +284,11 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
           if (cancelled || call.finished) return;
           if ('code' in target) {
             call.finish(target.code, target.message);
+            return;
+          }
+          const denied = target.local ? accessDenied(call) : undefined;
+          if (denied !== undefined) {
+            call.finish(denied.code, denied.message);
             return;
           }
           forward(call, target, buffered, ended);

@@ -8,6 +8,7 @@ import type { AppChannel } from '../app/app-channel.js';
 import { hostAddress } from '../nameresolution/host-address.js';
 import type { NameResolver } from '../nameresolution/types.js';
 import type { Resiliency } from '../resiliency/resiliency.js';
+import { type AccessControlList, guardLocalInvoker } from './access-control.js';
 import { loadHttpEndpoints } from './http-endpoints.js';
 import { InternalClient } from './internal-client.js';
 import { type InternalServer, startInternalServer } from './internal-server.js';
@@ -36,6 +37,8 @@ export interface InvocationOptions {
   appHealthy?: () => boolean;
   /** Methods of other services arriving on the internal port (gRPC proxy mode, invoke/grpc-proxy.ts). */
   internalFallback?: (call: RawCall) => void;
+  /** Configuration `spec.accessControl`: checked for calls from other sidecars, not for self-invocation (daprd). */
+  accessControl?: AccessControlList;
 }
 
 export interface Invocation {
@@ -59,7 +62,7 @@ export async function startInvocation(options: InvocationOptions): Promise<Invoc
   const internalServer = await startInternalServer({
     host: options.internalHost,
     port: options.internalPort,
-    invokeLocal,
+    invokeLocal: options.accessControl ? guardLocalInvoker(options.accessControl, namespace, invokeLocal) : invokeLocal,
     ...(options.internalFallback ? { fallback: options.internalFallback } : {}),
   });
   const client = new InternalClient();

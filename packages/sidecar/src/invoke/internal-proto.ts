@@ -13,6 +13,7 @@ import {
   verbNumber,
 } from '../shared/invocation.js';
 import { runtimeService } from '../shared/runtime-proto.js';
+import { normalizeMethod } from './method.js';
 
 export const SERVICE = 'dapr.proto.internals.v1.ServiceInvocation';
 
@@ -92,7 +93,8 @@ export function fromWireRequest(request: WireInternalRequest, body?: Buffer): In
   if (message === null) throw new InvokeError(GRPC.INVALID_ARGUMENT, 'missing message field');
   const ext = message.http_extension;
   return {
-    method: message.method,
+    // Normalised again on the callee (daprd: defence in depth, before access control and dispatch).
+    method: normalizeMethod(message.method),
     verb: ext === null ? 'NONE' : (VERBS[ext.verb] ?? 'POST'),
     query: ext?.querystring ?? '',
     metadata: fromWireMap(request.metadata),
