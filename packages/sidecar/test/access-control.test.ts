@@ -273,13 +273,14 @@ describe('access control between sidecars', () => {
 
   it('answers PERMISSION_DENIED to gRPC InvokeService', async () => {
     const Dapr = makeClientConstructor(daprService().service as never, 'Dapr');
-    const client = new Dapr(`127.0.0.1:${callerSidecar.grpcPort}`, credentials.createInsecure()) as unknown as Record<
+    const client = new Dapr(`127.0.0.1:${callerSidecar.grpcPort}`, credentials.createInsecure());
+    const rpc = client as unknown as Record<
       string,
       (r: unknown, m: Metadata, cb: (e: ServiceError | null, v: unknown) => void) => void
     >;
     const call = (verb: number) =>
       new Promise<ServiceError | null>((resolve) =>
-        client.InvokeService!(
+        rpc.InvokeService!(
           { id: trusting, message: { method: 'api/x', http_extension: { verb, querystring: '' } } },
           new Metadata(),
           (error) => resolve(error),
