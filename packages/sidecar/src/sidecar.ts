@@ -396,6 +396,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       internalHost: options.internalGrpcListenAddress ?? listenAddress,
       appMaxConcurrency: options.appMaxConcurrency,
       ...(accessControl ? { accessControl } : {}),
+      ...(tracer ? { tracer } : {}),
     });
   } catch (error) {
     await Promise.allSettled([

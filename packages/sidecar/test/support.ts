@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
 
 export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const REPO_ROOT = join(PACKAGE_DIR, '..', '..');
@@ -202,4 +203,20 @@ export async function staticResolutionConfig(
     `apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: nr\nspec: ${JSON.stringify(full)}\n`,
   );
   return file;
+}
+
+/**
+ * `describe` when a backend answered; otherwise skipped locally with how to start it, and a failing test under
+ * CI=true (CI must provide every backend). `unavailable` is the probe's reason, undefined when reachable.
+ */
+export function describeWithBackend(
+  name: string,
+  unavailable: string | undefined,
+  startHint: string,
+  body: () => void,
+): void {
+  if (unavailable === undefined) describe(name, body);
+  else if (process.env.CI === 'true')
+    describe(name, () => it('has its backend', () => Promise.reject(new Error(`${unavailable}; CI must provide it`))));
+  else describe.skip(`${name} [skipped: ${unavailable}; ${startHint}]`, body);
 }

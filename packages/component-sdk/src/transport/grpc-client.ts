@@ -699,19 +699,30 @@ export class GrpcClient {
     return this.conn;
   }
 
-  private headerBlock(path: string, deadlineMs: number | undefined): Buffer {
+  private headerBlock(
+    path: string,
+    deadlineMs: number | undefined,
+    headers: readonly (readonly [string, string])[] | undefined,
+  ): Buffer {
     const parts = [encodeLiteral(':path', path), this.fixedHeaders];
     if (deadlineMs !== undefined) parts.push(encodeLiteral('grpc-timeout', `${Math.max(1, Math.ceil(deadlineMs))}m`));
+    if (headers !== undefined) for (const [name, value] of headers) parts.push(encodeLiteral(name, value));
     return Buffer.concat(parts);
   }
 
-  unary(path: string, request: Buffer, deadlineMs?: number): Promise<Buffer> {
+  /** `headers`: this call's own metadata pairs (lower-case names; `-bin` values already base64). */
+  unary(
+    path: string,
+    request: Buffer,
+    deadlineMs?: number,
+    headers?: readonly (readonly [string, string])[],
+  ): Promise<Buffer> {
     if (this.closed)
       return Promise.reject(statusError({ code: UNAVAILABLE, details: 'channel closed', metadata: EMPTY_METADATA }));
     return new Promise<Buffer>((resolve, reject) => {
       const stream = this.connection().openStream(
         this.options.maxMessageBytes,
-        this.headerBlock(path, deadlineMs),
+        this.headerBlock(path, deadlineMs, headers),
         false,
       );
       let response: Buffer | undefined;
@@ -745,8 +756,17 @@ export class GrpcClient {
     });
   }
 
-  bidi(path: string, serialize: (value: unknown) => Buffer, deserialize: (bytes: Buffer) => unknown): ClientDuplex {
-    const stream = this.connection().openStream(this.options.maxMessageBytes, this.headerBlock(path, undefined), false);
+  bidi(
+    path: string,
+    serialize: (value: unknown) => Buffer,
+    deserialize: (bytes: Buffer) => unknown,
+    headers?: readonly (readonly [string, string])[],
+  ): ClientDuplex {
+    const stream = this.connection().openStream(
+      this.options.maxMessageBytes,
+      this.headerBlock(path, undefined, headers),
+      false,
+    );
     const duplex = new ClientDuplex(stream, serialize, deserialize);
     if (this.closed) queueMicrotask(() => duplex.cancel());
     return duplex;

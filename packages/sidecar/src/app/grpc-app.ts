@@ -207,6 +207,7 @@ export class GrpcAppDelivery implements AppChannel {
         'OnInvoke',
         request,
         metadata,
+        call.trace,
       );
       result.contentType = response.content_type;
       result.body = response.data?.value ?? Buffer.alloc(0);

@@ -106,6 +106,7 @@ export class HttpAppDelivery implements AppChannel {
       );
     const headers = headersForApp(call.metadata);
     if (call.contentType !== '') headers['content-type'] = [call.contentType];
+    for (const [name, value] of Object.entries(traceHeaders(call.trace))) headers[name] = [value];
     const path = `/${call.method}${call.query === '' ? '' : `?${call.query}`}`;
     let response: Awaited<ReturnType<HttpAppChannel['invoke']>>;
     try {

@@ -8,6 +8,8 @@ import { STATUS_CODES } from 'node:http';
 import { ErrorCode } from '@daprkit/component-sdk';
 import { normalizeMethod } from '../invoke/method.js';
 import { grpcCodeFromHttp } from '../invoke/status-codes.js';
+import { invocationSpan } from '../observability/invoke-spans.js';
+import type { TraceSpan } from '../observability/tracing.js';
 import type { Runtime } from '../runtime.js';
 import { ApiError, errorText } from '../shared/errors.js';
 import { GRPC, type HeaderMap, InvokeError, VERBS } from '../shared/invocation.js';
@@ -32,6 +34,7 @@ export function invokeHandlers(runtime: Runtime) {
     InvokeService: async (
       r: InvokeServiceRequest,
       metadata: { getMap(): Record<string, unknown> },
+      span?: TraceSpan,
     ): Promise<InvokeResponse> => {
       const invoker = runtime.invoker;
       if (invoker === undefined) throw directInvokeError(ErrorCode.Internal, 'invoke API is not ready');
@@ -40,14 +43,16 @@ export function invokeHandlers(runtime: Runtime) {
       let result: Awaited<ReturnType<typeof invoker.invoke>>;
       try {
         const ext = message.http_extension;
+        const method = normalizeMethod(message.method.replace(/^\/+/, ''));
         result = await invoker.invoke(r.id, {
-          method: normalizeMethod(message.method.replace(/^\/+/, '')),
+          method,
           verb: ext === null ? 'NONE' : (VERBS[ext.verb] ?? 'POST'),
           query: ext?.querystring ?? '',
           metadata: metadataOf(metadata),
           contentType: message.content_type,
           body: message.data?.value ?? Buffer.alloc(0),
           typeUrl: message.data?.type_url ?? '',
+          trace: span === undefined ? undefined : invocationSpan(span, r.id, method),
         });
       } catch (error) {
         const code =

@@ -7,6 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeMethod } from '../invoke/method.js';
 import { httpStatusFromGrpc } from '../invoke/status-codes.js';
+import { invocationSpan } from '../observability/invoke-spans.js';
+import type { TraceSpan } from '../observability/tracing.js';
 import type { Runtime } from '../runtime.js';
 import { type ApiError, apiError, errorText } from '../shared/errors.js';
 import { GRPC, type HeaderMap, type InvokeCall, InvokeError, type InvokeResult, VERBS } from '../shared/invocation.js';
@@ -108,7 +110,13 @@ function invokeFailure(target: string, error: unknown): ApiError {
 }
 
 /** Handles one invocation request; `path` is the raw (escaped) request path. */
-export async function handleInvoke(runtime: Runtime, req: IncomingMessage, res: ServerResponse, path: string) {
+export async function handleInvoke(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  span?: TraceSpan,
+) {
   const found = findTarget(req, path);
   if (found === undefined) return sendError(res, apiError('directInvokeNoAppId', { message: NO_APP_ID }));
   const invoker = runtime.invoker;
@@ -130,6 +138,7 @@ export async function handleInvoke(runtime: Runtime, req: IncomingMessage, res: 
     contentType: req.headers['content-type'] ?? '',
     body: await readBody(req),
     typeUrl: '',
+    trace: span === undefined ? undefined : invocationSpan(span, found.target, method),
   };
   let result: InvokeResult;
   try {
@@ -145,10 +154,10 @@ export function registerInvokeRoutes(router: Router, runtime: Runtime): void {
   router.add(
     VERBS.filter((v) => v !== 'NONE'),
     '/v1.0/invoke/{rest*}',
-    async ({ req, res }) => {
+    async ({ req, res, span }) => {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
-      await handleInvoke(runtime, req, res, q < 0 ? url : url.slice(0, q));
+      await handleInvoke(runtime, req, res, q < 0 ? url : url.slice(0, q), span);
     },
   );
 }

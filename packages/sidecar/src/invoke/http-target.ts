@@ -4,6 +4,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { traceHeaders } from '../observability/propagation.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
 import { fromRawHeaders, headersForApp, responseHeaders } from '../shared/invocation-headers.js';
 
@@ -19,6 +20,7 @@ export async function invokeUrl(
   const url = new URL(`${baseUrl.replace(/\/+$/, '')}/${call.method}${call.query === '' ? '' : `?${call.query}`}`);
   const headers: Record<string, string | string[]> = headersForApp(call.metadata);
   for (const [name, value] of Object.entries(extraHeaders)) headers[name.toLowerCase()] = value;
+  Object.assign(headers, traceHeaders(call.trace));
   if (call.contentType !== '') headers['content-type'] = call.contentType;
   headers['content-length'] = String(call.body.length);
   const https = url.protocol === 'https:';

@@ -7,6 +7,7 @@ import type { RawCall } from '@daprkit/component-sdk/transport';
 import type { AppChannel } from '../app/app-channel.js';
 import { hostAddress } from '../nameresolution/host-address.js';
 import type { NameResolver } from '../nameresolution/types.js';
+import type { Tracer } from '../observability/tracing.js';
 import type { Resiliency } from '../resiliency/resiliency.js';
 import { type AccessControlList, guardLocalInvoker } from './access-control.js';
 import { loadHttpEndpoints } from './http-endpoints.js';
@@ -39,6 +40,8 @@ export interface InvocationOptions {
   internalFallback?: (call: RawCall) => void;
   /** Configuration `spec.accessControl`: checked for calls from other sidecars, not for self-invocation (daprd). */
   accessControl?: AccessControlList;
+  /** Tracing on: callee spans for calls from other sidecars. */
+  tracer?: Tracer;
 }
 
 export interface Invocation {
@@ -64,6 +67,7 @@ export async function startInvocation(options: InvocationOptions): Promise<Invoc
     port: options.internalPort,
     invokeLocal: options.accessControl ? guardLocalInvoker(options.accessControl, namespace, invokeLocal) : invokeLocal,
     ...(options.internalFallback ? { fallback: options.internalFallback } : {}),
+    ...(options.tracer ? { tracing: { tracer: options.tracer, appId: options.appId } } : {}),
   });
   const client = new InternalClient();
   // Forwarded headers carry the host address; a loopback internal listener is what gets announced (daprd).

@@ -3,7 +3,9 @@
  * CallLocalStream first, CallLocal when the callee answers UNIMPLEMENTED (the body is always buffered here, so
  * it can be replayed). Connections idle for 3 minutes are closed.
  */
+
 import { type ClientError, GrpcClient } from '@daprkit/component-sdk/transport';
+import { grpcTraceHeaderPairs } from '../observability/propagation.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult, MAX_INVOKE_BODY_BYTES } from '../shared/invocation.js';
 import {
   fromWireResponse,
@@ -88,6 +90,8 @@ export class InternalClient {
       const bytes = await pooled.client.unary(
         UNARY_PATH,
         methods.CallLocal.requestSerialize(toWireRequest(call, true)),
+        undefined,
+        traceOf(call),
       );
       return fromWireResponse(methods.CallLocal.responseDeserialize(bytes) as WireInternalResponse);
     } catch (error) {
@@ -102,6 +106,7 @@ export class InternalClient {
         STREAM_PATH,
         (v) => method.requestSerialize(v),
         (b) => method.responseDeserialize(b),
+        traceOf(call),
       );
       let leading: WireInternalResponse | undefined;
       const chunks: Buffer[] = [];
@@ -139,6 +144,11 @@ export class InternalClient {
     for (const pooled of this.pool.values()) pooled.client.close();
     this.pool.clear();
   }
+}
+
+/** The call's span as gRPC metadata (`traceparent`, `grpc-trace-bin`, `tracestate`), as daprd sends it. */
+function traceOf(call: InvokeCall): [string, string][] | undefined {
+  return call.trace === undefined ? undefined : grpcTraceHeaderPairs(call.trace);
 }
 
 function asInvokeError(error: unknown): InvokeError {

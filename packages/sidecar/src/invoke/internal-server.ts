@@ -4,6 +4,8 @@
  * UNIMPLEMENTED (no actors). Methods of other services go to `fallback` (gRPC proxy mode) when one is given.
  */
 import { type DuplexCall, GrpcServer, type RawCall } from '@daprkit/component-sdk/transport';
+import { endCallLocalSpan, startCallLocalSpan } from '../observability/invoke-spans.js';
+import type { Tracer } from '../observability/tracing.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult, MAX_INVOKE_BODY_BYTES } from '../shared/invocation.js';
 import {
   fromWireRequest,
@@ -30,7 +32,10 @@ function statusOf(error: unknown): { code: number; details: string } {
 }
 
 /** Collects one CallLocalStream request: leading chunk with the request, then payloads in `seq` order. */
-function serveStream(call: DuplexCall, invokeLocal: (call: InvokeCall) => Promise<InvokeResult>): void {
+function serveStream(
+  call: DuplexCall,
+  invokeLocal: (call: InvokeCall, metadata: GrpcMetadata) => Promise<InvokeResult>,
+): void {
   let leading: WireInternalRequest | undefined;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -76,7 +81,7 @@ function serveStream(call: DuplexCall, invokeLocal: (call: InvokeCall) => Promis
       const { code, details } = statusOf(error);
       return fail(code, details);
     }
-    invokeLocal(request).then(
+    invokeLocal(request, call.metadata).then(
       (result) => {
         const body = result.body;
         const first = body.subarray(0, RESPONSE_CHUNK);
@@ -97,12 +102,39 @@ function serveStream(call: DuplexCall, invokeLocal: (call: InvokeCall) => Promis
   });
 }
 
+const UNARY_METHOD = '/dapr.proto.internals.v1.ServiceInvocation/CallLocal';
+const STREAM_METHOD = '/dapr.proto.internals.v1.ServiceInvocation/CallLocalStream';
+
+type GrpcMetadata = Parameters<typeof startCallLocalSpan>[1];
+
+/** The local invoker, under a callee span when tracing is on (the app gets that span's context). */
+function traced(
+  invokeLocal: (call: InvokeCall) => Promise<InvokeResult>,
+  tracing: { tracer: Tracer; appId: string } | undefined,
+): (call: InvokeCall, metadata: GrpcMetadata, fullMethod: string) => Promise<InvokeResult> {
+  if (tracing === undefined) return (call) => invokeLocal(call);
+  return async (call, metadata, fullMethod) => {
+    const span = startCallLocalSpan(tracing.tracer, metadata, tracing.appId, call.method);
+    call.trace = span.context;
+    try {
+      const result = await invokeLocal(call);
+      endCallLocalSpan(span, fullMethod, call.method);
+      return result;
+    } catch (error) {
+      endCallLocalSpan(span, fullMethod, call.method, statusOf(error).details);
+      throw error;
+    }
+  };
+}
+
 export async function startInternalServer(options: {
   host: string;
   port: number;
   invokeLocal: (call: InvokeCall) => Promise<InvokeResult>;
   /** Methods of other services (daprd: gRPC proxying to the local app); without it they answer UNIMPLEMENTED. */
   fallback?: (call: RawCall) => void;
+  /** With tracing on: a `CallLocal/<appId>/<method>` Server span per call, child of the caller's trace context. */
+  tracing?: { tracer: Tracer; appId: string };
 }): Promise<InternalServer> {
   const methods = internalMethods();
   // Size limit = --max-body-size plus room for the envelope, as daprd sizes its internal server.
@@ -110,21 +142,22 @@ export async function startInternalServer(options: {
     maxMessageBytes: MAX_INVOKE_BODY_BYTES + (64 << 10),
     ...(options.fallback ? { fallback: options.fallback } : {}),
   });
-  const { invokeLocal } = options;
+  const invokeLocal = traced(options.invokeLocal, options.tracing);
   server.addService(methods, {
-    CallLocal: (call: { request: WireInternalRequest }, callback: Callback) => {
+    CallLocal: (call: { request: WireInternalRequest; metadata: GrpcMetadata }, callback: Callback) => {
       let request: InvokeCall;
       try {
         request = fromWireRequest(call.request);
       } catch (error) {
         return callback(statusOf(error));
       }
-      invokeLocal(request).then(
+      invokeLocal(request, call.metadata, UNARY_METHOD).then(
         (result) => callback(null, toWireResponse(result, true)),
         (error: unknown) => callback(statusOf(error)),
       );
     },
-    CallLocalStream: (call: DuplexCall) => serveStream(call, invokeLocal),
+    CallLocalStream: (call: DuplexCall) =>
+      serveStream(call, (request, metadata) => invokeLocal(request, metadata, STREAM_METHOD)),
     CallActor: (_call: unknown, callback: Callback) =>
       callback({ code: GRPC.UNIMPLEMENTED, details: 'actors are not supported by daprkit-sidecar' }),
     CallActorReminder: (_call: unknown, callback: Callback) =>

@@ -53,3 +53,14 @@ export function withTraceMetadata(
   if (context.tracestate !== '' && (overwrite || out[TRACESTATE] === undefined)) out[TRACESTATE] = context.tracestate;
   return out;
 }
+
+/** The same three keys as header pairs for component-sdk's gRPC client (`grpc-trace-bin` base64, unpadded as grpc-go). */
+export function grpcTraceHeaderPairs(context: TraceContext): [string, string][] {
+  const pairs: [string, string][] = [
+    [TRACEPARENT, formatTraceparent(context)],
+    [GRPC_TRACE_BIN, grpcTraceBin(context).toString('base64').replace(/=+$/, '')],
+  ];
+  const tracestate = outgoingTracestate(context);
+  if (tracestate !== undefined) pairs.push([TRACESTATE, tracestate]);
+  return pairs;
+}

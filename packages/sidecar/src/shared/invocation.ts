@@ -2,6 +2,7 @@
  * Service invocation in protocol-neutral terms (spec sidecar-wave2 §1–§2): what an API surface hands the invoker,
  * what travels between sidecars (mirrors `InternalInvokeRequest`/`InternalInvokeResponse`) and what the app answers.
  */
+import type { TraceContext } from '../observability/trace-context.js';
 
 /** Header/metadata values by name; names keep the case the origin gave them (compare case-insensitively). */
 export type HeaderMap = Record<string, string[]>;
@@ -18,6 +19,8 @@ export interface InvokeCall {
   body: Buffer;
   /** `Any.type_url` of the data (gRPC callers); empty for HTTP bodies. */
   typeUrl: string;
+  /** The span this call runs under, sent on as trace context (to the next sidecar or the app); none when off. */
+  trace?: TraceContext | undefined;
 }
 
 export interface InvokeResult {
