@@ -7,9 +7,10 @@
  * Other modules read `runtime.appHealth.healthy` before calling the app (daprd fails such calls fast with
  * `app is not in a healthy state`); without health checks it is always true.
  */
+
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { type Logger, scopedLogger } from '@daprkit/component-sdk';
-import { Client, credentials } from '@grpc/grpc-js';
 import type { AppProtocol } from './app-channel.js';
 
 export interface AppHealthCheckOptions {
@@ -75,6 +76,8 @@ function httpProbe(host: string, port: number, path: string, timeoutMs: number):
 }
 
 function grpcProbe(host: string, port: number, timeoutMs: number): { probe: Probe; close(): void } {
+  // grpc-js only for gRPC apps with health checks on: nobody else pays its load at start-up.
+  const { Client, credentials } = createRequire(import.meta.url)('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
   const client = new Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials.createInsecure());
   const empty = Buffer.alloc(0);
   const probe: Probe = () =>

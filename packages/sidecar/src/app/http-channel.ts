@@ -1,7 +1,8 @@
 /** Calls from the sidecar to an HTTP app (spec §4.1): keep-alive connections, `dapr-api-token` from APP_API_TOKEN. */
 import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { fromRawHeaders } from '../shared/invocation-headers.js';
 
 export interface AppResponse {
@@ -36,7 +37,9 @@ export class HttpAppChannel {
   ) {
     const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     // No timeouts unless the call asks for one (as before with node:http); 256 connections as daprd's HTTP client allows.
-    this.pool = new Pool(origin, { connections: 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+    // undici is loaded with the first app channel, not at start-up (a sidecar without an app never loads it).
+    const { Pool: UndiciPool } = createRequire(import.meta.url)('undici') as typeof import('undici');
+    this.pool = new UndiciPool(origin, { connections: 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
   }
 
   send(call: AppRequest): Promise<AppResponse> {

@@ -7,6 +7,7 @@
  */
 
 import { rm } from 'node:fs/promises';
+import { ErrorCode } from '@daprkit/component-sdk';
 import {
   GrpcServer,
   type MethodShape,
@@ -14,14 +15,7 @@ import {
   resolveTransport,
   type Transport,
 } from '@daprkit/component-sdk/transport';
-import {
-  Metadata as GrpcJsMetadata,
-  Server,
-  ServerCredentials,
-  type sendUnaryData,
-  status,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import type { sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { endGrpcSpan, grpcResponseHeader, startGrpcSpan } from '../observability/api-spans.js';
 import { grpcObserver } from '../observability/observe-api.js';
 import type { TraceSpan } from '../observability/tracing.js';
@@ -105,10 +99,28 @@ export interface GrpcApi {
   close(): Promise<void>;
 }
 
+/** Response header metadata as both engines take it in `sendMetadata`. */
+interface ResponseHeader {
+  set(key: string, value: Buffer): void;
+  getMap(): Record<string, string | Buffer>;
+}
+
+/** The daprkit engine's response header: a plain map (grpc-js, and its load, only for the grpc-js engine). */
+class PlainHeader implements ResponseHeader {
+  private readonly map: Record<string, string | Buffer> = {};
+  set(key: string, value: Buffer): void {
+    this.map[key] = value;
+  }
+  getMap(): Record<string, string | Buffer> {
+    return this.map;
+  }
+}
+
 /** The unary implementation both engines host (grpc-js-shaped: call.request, call.metadata, callback). */
 function implementationOf(
   runtime: Runtime,
   apiToken: string | undefined,
+  newHeader: () => ResponseHeader = () => new PlainHeader(),
 ): Record<string, (call: { request: unknown; metadata: GrpcMetadata }, callback: sendUnaryData<unknown>) => void> {
   const implementation: ReturnType<typeof implementationOf> = {};
   const observe = grpcObserver(runtime, runtime.logger);
@@ -121,23 +133,23 @@ function implementationOf(
         done === undefined
           ? plainCallback
           : (error, response) => {
-              done(error ? (error.code ?? status.UNKNOWN) : status.OK);
+              done(error ? (error.code ?? ErrorCode.Unknown) : 0 /* OK */);
               plainCallback(error, response);
             };
       let span: TraceSpan | undefined;
       if (tracer !== undefined) {
         span = startGrpcSpan(tracer, fullMethod, call.metadata);
-        const header = new GrpcJsMetadata();
+        const header = newHeader();
         // Both engines' calls have sendMetadata (grpc-js' ServerUnaryCall; the daprkit engine's UnaryCall).
         if (grpcResponseHeader(span, fullMethod, header))
-          (call as unknown as { sendMetadata(m: GrpcJsMetadata): void }).sendMetadata(header);
+          (call as unknown as { sendMetadata(m: ResponseHeader): void }).sendMetadata(header);
       }
       // The daprkit engine already checked (authorize); grpc-js calls get it here.
       if (apiToken !== undefined) {
         const denied = authenticate(call.metadata, apiToken);
         if (denied) {
           if (span) endGrpcSpan(span, fullMethod, call.metadata, denied.message);
-          return callback({ code: status.UNAUTHENTICATED, details: denied.message });
+          return callback({ code: ErrorCode.Unauthenticated, details: denied.message });
         }
       }
       // The decoder of the method's schema produced the request, which wire.ts spells out for the handler.
@@ -163,9 +175,9 @@ function implementationOf(
     implementation[method] = (call, callback) => {
       if (apiToken !== undefined) {
         const denied = authenticate(call.metadata, apiToken);
-        if (denied) return fail(call, callback, { code: status.UNAUTHENTICATED, details: denied.message });
+        if (denied) return fail(call, callback, { code: ErrorCode.Unauthenticated, details: denied.message });
       }
-      fail(call, callback, { code: status.UNIMPLEMENTED, details });
+      fail(call, callback, { code: ErrorCode.Unimplemented, details });
     };
   }
   return implementation;
@@ -185,7 +197,7 @@ async function startOnDaprkit(runtime: Runtime, options: GrpcApiOptions): Promis
       ? {
           authorize: (metadata) => {
             const denied = authenticate(metadata, apiToken);
-            return denied ? { code: status.UNAUTHENTICATED, message: denied.message } : undefined;
+            return denied ? { code: ErrorCode.Unauthenticated, message: denied.message } : undefined;
           },
         }
       : {}),
@@ -212,11 +224,12 @@ async function startOnDaprkit(runtime: Runtime, options: GrpcApiOptions): Promis
 }
 
 async function startOnGrpcJs(runtime: Runtime, options: GrpcApiOptions): Promise<GrpcApi> {
+  const { Metadata, Server, ServerCredentials } = await import('@grpc/grpc-js');
   const limit = options.maxBodySize ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new Server({ 'grpc.max_receive_message_length': limit > 0 ? limit : -1 });
   server.addService(
     daprService().service,
-    implementationOf(runtime, options.apiToken) as unknown as UntypedServiceImplementation,
+    implementationOf(runtime, options.apiToken, () => new Metadata()) as unknown as UntypedServiceImplementation,
   );
   const bind = (address: string) =>
     new Promise<number>((resolve, reject) => {

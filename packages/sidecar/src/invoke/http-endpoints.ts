@@ -5,7 +5,6 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 
 export interface HttpEndpoint {
   name: string;
@@ -48,6 +47,8 @@ export async function loadHttpEndpoints(dirs: readonly string[], appId: string):
     } catch {
       continue; // the resource loader reports unreadable paths
     }
+    // The YAML parser only when there is YAML to read (the embedded defaults have none).
+    const { parseAllDocuments } = files.length > 0 ? await import('yaml') : { parseAllDocuments: () => [] };
     for (const file of files) {
       const source = join(dir, file);
       for (const doc of parseAllDocuments(await readFile(source, 'utf8'))) {

@@ -6,9 +6,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { MetricsSettings } from './metrics-config.js';
-import { CounterFamily, HistogramFamily, TimedFamily } from './series.js';
+import { CounterFamily, HistogramFamily, type MetricFamily, TimedFamily } from './series.js';
+
+/** Prometheus text format 0.0.4 (prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`). */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 const STATIC_PATHS = new Set(['/dapr/config', '/dapr/metrics', '/dapr/subscribe', '/healthz']);
 const HTTP_VERBS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE']);
@@ -67,7 +70,9 @@ export function reducedPath(path: string): string {
 }
 
 export class SidecarMetrics {
-  readonly registry = new Registry();
+  /** Every family, registered with prom-client's Registry on the first scrape (prom-client is loaded then). */
+  private readonly families: MetricFamily[] = [];
+  private registry: Promise<Registry> | undefined;
   private readonly patterns: PathPattern[];
   private readonly http: TimedFamily;
   private readonly grpc: TimedFamily;
@@ -77,16 +82,16 @@ export class SidecarMetrics {
   private readonly output: TimedFamily;
   private readonly input: TimedFamily;
   private readonly secrets: TimedFamily;
-  private readonly loaded: Counter;
-  private readonly initTotal: Counter;
-  private readonly initFail: Counter;
+  private readonly loaded: CounterFamily;
+  private readonly initTotal: CounterFamily;
+  private readonly initFail: CounterFamily;
 
   constructor(
     private readonly appId: string,
     private readonly namespace: string,
     private readonly settings: MetricsSettings,
   ) {
-    const registry = this.registry;
+    const registry = this.families;
     const buckets = settings.latencyBucketsMs;
     const timed = (count: string, countHelp: string, latency: string, latencyHelp: string, extra?: string) =>
       new TimedFamily(
@@ -143,25 +148,21 @@ export class SidecarMetrics {
       'dapr_component_secret_latencies',
       'The latency of the operation performed on the secret component.',
     );
-    const registers = [registry];
-    this.loaded = new Counter({
-      name: 'dapr_runtime_component_loaded',
-      help: 'The number of successfully loaded components.',
-      labelNames: ['app_id'],
-      registers,
-    });
-    this.initTotal = new Counter({
-      name: 'dapr_runtime_component_init_total',
-      help: 'The number of initialized components.',
-      labelNames: ['app_id', 'component'],
-      registers,
-    });
-    this.initFail = new Counter({
-      name: 'dapr_runtime_component_init_fail_total',
-      help: 'The number of component initialization failures.',
-      labelNames: ['app_id', 'component', 'reason', 'componentName'],
-      registers,
-    });
+    this.loaded = new CounterFamily(
+      'dapr_runtime_component_loaded',
+      'The number of successfully loaded components.',
+      registry,
+    );
+    this.initTotal = new CounterFamily(
+      'dapr_runtime_component_init_total',
+      'The number of initialized components.',
+      registry,
+    );
+    this.initFail = new CounterFamily(
+      'dapr_runtime_component_init_fail_total',
+      'The number of component initialization failures.',
+      registry,
+    );
     this.patterns = settings.pathMatching.flatMap((raw) => {
       const p = compilePattern(raw);
       return p.pattern.startsWith('/v1.0/invoke/')
@@ -251,16 +252,27 @@ export class SidecarMetrics {
   }
 
   componentInitialized(type: string): void {
-    this.loaded.inc({ app_id: this.appId });
-    this.initTotal.inc({ app_id: this.appId, component: type });
+    this.loaded.inc('', () => ({ app_id: this.appId }));
+    this.initTotal.inc(type, () => ({ app_id: this.appId, component: type }));
   }
 
   componentInitFailed(type: string, reason: 'creation' | 'init', name: string): void {
-    this.initFail.inc({ app_id: this.appId, component: type, reason, componentName: name });
+    this.initFail.inc(`${type}\u0000${reason}\u0000${name}`, () => ({
+      app_id: this.appId,
+      component: type,
+      reason,
+      componentName: name,
+    }));
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The Prometheus text of every family. */
+  async text(): Promise<string> {
+    this.registry ??= import('prom-client').then(({ Registry }) => {
+      const registry = new Registry();
+      for (const family of this.families) registry.registerMetric(family as never);
+      return registry;
+    });
+    return (await this.registry).metrics();
   }
 }
 
@@ -277,7 +289,7 @@ export async function startMetricsServer(
     }
     metrics.text().then(
       (body) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
         res.end(req.method === 'HEAD' ? undefined : body);
       },
       (error: unknown) => {

@@ -2,9 +2,9 @@
  * Counters and histograms for the hot path, exposed through a prom-client Registry. prom-client's own
  * `inc(labels)`/`observe(labels, v)` validate and hash the label object on every call (microseconds per request);
  * here a request finds its series once by a short string key and then only adds to numbers. prom-client renders
- * the text format from `get()` at scrape time, as it does for its own metrics.
+ * the text format from `get()` at scrape time, as it does for its own metrics — and is only loaded then, so a
+ * sidecar that is never scraped never pays for loading it.
  */
-import type { Registry } from 'prom-client';
 
 type Labels = Record<string, string>;
 
@@ -24,7 +24,13 @@ interface HistogramSeries {
 /** Unbounded label values (raw request paths) would grow the maps without limit; past this, series are shared. */
 const MAX_SERIES = 10_000;
 
-abstract class Family<S> {
+/** What a prom-client Registry needs of a metric to render it (`registerMetric`). */
+export interface MetricFamily {
+  readonly name: string;
+  get(): { name: string; help: string; type: string; aggregator: string; values: unknown[] };
+}
+
+abstract class Family<S> implements MetricFamily {
   protected readonly series = new Map<string, S>();
   readonly aggregator = 'sum';
   abstract readonly type: 'counter' | 'histogram';
@@ -32,12 +38,14 @@ abstract class Family<S> {
   constructor(
     readonly name: string,
     readonly help: string,
-    registry: Registry,
+    families: MetricFamily[],
   ) {
-    registry.registerMetric(this as never);
+    families.push(this);
   }
 
   protected abstract create(labels: Labels): S;
+
+  abstract get(): { name: string; help: string; type: string; aggregator: string; values: unknown[] };
 
   /** The series for `key` (a string that identifies `labels()`), made on first use. */
   at(key: string, labels: () => Labels): S {
@@ -58,6 +66,11 @@ export class CounterFamily extends Family<CounterSeries> {
     return { labels, value: 0 };
   }
 
+  /** +1 on the series `key` (a rare event: no pairing with a histogram). */
+  inc(key: string, labels: () => Labels): void {
+    this.at(key, labels).value++;
+  }
+
   get() {
     return {
       name: this.name,
@@ -75,10 +88,10 @@ export class HistogramFamily extends Family<HistogramSeries> {
   constructor(
     name: string,
     help: string,
-    registry: Registry,
+    families: MetricFamily[],
     private readonly bounds: readonly number[],
   ) {
-    super(name, help, registry);
+    super(name, help, families);
   }
 
   protected create(labels: Labels): HistogramSeries {
