@@ -3,7 +3,7 @@ import type { LogLevel } from '@daprkit/component-sdk';
 import { FLAGS, ignoredFlags, type ParsedFlags, parseFlags, UsageError } from './cli/flags.js';
 import { parseQuantityBytes } from './cli/quantity.js';
 import { DEFAULT_METRICS } from './observability/metrics-config.js';
-import { createSidecar, type SidecarOptions } from './sidecar.js';
+import type { createSidecar, SidecarOptions } from './sidecar.js';
 import { DAPR_API_VERSION, VERSION } from './version.js';
 
 export { UsageError };
@@ -256,6 +256,8 @@ export async function runSidecarCli(argv: readonly string[]): Promise<void> {
   };
   let sidecar: Awaited<ReturnType<typeof createSidecar>> | undefined;
   try {
+    // Imported here: `--help`, `--version` and usage errors never load the runtime.
+    const { createSidecar } = await import('./sidecar.js');
     sidecar = await createSidecar({
       ...sidecarOptions,
       // The daprd default for the command line; createSidecar alone leaves metrics off.
