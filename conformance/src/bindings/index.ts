@@ -8,8 +8,6 @@ import type { CaseResult, Mode } from '../harness/types.js';
 import { INPUT_BINDING_CASES } from './input.js';
 import {
   DEFAULT_OUTPUT_DATA,
-  type DescribeInputBindingOptions,
-  type DescribeOutputBindingOptions,
   type InputBindingContext,
   type InputBindingOptions,
   type OutputBindingContext,

@@ -16,7 +16,7 @@ import {
 } from './cases/core.js';
 import { bulkPublishPartialFailure, isolation, metadataRoundTrip, noLoss, redelivery } from './cases/extensions.js';
 import { multipleHandlers, stopSubscribers } from './cases/multi.js';
-import { type DescribePubSubOptions, PUBSUB_DEFAULTS, type PubSubContext, type PubSubOptions } from './options.js';
+import { PUBSUB_DEFAULTS, type PubSubContext, type PubSubOptions } from './options.js';
 
 export const PUBSUB_CASES: readonly ConformanceCase<PubSubContext>[] = [
   init,

@@ -28,7 +28,7 @@ import {
   transactionSerialization,
 } from './cases/transaction.js';
 import { ttlBadValue, ttlExpireTime, ttlExpireTimeBulk, ttlExpiry, ttlNone, ttlRemoval } from './cases/ttl.js';
-import { type DescribeStateOptions, STATE_DEFAULTS, type StateContext, type StateOptions } from './options.js';
+import { STATE_DEFAULTS, type StateContext, type StateOptions } from './options.js';
 
 export const STATE_CASES: readonly ConformanceCase<StateContext>[] = [
   init,

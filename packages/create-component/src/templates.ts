@@ -135,7 +135,7 @@ export class ${n.pascal}StateStore implements StateStore {
 }
 `,
   }),
-  conformance: (n) => `import { describeStateConformance } from '@daprkit/conformance';
+  conformance: (_n) => `import { describeStateConformance } from '@daprkit/conformance';
 import { definitions } from '../src/index.js';
 
 // Runs every case in process AND over a real unix socket (as daprd would drive the plugin), and writes
@@ -230,7 +230,7 @@ export class ${n.pascal}PubSub implements PubSub {
 }
 `,
   }),
-  conformance: (n) => `import { describePubSubConformance } from '@daprkit/conformance';
+  conformance: (_n) => `import { describePubSubConformance } from '@daprkit/conformance';
 import { definitions } from '../src/index.js';
 
 // Runs every case in process AND over a real unix socket (daprd's streaming subscribe), and writes
@@ -325,7 +325,7 @@ function keyOf(request: InvokeRequest): string {
 }
 `,
   }),
-  conformance: (n) => `import { describeOutputBindingConformance } from '@daprkit/conformance';
+  conformance: (_n) => `import { describeOutputBindingConformance } from '@daprkit/conformance';
 import { definitions } from '../src/index.js';
 
 // Runs every case in process AND over a real unix socket, and writes certification/outputBinding.json + .md.
@@ -403,7 +403,7 @@ export class ${n.pascal}SecretStore implements SecretStore {
 }
 `,
   }),
-  conformance: (n) => `import { describeSecretStoreConformance, SECRET_FIXTURE } from '@daprkit/conformance';
+  conformance: (_n) => `import { describeSecretStoreConformance, SECRET_FIXTURE } from '@daprkit/conformance';
 import { definitions } from '../src/index.js';
 
 // Runs every case in process AND over a real unix socket, and writes certification/secretStore.json + .md.
