@@ -83,6 +83,7 @@ export {
   parseQueryFilter,
   runQuery,
 } from './query.js';
+export { type IncomingTraceContext, incomingTraceContext } from './server/incoming-trace.js';
 export { invokeSqlBinding, parseSqlParams, SQL_BINDING_OPERATIONS, type SqlBindingDriver } from './sql-binding.js';
 // State helpers shared by every store: ETags, TTLs, keys, options, bulk fallbacks, features.
 export {

@@ -14,6 +14,7 @@ import {
 import type { DaprkitError } from '../errors.js';
 import { INSTANCE_HEADER } from '../server/instances.js';
 import { methodDefinition, type ServiceName } from '../server/proto.js';
+import { currentCallMetadata } from '../transport/call-metadata.js';
 import { GrpcClient } from '../transport/grpc-client.js';
 
 /** The client's gRPC engine: the daprkit engine (default) or grpc-js (`DAPRKIT_CLIENT_TRANSPORT=grpc-js`). */
@@ -85,7 +86,7 @@ export class RemoteChannel {
       } catch (err) {
         return Promise.reject(err);
       }
-      return this.engine.unary(definition.path, bytes, this.timeoutMs).then(
+      return this.engine.unary(definition.path, bytes, this.timeoutMs, currentCallMetadata()).then(
         (response) => definition.responseDeserialize(response),
         (err: ServiceError) => Promise.reject(decodeError(err)),
       );
@@ -97,7 +98,7 @@ export class RemoteChannel {
         definition.requestSerialize,
         definition.responseDeserialize,
         request,
-        this.headers, // grpc-js copies it before adding its own headers: no per-call clone needed
+        this.metadataForCall(), // grpc-js copies it before adding its own headers: no per-call clone needed
         this.callOptions(),
         (err, response) => (err ? reject(decodeError(err)) : resolvePromise(response as Res)),
       );
@@ -111,14 +112,24 @@ export class RemoteChannel {
         definition.path,
         definition.requestSerialize as (value: unknown) => Buffer,
         definition.responseDeserialize as (bytes: Buffer) => unknown,
+        currentCallMetadata(),
       ) as unknown as ClientDuplexStream<Req, Res>;
     }
     return this.client!.makeBidiStreamRequest(
       definition.path,
       definition.requestSerialize,
       definition.responseDeserialize,
-      this.headers,
+      this.metadataForCall(),
     );
+  }
+
+  /** The channel's headers, plus this call's own pairs (withCallMetadata) in a copy when there are any. */
+  private metadataForCall(): Metadata {
+    const extra = currentCallMetadata();
+    if (extra === undefined || extra.length === 0) return this.headers;
+    const metadata = this.headers.clone();
+    for (const [name, value] of extra) metadata.set(name, name.endsWith('-bin') ? Buffer.from(value, 'base64') : value);
+    return metadata;
   }
 
   close(): void {

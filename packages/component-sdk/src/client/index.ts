@@ -3,6 +3,7 @@
  * one channel per instance tagged with `x-component-instance`, and statuses decoded the way daprd reads them.
  */
 
+export { type CallMetadataSource, withCallMetadata } from '../transport/call-metadata.js';
 export {
   type RemoteInputBinding,
   type RemoteOutputBinding,

@@ -6,6 +6,7 @@ import type { handleUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { UnimplementedError } from '../errors.js';
 import type { ComponentKind, ComponentKinds } from '../v1/definition.js';
 import { initProperties } from './convert.js';
+import { withIncomingMetadata } from './incoming-trace.js';
 import type { InstanceTable } from './instances.js';
 import { toServiceError } from './status.js';
 import type { WireInitRequest } from './wire.js';
@@ -19,7 +20,8 @@ export function unary<K extends ComponentKind, Req, Res>(
   return async (call, callback) => {
     let response: Res;
     try {
-      response = await run(table.require(call.metadata), call.request);
+      const component = table.require(call.metadata);
+      response = await withIncomingMetadata(call.metadata, () => run(component, call.request));
     } catch (err) {
       fail(callback, err);
       return;

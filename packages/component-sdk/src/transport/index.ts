@@ -4,6 +4,7 @@
  * it: `serve()` uses it by default.
  */
 
+export { type CallMetadataSource, currentCallMetadata, withCallMetadata } from './call-metadata.js';
 export { DEFAULT_TRANSPORT, resolveTransport, TRANSPORT_ENV_VAR, TRANSPORTS, type Transport } from './choice.js';
 export {
   ClientDuplex,

@@ -12,6 +12,7 @@ import {
   type TransactionOperation,
 } from '@daprkit/component-sdk';
 import type { StateEntry } from '../composition/table.js';
+import { withComponentTrace } from '../observability/propagation.js';
 import type { TraceContext } from '../observability/trace-context.js';
 import { apiError, errorText, malformedRequest } from '../shared/errors.js';
 import { prefixedKey } from '../shared/state-keys.js';
@@ -91,7 +92,7 @@ export async function executeTransaction(
     if (changed.afterCommit) afterCommit.push(changed.afterCommit);
   }
   try {
-    await store.transact({ operations: toCommit, metadata });
+    await withComponentTrace(trace, () => store.transact({ operations: toCommit, metadata }));
     for (const run of afterCommit) run();
   } catch (error) {
     throw apiError('stateTransaction', { message: `error while executing state transaction: ${errorText(error)}` });

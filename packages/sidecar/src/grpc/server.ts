@@ -18,6 +18,7 @@ import {
 import type { sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { endGrpcSpan, grpcResponseHeader, startGrpcSpan } from '../observability/api-spans.js';
 import { grpcObserver } from '../observability/observe-api.js';
+import { withComponentTrace } from '../observability/propagation.js';
 import type { TraceSpan } from '../observability/tracing.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
@@ -153,7 +154,8 @@ function implementationOf(
         }
       }
       // The decoder of the method's schema produced the request, which wire.ts spells out for the handler.
-      handler(call.request as never, call.metadata, span).then(
+      // Pluggable components get the span as gRPC metadata on the calls the handler starts (propagation.ts).
+      withComponentTrace(span?.context, () => handler(call.request as never, call.metadata, span)).then(
         (response) => {
           if (span) endGrpcSpan(span, fullMethod, call.metadata);
           callback(null, response);

@@ -1,6 +1,6 @@
 /** HTTP output bindings (spec §2.3): decoding into api/bindings.ts. */
 import { invokeBinding } from '../api/bindings.js';
-import { withTraceMetadata } from '../observability/propagation.js';
+import { withComponentTrace, withTraceMetadata } from '../observability/propagation.js';
 import type { Runtime } from '../runtime.js';
 import { malformedRequest } from '../shared/errors.js';
 import { goJsonBytes } from '../shared/go-json.js';
@@ -23,14 +23,15 @@ export function registerBindingsRoutes(router: Router, runtime: Runtime): void {
     const body = parseJson(await readBody(req), shape);
     if (!isObject(body))
       throw malformedRequest(`failed deserializing HTTP body: expected ${shape}, got ${describeJsonType(body)}`);
-    const response = await invokeBinding(runtime.components, {
+    const request = {
       name: params.name!,
       operation: stringField(body, 'operation', 'body') ?? '',
       // daprd re-encodes `data` as JSON: a string gains quotes, a missing value becomes `null`.
       data: goJsonBytes(field(body, 'data')),
       // daprd passes this call's trace context on to the binding in its metadata.
       metadata: withTraceMetadata(metadataField(body, 'metadata', 'body'), span?.context),
-    });
+    };
+    const response = await withComponentTrace(span?.context, () => invokeBinding(runtime.components, request));
     const headers = metadataHeaders(response.metadata);
     if (response.contentType) headers['Content-Type'] = response.contentType;
     if (response.data === undefined) return sendNoContent(res, headers);

@@ -1,6 +1,8 @@
 /** HTTP publish endpoints (spec §2.2.2, §2.2.3): decoding into api/publish.ts. */
+
 import { bulkPublish, bulkPublishFailure, publish } from '../api/publish.js';
 import { producerSpans } from '../observability/api-spans.js';
+import { withComponentTrace } from '../observability/propagation.js';
 import { formatTraceparent } from '../observability/trace-context.js';
 import type { Runtime } from '../runtime.js';
 import { type ApiError, apiError } from '../shared/errors.js';
@@ -71,13 +73,15 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
         ...(isObject(entryMetadata) ? { metadata: metadataField(entry, 'metadata', `[${i}]`) } : {}),
       };
     });
-    const failed = await bulkPublish(context, {
-      pubsubName,
-      topic,
-      metadata,
-      entries,
-      entrySpan: producerSpans(context.tracer, span, (req.url ?? '').split('?', 1)[0]!),
-    });
+    const failed = await withComponentTrace(span?.context, () =>
+      bulkPublish(context, {
+        pubsubName,
+        topic,
+        metadata,
+        entries,
+        entrySpan: producerSpans(context.tracer, span, (req.url ?? '').split('?', 1)[0]!),
+      }),
+    );
     if (failed.length === 0) return sendNoContent(res);
     // `entryID` as well: @dapr/dapr matches failed entries by that spelling.
     const responseData = {
@@ -94,16 +98,19 @@ export function registerPubSubRoutes(router: Router, context: Runtime): void {
   router.add(['POST', 'PUT'], '/v1.0/publish/bulk/{pubsubName}/{topic*}', bulkHandler);
 
   router.add(['POST', 'PUT'], '/v1.0/publish/{pubsubName}/{topic*}', async ({ req, res, params, query, span }) => {
-    await publish(context, {
-      pubsubName: params.pubsubName!,
-      topic: params.topic!,
-      data: await readBody(req),
-      contentType: req.headers['content-type'] ?? '',
-      metadata: queryMetadata(query),
-      // The envelope carries this call's span (daprd: `""` when tracing is off).
-      traceparent: span === undefined ? '' : formatTraceparent(span.context),
-      tracestate: span?.context.tracestate ?? '',
-    });
+    const data = await readBody(req);
+    await withComponentTrace(span?.context, () =>
+      publish(context, {
+        pubsubName: params.pubsubName!,
+        topic: params.topic!,
+        data,
+        contentType: req.headers['content-type'] ?? '',
+        metadata: queryMetadata(query),
+        // The envelope carries this call's span (daprd: `""` when tracing is off).
+        traceparent: span === undefined ? '' : formatTraceparent(span.context),
+        tracestate: span?.context.tracestate ?? '',
+      }),
+    );
     sendNoContent(res);
   });
 }

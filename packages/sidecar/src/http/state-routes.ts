@@ -1,4 +1,5 @@
 /** HTTP state endpoints (spec §2.1): decoding, daprd's value re-serialisation, replies. */
+
 import type { BulkGetItem, Metadata } from '@daprkit/component-sdk';
 import {
   bulkGetState,
@@ -12,6 +13,7 @@ import {
   stateOptions,
 } from '../api/state.js';
 import { executeTransaction, type TransactionInput } from '../api/transaction.js';
+import { withComponentTrace } from '../observability/propagation.js';
 import type { Runtime } from '../runtime.js';
 import { type ApiError, malformedRequest } from '../shared/errors.js';
 import { goJsonBytes } from '../shared/go-json.js';
@@ -91,15 +93,17 @@ function bulkItemJson(item: BulkGetItem): string {
 }
 
 export function registerStateRoutes(router: Router, context: Runtime): void {
-  router.add(['GET'], '/v1.0/state/{storeName}/{key}', async ({ res, params, query }) => {
+  router.add(['GET'], '/v1.0/state/{storeName}/{key}', async ({ res, params, query, span }) => {
     // daprd ignores a consistency it does not know on reads (only writes fail on it).
     const consistency = query.get('consistency');
-    const response = await getState(
-      context,
-      params.storeName!,
-      params.key!,
-      queryMetadata(query),
-      consistency === 'strong' || consistency === 'eventual' ? consistency : undefined,
+    const response = await withComponentTrace(span?.context, () =>
+      getState(
+        context,
+        params.storeName!,
+        params.key!,
+        queryMetadata(query),
+        consistency === 'strong' || consistency === 'eventual' ? consistency : undefined,
+      ),
     );
     const headers = metadataHeaders(response.metadata);
     if (response.data === undefined || response.data.length === 0) return sendNoContent(res, headers);
@@ -107,7 +111,7 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     sendBody(res, 200, Buffer.from(response.data.buffer, response.data.byteOffset, response.data.byteLength), headers);
   });
 
-  router.add(['POST', 'PUT'], '/v1.0/state/{storeName}/bulk', async ({ req, res, params, query }) => {
+  router.add(['POST', 'PUT'], '/v1.0/state/{storeName}/bulk', async ({ req, res, params, query, span }) => {
     const body = parseJson(await readBody(req), 'an object like {"keys":["k1","k2"]}');
     if (!isObject(body))
       throw malformedRequest(
@@ -120,12 +124,14 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     if (parallelism !== undefined && parallelism !== null && typeof parallelism !== 'number')
       throw malformedRequest('failed deserializing HTTP body: parallelism must be a number');
     const metadata = { ...metadataField(body, 'metadata', 'body'), ...queryMetadata(query) };
-    const items = await bulkGetState(
-      context,
-      params.storeName!,
-      keys as string[],
-      metadata,
-      typeof parallelism === 'number' ? parallelism : undefined,
+    const items = await withComponentTrace(span?.context, () =>
+      bulkGetState(
+        context,
+        params.storeName!,
+        keys as string[],
+        metadata,
+        typeof parallelism === 'number' ? parallelism : undefined,
+      ),
     );
     sendBody(res, 200, `[${items.map(bulkItemJson).join(',')}]`);
   });
@@ -170,20 +176,17 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     sendNoContent(res);
   });
 
-  router.add(['POST', 'PUT'], '/v1.0/state/{storeName}', async ({ req, res, params, query }) => {
+  router.add(['POST', 'PUT'], '/v1.0/state/{storeName}', async ({ req, res, params, query, span }) => {
     const body = parseJson(await readBody(req), SAVE_SHAPE);
     if (!Array.isArray(body))
       throw malformedRequest(`failed deserializing HTTP body: expected ${SAVE_SHAPE}, got ${describeJsonType(body)}`);
     const queryMeta = queryMetadata(query);
-    await saveState(
-      context,
-      params.storeName!,
-      body.map((raw, i) => decodeSetItem(raw, `[${i}]`, queryMeta, saveFailure(params.storeName!))),
-    );
+    const items = body.map((raw, i) => decodeSetItem(raw, `[${i}]`, queryMeta, saveFailure(params.storeName!)));
+    await withComponentTrace(span?.context, () => saveState(context, params.storeName!, items));
     sendNoContent(res);
   });
 
-  router.add(['DELETE'], '/v1.0/state/{storeName}/{key}', async ({ req, res, params, query }) => {
+  router.add(['DELETE'], '/v1.0/state/{storeName}/{key}', async ({ req, res, params, query, span }) => {
     const request: { key: string; etag?: string; metadata: Metadata; options: ReturnType<typeof stateOptions> } = {
       key: params.key!,
       metadata: queryMetadata(query),
@@ -195,13 +198,15 @@ export function registerStateRoutes(router: Router, context: Runtime): void {
     };
     const ifMatch = req.headers['if-match'];
     if (typeof ifMatch === 'string' && ifMatch !== '') request.etag = ifMatch;
-    await deleteState(context, params.storeName!, request);
+    await withComponentTrace(span?.context, () => deleteState(context, params.storeName!, request));
     sendNoContent(res);
   });
 
-  router.add(['POST', 'PUT'], '/v1.0-alpha1/state/{storeName}/query', async ({ req, res, params, query }) => {
+  router.add(['POST', 'PUT'], '/v1.0-alpha1/state/{storeName}/query', async ({ req, res, params, query, span }) => {
     const body = await readBody(req);
-    const response = await queryState(context, params.storeName!, body.toString('utf8'), queryMetadata(query));
+    const response = await withComponentTrace(span?.context, () =>
+      queryState(context, params.storeName!, body.toString('utf8'), queryMetadata(query)),
+    );
     if (response.items.length === 0) return sendNoContent(res);
     const results = response.items.map((item) => {
       let out = `{"key":${JSON.stringify(item.key)}`;

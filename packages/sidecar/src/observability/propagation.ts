@@ -8,6 +8,7 @@
  * The span is the one the API call started (`RouteRequest.span` in HTTP routes, the third argument of gRPC
  * handlers), or a child of it from `runtime.tracer.startSpan(...)`; both are undefined when tracing is off.
  */
+import { withCallMetadata } from '@daprkit/component-sdk/transport';
 import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import {
   formatTraceparent,
@@ -63,4 +64,12 @@ export function grpcTraceHeaderPairs(context: TraceContext): [string, string][] 
   const tracestate = outgoingTracestate(context);
   if (tracestate !== undefined) pairs.push([TRACESTATE, tracestate]);
   return pairs;
+}
+
+/**
+ * Runs one component call under `context`: a pluggable component's RPC started by it carries the trace as gRPC
+ * metadata (daprd sends none; a plugin may use it). In-process components never build the pairs.
+ */
+export function withComponentTrace<T>(context: TraceContext | undefined, call: () => T): T {
+  return context === undefined ? call() : withCallMetadata(() => grpcTraceHeaderPairs(context), call);
 }

@@ -5,16 +5,9 @@
  */
 import { randomFillSync } from 'node:crypto';
 
-export interface TraceContext {
-  /** 32 lowercase hex digits, never all zeros. */
-  readonly traceId: string;
-  /** 16 lowercase hex digits, never all zeros. */
-  readonly spanId: string;
-  /** W3C trace flags; bit 0 = sampled. */
-  readonly flags: number;
-  /** The W3C `tracestate` list as received (`''` when none). */
-  readonly tracestate: string;
-}
+import type { TraceContext } from '../shared/trace.js';
+
+export type { TraceContext } from '../shared/trace.js';
 
 export const TRACEPARENT = 'traceparent';
 export const TRACESTATE = 'tracestate';

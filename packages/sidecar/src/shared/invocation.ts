@@ -2,7 +2,7 @@
  * Service invocation in protocol-neutral terms (spec sidecar-wave2 §1–§2): what an API surface hands the invoker,
  * what travels between sidecars (mirrors `InternalInvokeRequest`/`InternalInvokeResponse`) and what the app answers.
  */
-import type { TraceContext } from '../observability/trace-context.js';
+import type { TraceContext } from './trace.js';
 
 /** Header/metadata values by name; names keep the case the origin gave them (compare case-insensitively). */
 export type HeaderMap = Record<string, string[]>;
