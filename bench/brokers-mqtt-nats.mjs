@@ -18,6 +18,8 @@ import { httpStatus, startProcess } from './sidecar.mjs';
 
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 2000);
 const ROUNDS = Number(process.env.BENCH_BROKER_ROUNDS ?? 3);
+/** Messages through each round before the timed run (round's default; brokers.mjs passes its own). */
+const WARMUP = Number(process.env.BENCH_BROKER_WARMUP ?? 200);
 const root = new URL('..', import.meta.url).pathname;
 const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
 const DAPRD = process.env.DAPRKIT_DAPRD ?? join(process.env.HOME ?? '/root', '.cache/daprkit/bin/daprd-1.16.0');
@@ -80,11 +82,11 @@ function post(agent, port, path, body) {
   });
 }
 
-/** One target process, one round: returns msgs/s from first publish to last delivery. */
-/** utime + stime of a process in ms (Linux /proc; undefined elsewhere). */
-export function cpuMs(pid) {
+/** utime + stime of a process (or of one of its threads, `task`) in ms (Linux /proc; undefined elsewhere). */
+export function cpuMs(pid, task = undefined) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const path = task === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${task}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
   } catch {
     return undefined;
@@ -93,9 +95,18 @@ export function cpuMs(pid) {
 
 /**
  * `kind`: 'sidecar', 'daprd' or 'daprd-extra' (daprd's extra build, for the beta components). `stats`, when given,
- * gets `cpuMsPerMsg`: the sidecar's (or daprd's) own CPU per message over the measured run.
+ * gets `cpuMsPerMsg`: the sidecar's (or daprd's) own CPU per message over the measured run, all threads, and
+ * `mainCpuMsPerMsg`: its main thread's alone (for node the JavaScript thread: the rest is V8's compiler and GC
+ * helper threads). `warmup`: messages delivered before the timed run.
  */
-export async function round(kind, type, metadata, topic = `bench-${randomUUID().slice(0, 8)}`, stats = undefined) {
+export async function round(
+  kind,
+  type,
+  metadata,
+  topic = `bench-${randomUUID().slice(0, 8)}`,
+  stats = undefined,
+  { warmup = WARMUP } = {},
+) {
   const app = await startApp(topic);
   const resources = await mkdtemp('/tmp/dk-bench-broker-');
   await writeFile(join(resources, 'pubsub.yaml'), yaml(type, metadata));
@@ -121,7 +132,7 @@ export async function round(kind, type, metadata, topic = `bench-${randomUUID().
       () => `${kind} not healthy: ${proc.output().slice(-1500)}`,
     );
     if (proc.exited()) throw new Error(`${kind} exited: ${proc.output().slice(-1500)}`);
-    // Warm-up: publish probes until one is delivered (the subscription is attached), then 200 more.
+    // Warm-up: publish probes until one is delivered (the subscription is attached), then `warmup` more.
     let probe = -1;
     await waitFor(
       async () => {
@@ -142,10 +153,11 @@ export async function round(kind, type, metadata, topic = `bench-${randomUUID().
       };
       await Promise.all(Array.from({ length: settings.concurrency }, worker));
     };
-    await send(1_000_000, 200);
-    await waitFor(() => [...app.state.seen].filter((i) => i >= 1_000_000).length >= 200, 60_000, `${kind}: warm-up`);
+    await send(1_000_000, warmup);
+    await waitFor(() => [...app.state.seen].filter((i) => i >= 1_000_000).length >= warmup, 60_000, `${kind}: warm-up`);
     app.state.seen.clear();
     const cpuBefore = cpuMs(proc.child.pid);
+    const mainBefore = cpuMs(proc.child.pid, proc.child.pid);
     const start = process.hrtime.bigint();
     await send(0, MESSAGES);
     await waitFor(
@@ -154,8 +166,12 @@ export async function round(kind, type, metadata, topic = `bench-${randomUUID().
       () => `${kind}: ${app.state.seen.size}/${MESSAGES}`,
     );
     const cpuAfter = cpuMs(proc.child.pid);
-    if (stats !== undefined && cpuBefore !== undefined && cpuAfter !== undefined)
+    const mainAfter = cpuMs(proc.child.pid, proc.child.pid);
+    if (stats !== undefined && cpuBefore !== undefined && cpuAfter !== undefined) {
       stats.cpuMsPerMsg = (cpuAfter - cpuBefore) / MESSAGES;
+      if (mainBefore !== undefined && mainAfter !== undefined)
+        stats.mainCpuMsPerMsg = (mainAfter - mainBefore) / MESSAGES;
+    }
     return MESSAGES / (Number(app.state.last - start) / 1e9);
   } finally {
     agent.destroy();

@@ -1,7 +1,10 @@
 // brokers: publish→app delivery through Redis Streams and Kafka, daprkit-sidecar with @daprkit/pubsub-redis /
 // @daprkit/pubsub-kafka in process vs daprd 1.16 with contrib's pubsub.redis / pubsub.kafka, same broker, same app.
 // One round per column per broker (the `round` of brokers-mqtt-nats.mjs: fresh sidecar, fresh topic and consumer
-// group, probe + 200 warm-up messages, then N publishes with 64 in flight, timed to the last unique delivery).
+// group, probe + WARMUP messages, then N publishes with 64 in flight, timed to the last unique delivery).
+// WARMUP defaults to 2000: a fresh node process spends about half a second of CPU on V8's optimising compiler
+// over its first ~2000 messages (helper threads, counted in the process's CPU); with 200, a 2000-message run
+// mostly measured that one-time cost (kafka: ~480 µs/msg cold vs ~150 steady). BENCH_BROKER_WARMUP=200 shows it.
 // Rounds alternate sidecar/daprd; the median per column is printed with every sample and the load average.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,6 +16,7 @@ import { formatRate, printTable, settings } from './harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_BROKER_ROUNDS ?? 3);
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 2000);
+const WARMUP = Number(process.env.BENCH_BROKER_WARMUP ?? 2000);
 const root = new URL('..', import.meta.url).pathname;
 const DAPRD = process.env.DAPRKIT_DAPRD ?? join(process.env.HOME ?? '/root', '.cache/daprkit/bin/daprd-1.16.0');
 const redisHost = process.env.DAPRKIT_REDIS_HOST ?? '127.0.0.1:6379';
@@ -60,6 +64,7 @@ export async function benchBrokers() {
     if (only.length > 0 && !only.some((o) => broker.name.startsWith(o))) continue;
     const samples = { sidecar: [], daprd: [] };
     const cpu = { sidecar: [], daprd: [] };
+    const mainCpu = [];
     const topics = [];
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate which column goes first, so drift in the machine's load hits both alike.
@@ -68,8 +73,10 @@ export async function benchBrokers() {
         topics.push(topic);
         try {
           const stats = {};
-          samples[kind].push(await round(kind, broker.type, broker.metadata(`bench-${randomUUID()}`), topic, stats));
+          const metadata = broker.metadata(`bench-${randomUUID()}`);
+          samples[kind].push(await round(kind, broker.type, metadata, topic, stats, { warmup: WARMUP }));
           if (stats.cpuMsPerMsg !== undefined) cpu[kind].push(stats.cpuMsPerMsg);
+          if (kind === 'sidecar' && stats.mainCpuMsPerMsg !== undefined) mainCpu.push(stats.mainCpuMsPerMsg);
         } catch (err) {
           notes.push(`${broker.name} ${kind} round ${r + 1} failed: ${err.message.split('\n')[0]}`);
         }
@@ -91,6 +98,11 @@ export async function benchBrokers() {
         `${broker.name} CPU µs per message (publish + delivery, the sidecar process only; median): daprd ${(d * 1000).toFixed(0)}, daprkit ${(k * 1000).toFixed(0)} (daprd / daprkit = ${(d / k).toFixed(2)}×)`,
       );
     }
+    const us = (xs) => xs.map((c) => (c * 1000).toFixed(0)).join(', ');
+    if (mainCpu.length)
+      notes.push(
+        `${broker.name} daprkit CPU µs per message, every round: ${us(cpu.sidecar)}; its JavaScript thread alone: ${us(mainCpu)}`,
+      );
     rows.push(row);
   }
   notes.push(`load average after: ${load()}`);
@@ -100,7 +112,7 @@ export async function benchBrokers() {
     rows,
     {
       unit: 'msgs/s',
-      setup: `${MESSAGES} msgs, ${settings.concurrency} publishes in flight, median of ${ROUNDS} interleaved rounds`,
+      setup: `${MESSAGES} msgs after ${WARMUP} warm-up, ${settings.concurrency} publishes in flight, median of ${ROUNDS} interleaved rounds`,
       notes,
     },
   );
