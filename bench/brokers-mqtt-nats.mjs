@@ -18,8 +18,9 @@ import { httpStatus, startProcess } from './sidecar.mjs';
 
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 2000);
 const ROUNDS = Number(process.env.BENCH_BROKER_ROUNDS ?? 3);
-/** Messages through each round before the timed run (round's default; brokers.mjs passes its own). */
-const WARMUP = Number(process.env.BENCH_BROKER_WARMUP ?? 200);
+/** Messages through each round before the timed run: 2000, as brokers.mjs (a fresh node process spends ~0.5 s of
+ * CPU in V8's optimising compiler over its first ~2000 messages); BENCH_BROKER_WARMUP=200 shows that cold cost. */
+const WARMUP = Number(process.env.BENCH_BROKER_WARMUP ?? 2000);
 const root = new URL('..', import.meta.url).pathname;
 const sidecarBin = join(root, 'packages/sidecar/bin/daprkit-sidecar.js');
 const DAPRD = process.env.DAPRKIT_DAPRD ?? join(process.env.HOME ?? '/root', '.cache/daprkit/bin/daprd-1.16.0');
