@@ -220,3 +220,16 @@ export function describeWithBackend(
     describe(name, () => it('has its backend', () => Promise.reject(new Error(`${unavailable}; CI must provide it`))));
   else describe.skip(`${name} [skipped: ${unavailable}; ${startHint}]`, body);
 }
+
+/** The Zipkin server of scripts/services.sh (DAPRKIT_ZIPKIN_URL) and the span fields the tracing tests read. */
+export const ZIPKIN_URL = process.env.DAPRKIT_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
+
+export interface ZipkinSpan {
+  traceId: string;
+  id: string;
+  parentId?: string;
+  name: string;
+  kind?: string;
+  tags?: Record<string, string>;
+  localEndpoint?: { serviceName?: string };
+}

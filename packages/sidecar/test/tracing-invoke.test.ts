@@ -14,9 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSidecar } from '../src/index.js';
 import { parseTraceparent } from '../src/observability/trace-context.js';
 import { daprService } from '../src/shared/runtime-proto.js';
-import { describeWithBackend, http, startApp, staticResolutionConfig, waitFor } from './support.js';
-
-const ZIPKIN_URL = process.env.DAPRKIT_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
+import {
+  describeWithBackend,
+  http,
+  startApp,
+  staticResolutionConfig,
+  waitFor,
+  ZIPKIN_URL,
+  type ZipkinSpan,
+} from './support.js';
 
 function newTraceparent(): { traceId: string; spanId: string; header: string } {
   const traceId = randomUUID().replaceAll('-', '');
@@ -131,16 +137,6 @@ describe('trace context through service invocation (propagation only)', () => {
     expect(seen?.spanId).not.toBe(spanId);
   });
 });
-
-interface ZipkinSpan {
-  traceId: string;
-  id: string;
-  parentId?: string;
-  name: string;
-  kind?: string;
-  tags?: Record<string, string>;
-  localEndpoint?: { serviceName?: string };
-}
 
 const zipkinUnreachable = await fetch(`${ZIPKIN_URL}/health`).then(
   (r) => (r.ok ? undefined : `Zipkin at ${ZIPKIN_URL} answered ${r.status}`),

@@ -21,9 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSidecar, type Sidecar } from '../src/index.js';
 import { grpcTraceBin, parseGrpcTraceBin, parseTraceparent } from '../src/observability/trace-context.js';
 import { appCallbackService, daprService } from '../src/shared/runtime-proto.js';
-import { ensureSidecarBuilt, http, type Recorded, startApp, waitFor } from './support.js';
-
-const ZIPKIN_URL = process.env.DAPRKIT_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
+import { ensureSidecarBuilt, http, type Recorded, startApp, waitFor, ZIPKIN_URL, type ZipkinSpan } from './support.js';
 
 function newTraceparent(sampled = true): { traceId: string; header: string } {
   const traceId = randomUUID().replaceAll('-', '');
@@ -320,16 +318,6 @@ describe('samplingRate "0" turns tracing off', () => {
     expect(delivered.headers.traceparent).toBeUndefined();
   });
 });
-
-interface ZipkinSpan {
-  traceId: string;
-  id: string;
-  parentId?: string;
-  name: string;
-  kind?: string;
-  tags?: Record<string, string>;
-  localEndpoint?: { serviceName?: string };
-}
 
 const zipkinUnreachable = await fetch(`${ZIPKIN_URL}/health`).then(
   (r) => (r.ok ? undefined : `status ${r.status}`),
