@@ -232,7 +232,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
   };
   // Decoded before any component starts, so a bad policy fails fast; without a document only the built-ins exist.
   const resiliency = resources?.resiliency.length
-    ? new Resiliency(decodeResiliency(resources.resiliency, logger), logger)
+    ? new Resiliency(decodeResiliency(resources.resiliency, logger), logger, metrics)
     : Resiliency.builtInOnly(logger);
   const components = await composeComponents(declarations, {
     appId,

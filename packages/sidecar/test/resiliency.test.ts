@@ -253,9 +253,21 @@ beforeAll(async () => {
     resourcesPaths: [resources],
     definitions,
     logger,
+    metrics: { enabled: true, port: 0, host: '127.0.0.1' },
   });
   await sidecar.ready;
 });
+
+/** The value of one series in the sidecar's Prometheus text (undefined when absent). */
+async function metric(name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const text = (await http(sidecar.metricsPort!, 'GET', '/metrics')).text;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const set = line.slice(name.length + 1, line.lastIndexOf('}'));
+    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+  }
+  return undefined;
+}
 
 afterAll(async () => {
   await sidecar?.close();
@@ -349,6 +361,36 @@ describe('outbound policies', () => {
     expect(logLines).toContain('Circuit breaker "cb-breakerstate" changed state from open to half-open');
     expect(logLines).toContain('Circuit breaker "cb-breakerstate" changed state from half-open to closed');
     expect(f.calls).toBe(3);
+    // daprd's resiliency metrics: each state change an activation, the gauge on the current state.
+    const cb = { policy: 'circuitbreaker', flow_direction: 'outbound', target: 'Statestore_breakerstate' };
+    for (const status of ['open', 'half-open', 'closed'])
+      expect(await metric('dapr_resiliency_activations_total', { ...cb, status })).toBe(1);
+    expect(await metric('dapr_resiliency_cb_state', { ...cb, status: 'closed' })).toBe(1);
+    expect(await metric('dapr_resiliency_cb_state', { ...cb, status: 'open' })).toBe(0);
+    // Every call counts once, with the state it met: the refused call and the probes while open.
+    expect(await metric('dapr_resiliency_count', { ...cb, status: 'open', name: 'test-policies' })).toBeGreaterThan(0);
+  });
+
+  it("records daprd's resiliency metrics for retries and timeouts", async () => {
+    const labels = { app_id: 'resiliency-app', name: 'test-policies', flow_direction: 'outbound' };
+    expect(await metric('dapr_resiliency_loaded', { app_id: 'resiliency-app', name: 'test-policies' })).toBe(1);
+    // No document is loaded for another app's scope.
+    expect(await metric('dapr_resiliency_loaded', { name: 'other-app-only' })).toBeUndefined();
+    const retry = { ...labels, policy: 'retry', target: 'Statestore_retrystate', status: '' };
+    const executed = (await metric('dapr_resiliency_count', retry)) ?? 0;
+    const activated = (await metric('dapr_resiliency_activations_total', retry)) ?? 0;
+    const f = fault('retrystate');
+    f.failNext = 2;
+    expect((await http(sidecar.httpPort, 'GET', '/v1.0/state/retrystate/k')).status).toBe(204);
+    expect(await metric('dapr_resiliency_count', retry)).toBe(executed + 1);
+    expect(await metric('dapr_resiliency_activations_total', retry)).toBe(activated + 2);
+    const timeout = { ...labels, policy: 'timeout', target: 'Statestore_slowstate', status: '' };
+    const fired = (await metric('dapr_resiliency_activations_total', timeout)) ?? 0;
+    const slow = fault('slowstate');
+    slow.delayMs = 1000;
+    expect((await http(sidecar.httpPort, 'GET', '/v1.0/state/slowstate/k')).status).toBe(500);
+    slow.delayMs = 0;
+    expect(await metric('dapr_resiliency_activations_total', timeout)).toBe(fired + 1);
   });
 
   it('retries secret reads and output bindings', async () => {

@@ -8,7 +8,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { MetricsSettings } from './metrics-config.js';
-import { CounterFamily, HistogramFamily, type MetricFamily, TimedFamily } from './series.js';
+import { CounterFamily, GaugeFamily, HistogramFamily, type MetricFamily, TimedFamily } from './series.js';
+
+/** daprd's circuit-breaker states in `resiliency/cb_state` (1 for the current one, 0 for the others). */
+const BREAKER_STATES = ['closed', 'half-open', 'open', 'unknown'] as const;
+
+/** One policy's labels (resiliency/ is a peer layer: its PolicyLabels has this shape). */
+interface PolicyLabels {
+  name: string;
+  namespace: string;
+  flowDirection: string;
+  target: string;
+}
 
 /** Prometheus text format 0.0.4 (prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -69,6 +80,7 @@ export function reducedPath(path: string): string {
   }
 }
 
+/** Also resiliency/'s ResiliencyMetrics (structurally: the layers are peers). */
 export class SidecarMetrics {
   /** Every family, registered with prom-client's Registry on the first scrape (prom-client is loaded then). */
   private readonly families: MetricFamily[] = [];
@@ -85,6 +97,10 @@ export class SidecarMetrics {
   private readonly loaded: CounterFamily;
   private readonly initTotal: CounterFamily;
   private readonly initFail: CounterFamily;
+  private readonly resiliencyLoadedCount: CounterFamily;
+  private readonly resiliencyCount: CounterFamily;
+  private readonly resiliencyActivations: CounterFamily;
+  private readonly breakerState: GaugeFamily;
 
   constructor(
     private readonly appId: string,
@@ -161,6 +177,26 @@ export class SidecarMetrics {
     this.initFail = new CounterFamily(
       'dapr_runtime_component_init_fail_total',
       'The number of component initialization failures.',
+      registry,
+    );
+    this.resiliencyLoadedCount = new CounterFamily(
+      'dapr_resiliency_loaded',
+      'Number of resiliency policies loaded.',
+      registry,
+    );
+    this.resiliencyCount = new CounterFamily(
+      'dapr_resiliency_count',
+      'Number of times a resiliency policyKey has been applied to a building block.',
+      registry,
+    );
+    this.resiliencyActivations = new CounterFamily(
+      'dapr_resiliency_activations_total',
+      'Number of times a resiliency policyKey has been activated in a building block after a failure or after a state change.',
+      registry,
+    );
+    this.breakerState = new GaugeFamily(
+      'dapr_resiliency_cb_state',
+      "A resiliency policy's current CircuitBreakerState state. 0 is closed, 1 is half-open, 2 is open, and -1 is unknown.",
       registry,
     );
     this.patterns = settings.pathMatching.flatMap((raw) => {
@@ -263,6 +299,47 @@ export class SidecarMetrics {
       reason,
       componentName: name,
     }));
+  }
+
+  resiliencyLoaded(name: string, namespace: string): void {
+    this.resiliencyLoadedCount.inc(`${name}\u0000${namespace}`, () => ({ app_id: this.appId, name, namespace }));
+  }
+
+  private policyLabels(labels: PolicyLabels, kind: string, status: string): Record<string, string> {
+    return {
+      app_id: this.appId,
+      name: labels.name,
+      policy: kind,
+      namespace: labels.namespace,
+      flow_direction: labels.flowDirection,
+      target: labels.target,
+      status,
+    };
+  }
+
+  private static policyKey(labels: PolicyLabels, kind: string, status: string): string {
+    return `${labels.name}\u0000${labels.namespace}\u0000${kind}\u0000${labels.flowDirection}\u0000${labels.target}\u0000${status}`;
+  }
+
+  resiliencyExecuted(labels: PolicyLabels, kind: string, status: string): void {
+    this.resiliencyCount.inc(SidecarMetrics.policyKey(labels, kind, status), () =>
+      this.policyLabels(labels, kind, status),
+    );
+  }
+
+  resiliencyActivated(labels: PolicyLabels, kind: string, status: string): void {
+    this.resiliencyActivations.inc(SidecarMetrics.policyKey(labels, kind, status), () =>
+      this.policyLabels(labels, kind, status),
+    );
+  }
+
+  circuitBreakerState(labels: PolicyLabels, state: string): void {
+    for (const status of BREAKER_STATES)
+      this.breakerState.set(
+        SidecarMetrics.policyKey(labels, 'circuitbreaker', status),
+        () => this.policyLabels(labels, 'circuitbreaker', status),
+        status === state ? 1 : 0,
+      );
   }
 
   /** The Prometheus text of every family. */

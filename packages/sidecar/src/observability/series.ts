@@ -33,7 +33,7 @@ export interface MetricFamily {
 abstract class Family<S> implements MetricFamily {
   protected readonly series = new Map<string, S>();
   readonly aggregator = 'sum';
-  abstract readonly type: 'counter' | 'histogram';
+  abstract readonly type: 'counter' | 'gauge' | 'histogram';
 
   constructor(
     readonly name: string,
@@ -69,6 +69,29 @@ export class CounterFamily extends Family<CounterSeries> {
   /** +1 on the series `key` (a rare event: no pairing with a histogram). */
   inc(key: string, labels: () => Labels): void {
     this.at(key, labels).value++;
+  }
+
+  get() {
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value })),
+    };
+  }
+}
+
+/** A gauge: the last value set per series. */
+export class GaugeFamily extends Family<CounterSeries> {
+  readonly type = 'gauge';
+
+  protected create(labels: Labels): CounterSeries {
+    return { labels, value: 0 };
+  }
+
+  set(key: string, labels: () => Labels, value: number): void {
+    this.at(key, labels).value = value;
   }
 
   get() {

@@ -27,6 +27,8 @@ export interface AppTarget extends PolicyNames {
 export interface ResiliencySpec {
   /** Names of the documents loaded, in order. */
   documents: string[];
+  /** Their `metadata.namespace` (empty when not given), in the same order. */
+  namespaces: string[];
   timeouts: Map<string, number>;
   retries: Map<string, RetrySpec>;
   circuitBreakers: Map<string, BreakerSpec>;
@@ -72,6 +74,7 @@ function builtInRetries(): Map<string, RetrySpec> {
 export function emptyResiliencySpec(): ResiliencySpec {
   return {
     documents: [],
+    namespaces: [],
     timeouts: new Map(),
     retries: builtInRetries(),
     circuitBreakers: new Map(),
@@ -218,6 +221,7 @@ function decodeDocument(spec: ResiliencySpec, m: RawManifest, logger: Logger): v
     });
   }
   spec.documents.push(name);
+  spec.namespaces.push(isObject(m.metadata) ? text(m.metadata.namespace) : '');
 }
 
 /** Every target must name policies that exist (daprd silently ignores a missing one; we fail the load). */

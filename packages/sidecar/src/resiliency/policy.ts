@@ -23,12 +23,24 @@ export class PermanentError extends Error {
   }
 }
 
+/** daprd's policy types in its resiliency metrics. */
+export type PolicyKind = 'timeout' | 'retry' | 'circuitbreaker';
+
+/** The metrics of one policy (daprd's `resiliency/count` and `resiliency/activations_total`). */
+export interface PolicyObserver {
+  /** Once per run, for each kind the policy has (`status`: the breaker's state, else empty). */
+  executed(kind: PolicyKind, status: string): void;
+  /** A timeout fired, a retry was scheduled (breaker state changes are reported by the breaker). */
+  activated(kind: PolicyKind, status: string): void;
+}
+
 export interface PolicyDefinition {
   /** For logs: `component[<name>] output`, `endpoint[<app>, <key>]`, a built-in's name. */
   name: string;
   timeoutMs: number;
   retry?: RetrySpec;
   breaker?: CircuitBreaker;
+  observer?: PolicyObserver;
 }
 
 /** Runs `operation` (given the 1-based attempt number) under the policy. */
@@ -48,10 +60,13 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: (() => void) | undefined): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PolicyTimeoutError()), ms);
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new PolicyTimeoutError());
+    }, ms);
   });
   // The component call cannot be cancelled (no context); a late result is dropped, a late failure swallowed.
   promise.catch(() => {});
@@ -64,9 +79,23 @@ export function isPolicyDefined(policy: PolicyDefinition): boolean {
 
 /** `signal`: once aborted (sidecar shutdown), no further retry starts and the last error is returned. */
 export function policyRunner(policy: PolicyDefinition, logger: Logger, signal?: AbortSignal): PolicyRunner {
-  const { timeoutMs, retry, breaker } = policy;
+  const run = unobservedRunner(policy, logger, signal);
+  const { observer, timeoutMs, retry, breaker } = policy;
+  if (observer === undefined) return run;
+  return (operation) => {
+    if (timeoutMs > 0) observer.executed('timeout', '');
+    if (retry !== undefined) observer.executed('retry', '');
+    if (breaker !== undefined) observer.executed('circuitbreaker', breaker.state);
+    return run(operation);
+  };
+}
+
+function unobservedRunner(policy: PolicyDefinition, logger: Logger, signal?: AbortSignal): PolicyRunner {
+  const { timeoutMs, retry, breaker, observer } = policy;
+  const onTimeout = observer === undefined ? undefined : () => observer.activated('timeout', '');
   const attemptOnce = <T>(operation: (attempt: number) => Promise<T>, attempt: number): Promise<T> => {
-    const timed = timeoutMs > 0 ? () => withTimeout(operation(attempt), timeoutMs) : () => operation(attempt);
+    const timed =
+      timeoutMs > 0 ? () => withTimeout(operation(attempt), timeoutMs, onTimeout) : () => operation(attempt);
     return breaker ? breaker.execute(timed) : timed();
   };
   if (retry === undefined) return (operation) => attemptOnce(operation, 1);
@@ -83,6 +112,7 @@ export function policyRunner(policy: PolicyDefinition, logger: Logger, signal?: 
         if (error instanceof CodeError && !codeNeedsRetry(retry, error.statusCode)) throw error;
         const delay = signal?.aborted ? undefined : backoff();
         if (delay === undefined) throw error;
+        observer?.activated('retry', '');
         logger.warn(`Error processing operation ${policy.name}. Retrying in ${formatDuration(delay)}…`);
         logger.debug(
           `Error for operation ${policy.name} was: ${error instanceof Error ? error.message : String(error)}`,

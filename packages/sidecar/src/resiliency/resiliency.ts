@@ -5,9 +5,17 @@
  * (`<appId>:<method>`, in an LRU of `circuitBreakerCacheSize`).
  */
 import type { Logger } from '@daprkit/component-sdk';
-import { type BreakerSpec, CircuitBreaker } from './breaker.js';
+import { type BreakerSpec, type BreakerState, CircuitBreaker } from './breaker.js';
 import { BUILT_IN_POLICIES, emptyResiliencySpec, type PolicyNames, type ResiliencySpec } from './load.js';
-import { isPolicyDefined, PermanentError, type PolicyDefinition, type PolicyRunner, policyRunner } from './policy.js';
+import {
+  isPolicyDefined,
+  PermanentError,
+  type PolicyDefinition,
+  type PolicyKind,
+  type PolicyObserver,
+  type PolicyRunner,
+  policyRunner,
+} from './policy.js';
 
 /** daprd's component types in default-policy names (`Default<Type>Component<Dir><Kind>Policy`). */
 export type ComponentPolicyType =
@@ -34,6 +42,23 @@ export interface AppCallTarget {
    * pooled connection and the name-resolution cache entry here.
    */
   onTransportFailure?: (error: unknown) => void;
+}
+
+/** The labels of one policy's metrics (daprd: the last document's name and namespace, direction and target). */
+export interface PolicyLabels {
+  name: string;
+  namespace: string;
+  flowDirection: 'inbound' | 'outbound';
+  /** `app_<appId>`, or `<ComponentType>_<name>` (daprd's ResiliencyAppTarget / ResiliencyComponentTarget). */
+  target: string;
+}
+
+/** Where daprd's `resiliency/*` metrics go (the sidecar's SidecarMetrics). */
+export interface ResiliencyMetrics {
+  resiliencyLoaded(name: string, namespace: string): void;
+  resiliencyExecuted(labels: PolicyLabels, kind: PolicyKind, status: string): void;
+  resiliencyActivated(labels: PolicyLabels, kind: PolicyKind, status: string): void;
+  circuitBreakerState(labels: PolicyLabels, state: BreakerState): void;
 }
 
 const KINDS = ['Retry', 'Timeout', 'CircuitBreaker'] as const;
@@ -89,7 +114,9 @@ export class Resiliency {
   constructor(
     readonly spec: ResiliencySpec,
     private readonly logger: Logger,
+    private readonly metrics?: ResiliencyMetrics,
   ) {
+    for (const [i, document] of spec.documents.entries()) metrics?.resiliencyLoaded(document, spec.namespaces[i] ?? '');
     const name = BUILT_IN_POLICIES.serviceRetries;
     this.serviceRetries = this.runner({ name, timeoutMs: 0, retry: spec.retries.get(name)! });
   }
@@ -132,13 +159,14 @@ export class Resiliency {
     const endpoint = `${appId}:${method}`;
     const target = this.spec.apps.get(appId);
     const names = target ?? this.defaultNames(['App']);
-    const definition = this.definition(`endpoint[${appId}, ${endpoint}]`, names, (template) => {
+    const at = { flowDirection: 'outbound', target: `app_${appId}` } as const;
+    const definition = this.definition(`endpoint[${appId}, ${endpoint}]`, names, at, (template, _name, labels) => {
       let cache = this.endpointBreakers.get(appId);
       if (cache === undefined) {
         cache = new Lru(target?.circuitBreakerCacheSize ?? 100);
         this.endpointBreakers.set(appId, cache);
       }
-      return cache.getOrCreate(endpoint, () => this.newBreaker(endpoint, template));
+      return cache.getOrCreate(endpoint, () => this.newBreaker(endpoint, template, labels));
     });
     return isPolicyDefined(definition) ? this.runner(definition) : undefined;
   }
@@ -178,10 +206,11 @@ export class Resiliency {
           : target.outbound
         : this.defaultNames([`${type}Component${direction}`, `Component${direction}`, 'Component']);
     const label = `component[${name}] ${direction === 'Inbound' ? 'input' : 'output'}`;
-    const definition = this.definition(label, names, (template, templateName) => {
+    const at = { flowDirection: direction === 'Inbound' ? 'inbound' : 'outbound', target: `${type}_${name}` } as const;
+    const definition = this.definition(label, names, at, (template, templateName, labels) => {
       let breaker = this.componentBreakers.get(name);
       if (breaker === undefined) {
-        breaker = this.newBreaker(`${templateName}-${name}`, template);
+        breaker = this.newBreaker(`${templateName}-${name}`, template, labels);
         this.componentBreakers.set(name, breaker);
       }
       return breaker;
@@ -189,12 +218,41 @@ export class Resiliency {
     return isPolicyDefined(definition) ? this.runner(definition) : undefined;
   }
 
+  /** Metric labels of a policy for `target`; undefined without metrics (nothing is recorded then). */
+  private labels(flowDirection: PolicyLabels['flowDirection'], target: string): PolicyLabels | undefined {
+    if (this.metrics === undefined) return undefined;
+    const last = this.spec.documents.length - 1;
+    return {
+      name: this.spec.documents[last] ?? '',
+      namespace: this.spec.namespaces[last] ?? '',
+      flowDirection,
+      target,
+    };
+  }
+
+  private observer(labels: PolicyLabels | undefined): PolicyObserver | undefined {
+    const metrics = this.metrics;
+    if (metrics === undefined || labels === undefined) return undefined;
+    return {
+      executed: (kind, status) => metrics.resiliencyExecuted(labels, kind, status),
+      activated: (kind, status) => metrics.resiliencyActivated(labels, kind, status),
+    };
+  }
+
   private definition(
     name: string,
     names: PolicyNames,
-    breakerFor: (template: BreakerSpec, templateName: string) => CircuitBreaker,
+    at: Pick<PolicyLabels, 'flowDirection' | 'target'>,
+    breakerFor: (template: BreakerSpec, templateName: string, labels: PolicyLabels | undefined) => CircuitBreaker,
   ): PolicyDefinition {
     const definition: PolicyDefinition = { name, timeoutMs: 0 };
+    // Labels only when metrics are on and some policy applies (this runs for every invocation).
+    const labels =
+      names.timeout === undefined && names.retry === undefined && names.circuitBreaker === undefined
+        ? undefined
+        : this.labels(at.flowDirection, at.target);
+    const observer = this.observer(labels);
+    if (observer !== undefined) definition.observer = observer;
     if (names.timeout !== undefined) definition.timeoutMs = this.spec.timeouts.get(names.timeout) ?? 0;
     if (names.retry !== undefined) {
       const retry = this.spec.retries.get(names.retry);
@@ -202,7 +260,7 @@ export class Resiliency {
     }
     const template =
       names.circuitBreaker === undefined ? undefined : this.spec.circuitBreakers.get(names.circuitBreaker);
-    if (template !== undefined) definition.breaker = breakerFor(template, names.circuitBreaker!);
+    if (template !== undefined) definition.breaker = breakerFor(template, names.circuitBreaker!, labels);
     return definition;
   }
 
@@ -226,7 +284,14 @@ export class Resiliency {
     return policyRunner(definition, this.logger, this.shutdown.signal);
   }
 
-  private newBreaker(name: string, template: BreakerSpec): CircuitBreaker {
-    return new CircuitBreaker(name, template, this.logger);
+  /** A breaker whose state changes are daprd's circuit-breaker activations and `cb_state` gauge. */
+  private newBreaker(name: string, template: BreakerSpec, labels: PolicyLabels | undefined): CircuitBreaker {
+    const metrics = this.metrics;
+    if (metrics === undefined || labels === undefined) return new CircuitBreaker(name, template, this.logger);
+    metrics.circuitBreakerState(labels, 'closed');
+    return new CircuitBreaker(name, template, this.logger, (_from, to) => {
+      metrics.resiliencyActivated(labels, 'circuitbreaker', to);
+      metrics.circuitBreakerState(labels, to);
+    });
   }
 }
