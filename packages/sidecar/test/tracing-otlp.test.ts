@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from '@daprkit/component-sdk';
 import { credentials, Metadata, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSidecar, type Sidecar } from '../src/index.js';
@@ -16,9 +17,18 @@ import { describeWithBackend, ensureSidecarBuilt, http, startApp, waitFor } from
 
 const OTLP_GRPC = process.env.DAPRKIT_OTLP_GRPC ?? '127.0.0.1:14317';
 const OTLP_HTTP = process.env.DAPRKIT_OTLP_HTTP ?? '127.0.0.1:14318';
-const COLLECTOR_LOG =
-  process.env.DAPRKIT_OTELCOL_LOG ??
-  join(process.env.DAPRKIT_SERVICES_DIR ?? '/tmp/daprkit-services', 'otelcol', 'collector.log');
+const OTLP_TLS_GRPC = process.env.DAPRKIT_OTLP_TLS_GRPC ?? '127.0.0.1:14319';
+const OTLP_TLS_HTTP = process.env.DAPRKIT_OTLP_TLS_HTTP ?? '127.0.0.1:14320';
+const SERVICE_DIR = join(process.env.DAPRKIT_SERVICES_DIR ?? '/tmp/daprkit-services', 'otelcol');
+const COLLECTOR_LOG = process.env.DAPRKIT_OTELCOL_LOG ?? join(SERVICE_DIR, 'collector.log');
+const COLLECTOR_CA = process.env.DAPRKIT_OTELCOL_CA_FILE ?? join(SERVICE_DIR, 'tls', 'ca.pem');
+/** The OpenTelemetry exporters' own setting for the CA that verifies the collector (read at the first export). */
+const CA_ENV = 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE';
+
+function endpoint(protocol: 'grpc' | 'http', secure: boolean): string {
+  if (protocol === 'grpc') return secure ? OTLP_TLS_GRPC : OTLP_GRPC;
+  return secure ? OTLP_TLS_HTTP : OTLP_HTTP;
+}
 
 /** One span as the debug exporter prints it (`Trace ID : …`, `Name : …`, `-> key: Str(value)`). */
 interface CollectedSpan {
@@ -78,12 +88,14 @@ function parseCollectorLog(text: string): CollectedSpan[] {
   return spans;
 }
 
-/** Why the collector is not usable here (undefined = it is): its log readable, the HTTP receiver answering. */
+/** Why the collector is not usable here (undefined = it is): its log and CA readable, the HTTP receiver answering. */
 async function collectorUnavailable(): Promise<string | undefined> {
-  try {
-    await stat(COLLECTOR_LOG);
-  } catch (error) {
-    return `OpenTelemetry Collector log ${COLLECTOR_LOG} unreadable (${(error as Error).message})`;
+  for (const file of [COLLECTOR_LOG, COLLECTOR_CA]) {
+    try {
+      await stat(file);
+    } catch (error) {
+      return `OpenTelemetry Collector file ${file} unreadable (${(error as Error).message})`;
+    }
   }
   return fetch(`http://${OTLP_HTTP}/v1/traces`, {
     method: 'POST',
@@ -129,9 +141,14 @@ function grpcCall(port: number, method: string, request: unknown, metadata: Meta
   });
 }
 
-for (const protocol of ['grpc', 'http'] as const) {
+for (const [protocol, secure] of [
+  ['grpc', false],
+  ['http', false],
+  ['grpc', true],
+  ['http', true],
+] as const) {
   describeWithBackend(
-    `spans exported over OTLP/${protocol} to a real OpenTelemetry Collector`,
+    `spans exported over OTLP/${protocol}${secure ? ` with TLS (isSecure, CA from ${CA_ENV})` : ''} to a real OpenTelemetry Collector`,
     unavailable,
     'run bash scripts/services.sh up otelcol',
     () => {
@@ -145,6 +162,7 @@ for (const protocol of ['grpc', 'http'] as const) {
       beforeAll(async () => {
         await ensureSidecarBuilt();
         logStart = (await stat(COLLECTOR_LOG)).size;
+        if (secure) process.env[CA_ENV] = COLLECTOR_CA;
         app = await startApp({ 'POST /orders': (_r, res) => void res.writeHead(200).end() });
         sidecar = await createSidecar({
           appId,
@@ -159,7 +177,7 @@ for (const protocol of ['grpc', 'http'] as const) {
           configPaths: [
             await configFile({
               samplingRate: '1',
-              otel: { endpointAddress: protocol === 'grpc' ? OTLP_GRPC : OTLP_HTTP, protocol, isSecure: false },
+              otel: { endpointAddress: endpoint(protocol, secure), protocol, isSecure: secure },
             }),
           ],
           subscriptions: [{ pubsubname: 'pubsub', topic, rules: [{ path: '/orders' }], metadata: {} }],
@@ -169,6 +187,7 @@ for (const protocol of ['grpc', 'http'] as const) {
       afterAll(async () => {
         await sidecar?.close();
         await app?.close();
+        if (secure) delete process.env[CA_ENV];
       });
 
       async function collected(): Promise<CollectedSpan[]> {
@@ -278,6 +297,76 @@ for (const protocol of ['grpc', 'http'] as const) {
         await sidecar.close();
         const spans = await trace(traceId, [path], false);
         expect(spans.find((s) => s.name === path)?.attributes).toMatchObject({ 'db.name': 'statestore' });
+      });
+    },
+  );
+}
+
+// isSecure must mean a verified TLS connection: without the test CA the collector's certificate is refused, and a
+// TLS-only port is not spoken to in plaintext (nor a plaintext one in TLS). Each failure is logged by the sidecar
+// (the SDK alone would only tell its silent diag logger) and tracer.flush() rejects with it.
+for (const protocol of ['grpc', 'http'] as const) {
+  describeWithBackend(
+    `OTLP/${protocol} export failures are logged, not swallowed`,
+    unavailable,
+    'run bash scripts/services.sh up otelcol',
+    () => {
+      const sidecars: Sidecar[] = [];
+      beforeAll(() => ensureSidecarBuilt());
+      afterAll(() => Promise.all(sidecars.map((s) => s.close())));
+
+      /** One traced call on a fresh sidecar, then a flush: the flush's error and the sidecar's tracing warnings. */
+      async function exportOne(endpointAddress: string, isSecure: boolean) {
+        const warnings: Array<{ message: string; fields: Record<string, unknown> | undefined }> = [];
+        const ignore = () => {};
+        const logger: Logger = {
+          debug: ignore,
+          info: ignore,
+          error: ignore,
+          warn: (message, fields) => {
+            if (message.startsWith('tracing:')) warnings.push({ message, fields });
+          },
+        };
+        const sidecar = await createSidecar({
+          appId: `otlp-fail-${randomUUID().slice(0, 8)}`,
+          httpPort: 0,
+          grpcPort: 0,
+          logger,
+          components: [{ name: 'statestore', type: 'state.in-memory' }],
+          configPaths: [await configFile({ samplingRate: '1', otel: { endpointAddress, protocol, isSecure } })],
+        });
+        sidecars.push(sidecar);
+        await sidecar.ready;
+        const response = await http(sidecar.httpPort, 'GET', '/v1.0/state/statestore/k', undefined, {
+          traceparent: newTraceparent().header,
+        });
+        expect(response.status).toBe(204);
+        const error = await sidecar.runtime.tracer!.flush().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return { error, warnings };
+      }
+
+      it('refuses a collector certificate from an untrusted CA, and says so', async () => {
+        expect(process.env[CA_ENV]).toBeUndefined();
+        const address = endpoint(protocol, true);
+        const { error, warnings } = await exportOne(address, true);
+        expect(error).toBeInstanceOf(Error);
+        expect((error as Error).message).toMatch(/certificate/i);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]!.message).toBe(
+          `tracing: exporting spans to OTLP/${protocol} ${address} (TLS) failed; spans dropped`,
+        );
+        expect(warnings[0]!.fields).toMatchObject({ error: expect.stringMatching(/certificate/i), spans: 1 });
+      });
+
+      it('does not speak TLS to a plaintext receiver, nor plaintext to a TLS one', async () => {
+        for (const isSecure of [true, false]) {
+          const { error, warnings } = await exportOne(endpoint(protocol, !isSecure), isSecure);
+          expect(error).toBeInstanceOf(Error);
+          expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/ failed; spans dropped$/)]);
+        }
       });
     },
   );
