@@ -6,7 +6,8 @@ register_service otelcol otlp collector
 # real receiver for the sidecar's OTLP exporters. The collector's own log ($OTELCOL_LOG) holds every received span
 # ("Trace ID : <hex>", "Name : <name>"), which is how tests read them back. Internal metrics/traces are off, so it
 # opens no other port. The binary is scripts/otelcol/main.go, built once with `go build` from the Go module proxy
-# (~50 s cold) into the cache; rebuilt only when missing (a new OTELCOL_VERSION is a new file name).
+# (cold: ~140 s of CPU from an empty Go build cache) into the cache; rebuilt only when missing (a new
+# OTELCOL_VERSION is a new file name).
 
 OTELCOL_VERSION=0.165.0 # must match the collector core version in scripts/otelcol/go.mod
 OTELCOL_GRPC_PORT=14317
@@ -55,7 +56,7 @@ otelcol_build() {
   command -v go >/dev/null || fail_with_logs otelcol "go not found (needed once to build the collector)"
   mkdir -p "$CACHE_DIR/bin"
   local buildlog="$CACHE_DIR/otelcol-build.log" t0=$SECONDS
-  log "otelcol: building the collector $OTELCOL_VERSION from the Go module proxy (first time only, ~1 min)"
+  log "otelcol: building the collector $OTELCOL_VERSION from the Go module proxy (first time only, 1-5 min)"
   # go.sum is committed: -mod=mod only lets go fill the module cache, the versions are the ones in go.mod.
   (cd "$OTELCOL_SRC" && GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$OTELCOL_BIN.tmp.$$" .) \
     >"$buildlog" 2>&1 || {
