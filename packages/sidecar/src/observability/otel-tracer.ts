@@ -55,6 +55,61 @@ async function otelExporter(config: OtelExporterConfig): Promise<SpanExporter> {
   });
 }
 
+type ExportCallback = Parameters<SpanExporter['export']>[1];
+type ExportResult = Parameters<ExportCallback>[0];
+/** ExportResultCode.SUCCESS of @opentelemetry/core (not a dependency of ours). */
+const EXPORT_SUCCESS = 0;
+/** At most one failure line per exporter in this interval; the count of the others goes with it. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Logs failed exports, which the SDK only reports to its diag logger (silent unless set up): a wrong endpoint,
+ * `isSecure` against a plaintext receiver or an untrusted certificate would otherwise just mean no spans, while
+ * daprd logs such errors. The first failure is logged at once, then at most one line a minute, and the recovery.
+ */
+class ReportingExporter implements SpanExporter {
+  private failing = false;
+  private lastLogged = Number.NEGATIVE_INFINITY;
+  private unlogged = 0;
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly target: string,
+    private readonly logger: Logger,
+  ) {}
+
+  export(spans: Parameters<SpanExporter['export']>[0], resultCallback: ExportCallback): void {
+    this.inner.export(spans, (result: ExportResult) => {
+      if (result.code === EXPORT_SUCCESS) {
+        if (this.failing) this.logger.info(`tracing: exporting spans to ${this.target} works again`);
+        this.failing = false;
+      } else {
+        this.failing = true;
+        this.unlogged += 1;
+        const now = Date.now();
+        if (now - this.lastLogged >= FAILURE_LOG_INTERVAL_MS) {
+          this.logger.warn(`tracing: exporting spans to ${this.target} failed; spans dropped`, {
+            error: result.error?.message ?? 'unknown error',
+            spans: spans.length,
+            failedExports: this.unlogged,
+          });
+          this.lastLogged = now;
+          this.unlogged = 0;
+        }
+      }
+      resultCallback(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
 class OtelSpan implements TraceSpan {
   readonly recording: boolean;
   readonly context: TraceContext;
@@ -89,9 +144,13 @@ export async function createOtelTracer(config: TracingConfig, serviceName: strin
   if (config.stdout) exporters.push(new ConsoleSpanExporter());
   if (config.zipkin) {
     const { ZipkinExporter } = await import('@opentelemetry/exporter-zipkin');
-    exporters.push(new ZipkinExporter({ url: config.zipkin.endpointAddress }));
+    exporters.push(new ReportingExporter(new ZipkinExporter({ url: config.zipkin.endpointAddress }), 'Zipkin', logger));
   }
-  if (config.otel) exporters.push(await otelExporter(config.otel));
+  if (config.otel) {
+    const { protocol, endpointAddress, isSecure } = config.otel;
+    const target = `OTLP/${protocol} ${endpointAddress}${isSecure ? ' (TLS)' : ''}`;
+    exporters.push(new ReportingExporter(await otelExporter(config.otel), target, logger));
+  }
   // OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES override the app id, as in daprd.
   const resource = resourceFromAttributes({ 'service.name': serviceName }).merge(
     detectResources({ detectors: [envDetector] }),
@@ -116,7 +175,12 @@ export async function createOtelTracer(config: TracingConfig, serviceName: strin
             });
       return new OtelSpan(tracer.startSpan(name, { kind: KINDS[kind] }, context));
     },
-    flush: () => provider.forceFlush(),
+    // The provider rejects with the list of its processors' errors: hand back an Error.
+    flush: () =>
+      provider.forceFlush().catch((reason: unknown) => {
+        const first = Array.isArray(reason) ? reason[0] : reason;
+        throw first instanceof Error ? first : new Error(`tracing: flush failed: ${String(first)}`);
+      }),
     async shutdown() {
       try {
         await provider.shutdown();
