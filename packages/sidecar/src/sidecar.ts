@@ -397,6 +397,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
       appMaxConcurrency: options.appMaxConcurrency,
       ...(accessControl ? { accessControl } : {}),
       ...(tracer ? { tracer } : {}),
+      ...(metrics ? { metrics } : {}),
     });
   } catch (error) {
     await Promise.allSettled([

@@ -70,7 +70,13 @@ beforeAll(async () => {
     join(resources, 'endpoint.yaml'),
     `apiVersion: dapr.io/v1alpha1\nkind: HTTPEndpoint\nmetadata:\n  name: ext-${run}\nspec:\n  baseUrl: http://127.0.0.1:${app.port}\n  headers:\n    - name: X-Endpoint\n      value: set-by-endpoint\n`,
   );
-  const common = { httpPort: 0, grpcPort: 0, logger: silentLogger, components: [] };
+  const common = {
+    httpPort: 0,
+    grpcPort: 0,
+    logger: silentLogger,
+    components: [],
+    metrics: { enabled: true, port: 0, host: '127.0.0.1' },
+  };
   b = await createSidecar({
     ...common,
     appId: callee,
@@ -198,6 +204,50 @@ describe('HTTP invocation between two daprkit sidecars', () => {
     );
     expect(all.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(maxInFlight).toBe(1);
+  });
+});
+
+/** One series' value in a sidecar's Prometheus text (0 when absent). */
+async function metric(sidecar: Sidecar, name: string, labels: Record<string, string>): Promise<number> {
+  const text = (await http(sidecar.metricsPort!, 'GET', '/metrics')).text;
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+describe("daprd's service invocation metrics", () => {
+  it('counts requests and responses on the caller and the callee', async () => {
+    const sent = { dst_app_id: callee, type: 'unary' };
+    const received = { src_app_id: callee, status: '200', type: 'unary' };
+    const before = {
+      sent: await metric(a, 'dapr_runtime_service_invocation_req_sent_total', sent),
+      received: await metric(a, 'dapr_runtime_service_invocation_res_recv_total', received),
+      latency: await metric(a, 'dapr_runtime_service_invocation_res_recv_latency_ms_count', {
+        src_app_id: callee,
+        status: '200',
+      }),
+      calleeIn: await metric(b, 'dapr_runtime_service_invocation_req_recv_total', { src_app_id: caller }),
+      calleeOut: await metric(b, 'dapr_runtime_service_invocation_res_sent_total', {
+        dst_app_id: caller,
+        status: '200',
+      }),
+    };
+    for (let i = 0; i < 3; i++)
+      expect((await http(a.httpPort, 'POST', `/v1.0/invoke/${callee}/method/echo`, 'x')).status).toBe(200);
+    expect(await metric(a, 'dapr_runtime_service_invocation_req_sent_total', sent)).toBe(before.sent + 3);
+    expect(await metric(a, 'dapr_runtime_service_invocation_res_recv_total', received)).toBe(before.received + 3);
+    expect(
+      await metric(a, 'dapr_runtime_service_invocation_res_recv_latency_ms_count', {
+        src_app_id: callee,
+        status: '200',
+      }),
+    ).toBe(before.latency + 3);
+    expect(await metric(b, 'dapr_runtime_service_invocation_req_recv_total', { src_app_id: caller })).toBe(
+      before.calleeIn + 3,
+    );
+    expect(
+      await metric(b, 'dapr_runtime_service_invocation_res_sent_total', { dst_app_id: caller, status: '200' }),
+    ).toBe(before.calleeOut + 3);
   });
 });
 

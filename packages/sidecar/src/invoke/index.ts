@@ -9,11 +9,12 @@ import { hostAddress } from '../nameresolution/host-address.js';
 import type { NameResolver } from '../nameresolution/types.js';
 import type { Tracer } from '../observability/tracing.js';
 import type { Resiliency } from '../resiliency/resiliency.js';
+import { GRPC, type InvokeCall, type InvokeResult } from '../shared/invocation.js';
 import { type AccessControlList, guardLocalInvoker } from './access-control.js';
 import { loadHttpEndpoints } from './http-endpoints.js';
 import { InternalClient } from './internal-client.js';
 import { type InternalServer, startInternalServer } from './internal-server.js';
-import { Invoker } from './invoker.js';
+import { type InvocationMetrics, Invoker } from './invoker.js';
 import { ConcurrencyLimit, localInvoker } from './local.js';
 
 export { Invoker } from './invoker.js';
@@ -42,6 +43,27 @@ export interface InvocationOptions {
   accessControl?: AccessControlList;
   /** Tracing on: callee spans for calls from other sidecars. */
   tracer?: Tracer;
+  /** Metrics on: daprd's service invocation metrics, both halves. */
+  metrics?: InvocationMetrics;
+}
+
+/** The callee half of the invocation metrics around the local invoker (after access control, as daprd). */
+function measuredCallee(
+  metrics: InvocationMetrics,
+  invokeLocal: (call: InvokeCall) => Promise<InvokeResult>,
+): (call: InvokeCall) => Promise<InvokeResult> {
+  return async (call) => {
+    const caller = call.metadata['dapr-caller-app-id']?.[0] || 'unknown';
+    metrics.invocationRequestReceived(caller);
+    try {
+      const result = await invokeLocal(call);
+      metrics.invocationResponseSent(caller, result.status);
+      return result;
+    } catch (error) {
+      metrics.invocationResponseSent(caller, GRPC.INTERNAL);
+      throw error;
+    }
+  };
 }
 
 export interface Invocation {
@@ -62,10 +84,14 @@ export async function startInvocation(options: InvocationOptions): Promise<Invoc
     new ConcurrencyLimit(options.appMaxConcurrency ?? -1),
     options.appHealthy,
   );
+  const measured = options.metrics ? measuredCallee(options.metrics, invokeLocal) : invokeLocal;
+  const calleeInvoker = options.accessControl
+    ? guardLocalInvoker(options.accessControl, namespace, measured)
+    : measured;
   const internalServer = await startInternalServer({
     host: options.internalHost,
     port: options.internalPort,
-    invokeLocal: options.accessControl ? guardLocalInvoker(options.accessControl, namespace, invokeLocal) : invokeLocal,
+    invokeLocal: calleeInvoker,
     ...(options.internalFallback ? { fallback: options.internalFallback } : {}),
     ...(options.tracer ? { tracing: { tracer: options.tracer, appId: options.appId } } : {}),
   });
@@ -96,6 +122,7 @@ export async function startInvocation(options: InvocationOptions): Promise<Invoc
     client,
     endpoints,
     invokeLocal,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     invoker,

@@ -24,6 +24,16 @@ export interface InvokerOptions {
   invokeLocal: (call: InvokeCall) => Promise<InvokeResult>;
   /** App policies (`targets.apps`) and DaprBuiltInServiceRetries around each remote call. */
   resiliency?: Resiliency;
+  /** daprd's `service_invocation/*` metrics on the caller side; undefined when metrics are off. */
+  metrics?: InvocationMetrics;
+}
+
+/** The caller and callee halves of daprd's `runtime/service_invocation/*` metrics (SidecarMetrics). */
+export interface InvocationMetrics {
+  invocationRequestSent(destinationAppId: string): void;
+  invocationResponseReceived(sourceAppId: string, status: number, ms: number): void;
+  invocationRequestReceived(sourceAppId: string): void;
+  invocationResponseSent(destinationAppId: string, status: number): void;
 }
 
 /** Appends `value` to a metadata entry (whatever the case of its existing key). */
@@ -50,7 +60,7 @@ export class Invoker {
   async invoke(target: string, call: InvokeCall): Promise<InvokeResult> {
     if (/^https?:\/\//i.test(target)) return invokeUrl(target, call);
     const endpoint = this.options.endpoints.get(target);
-    if (endpoint !== undefined) return invokeUrl(endpoint.baseUrl, call, endpoint.headers);
+    if (endpoint !== undefined) return this.measured(target, () => invokeUrl(endpoint.baseUrl, call, endpoint.headers));
     const parts = target.split('.');
     if (parts.length > 2) throw new InvokeError(GRPC.INVALID_ARGUMENT, `invalid app id ${target}`);
     const appId = parts[0]!;
@@ -78,10 +88,21 @@ export class Invoker {
     return resiliency.runWithAppPolicy({ appId, method: call.method }, () => this.callOnce(appId, namespace, call));
   }
 
+  /** One request to `appId` (a remote sidecar or an HTTPEndpoint), counted as daprd does: responses only. */
+  private async measured(appId: string, send: () => Promise<InvokeResult>): Promise<InvokeResult> {
+    const metrics = this.options.metrics;
+    if (metrics === undefined) return send();
+    const start = performance.now();
+    metrics.invocationRequestSent(appId);
+    const result = await send();
+    metrics.invocationResponseReceived(appId, result.status, performance.now() - start);
+    return result;
+  }
+
   private async callOnce(appId: string, namespace: string, call: InvokeCall): Promise<InvokeResult> {
     const address = await this.options.resolver.resolve({ id: appId, namespace, port: this.options.internalPort });
     try {
-      return await this.options.client.call(address, call);
+      return await this.measured(appId, () => this.options.client.call(address, call));
     } catch (error) {
       const code = (error as InvokeError).code;
       if (code === GRPC.UNAVAILABLE || code === GRPC.UNAUTHENTICATED) this.options.client.forget(address);

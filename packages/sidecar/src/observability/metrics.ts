@@ -97,6 +97,11 @@ export class SidecarMetrics {
   private readonly loaded: CounterFamily;
   private readonly initTotal: CounterFamily;
   private readonly initFail: CounterFamily;
+  private readonly invocationSent: CounterFamily;
+  private readonly invocationReceived: CounterFamily;
+  private readonly invocationResponsesSent: CounterFamily;
+  private readonly invocationResponsesReceived: CounterFamily;
+  private readonly invocationLatency: HistogramFamily;
   private readonly resiliencyLoadedCount: CounterFamily;
   private readonly resiliencyCount: CounterFamily;
   private readonly resiliencyActivations: CounterFamily;
@@ -178,6 +183,32 @@ export class SidecarMetrics {
       'dapr_runtime_component_init_fail_total',
       'The number of component initialization failures.',
       registry,
+    );
+    this.invocationSent = new CounterFamily(
+      'dapr_runtime_service_invocation_req_sent_total',
+      'The number of requests sent via service invocation.',
+      registry,
+    );
+    this.invocationReceived = new CounterFamily(
+      'dapr_runtime_service_invocation_req_recv_total',
+      'The number of requests received via service invocation.',
+      registry,
+    );
+    this.invocationResponsesSent = new CounterFamily(
+      'dapr_runtime_service_invocation_res_sent_total',
+      'The number of responses sent via service invocation.',
+      registry,
+    );
+    this.invocationResponsesReceived = new CounterFamily(
+      'dapr_runtime_service_invocation_res_recv_total',
+      'The number of responses received via service invocation.',
+      registry,
+    );
+    this.invocationLatency = new HistogramFamily(
+      'dapr_runtime_service_invocation_res_recv_latency_ms',
+      'The latency of service invocation response.',
+      registry,
+      buckets,
     );
     this.resiliencyLoadedCount = new CounterFamily(
       'dapr_resiliency_loaded',
@@ -298,6 +329,42 @@ export class SidecarMetrics {
       component: type,
       reason,
       componentName: name,
+    }));
+  }
+
+  invocationRequestSent(destinationAppId: string): void {
+    this.invocationSent.inc(destinationAppId, () => ({
+      app_id: this.appId,
+      dst_app_id: destinationAppId,
+      type: 'unary',
+    }));
+  }
+
+  invocationResponseReceived(sourceAppId: string, status: number, ms: number): void {
+    const key = `${status}\u0000${sourceAppId}`;
+    const code = String(status);
+    this.invocationResponsesReceived.inc(key, () => ({
+      app_id: this.appId,
+      src_app_id: sourceAppId,
+      status: code,
+      type: 'unary',
+    }));
+    const latency = this.invocationLatency;
+    latency.observe(
+      latency.at(key, () => ({ app_id: this.appId, src_app_id: sourceAppId, status: code })),
+      ms,
+    );
+  }
+
+  invocationRequestReceived(sourceAppId: string): void {
+    this.invocationReceived.inc(sourceAppId, () => ({ app_id: this.appId, src_app_id: sourceAppId }));
+  }
+
+  invocationResponseSent(destinationAppId: string, status: number): void {
+    this.invocationResponsesSent.inc(`${status}\u0000${destinationAppId}`, () => ({
+      app_id: this.appId,
+      dst_app_id: destinationAppId,
+      status: String(status),
     }));
   }
 
