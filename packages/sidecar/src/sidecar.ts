@@ -218,6 +218,7 @@ export async function createSidecar(options: SidecarOptions = {}): Promise<Sidec
     isHTTP: (options.appProtocol ?? 'http') === 'http',
     trustCallerId: options.accessControlTrustCallerId === true,
     logger,
+    metrics,
   });
   const tracer = await createTracer(parseTracingConfig(configuration.spec), appId, logger);
   const declarations = [...(resources?.components ?? []), ...(options.components ?? []).map(declarationOf)];

@@ -178,6 +178,7 @@ describe('access control between sidecars', () => {
       appId: trusting,
       appPort: app.port,
       accessControlTrustCallerId: true,
+      metrics: { enabled: true, port: 0, host: '127.0.0.1' },
       configPaths: [
         await staticResolutionConfig(
           dir,
@@ -263,6 +264,11 @@ describe('access control between sidecars', () => {
     );
     expect((await invoke(callerSidecar, trusting, 'GET', 'admin/a/b')).status).toBe(403);
     expect(seenBy(trusting).map((r) => `${r.method} ${r.url}`)).toEqual(['GET /api/x', 'GET /open/a/b']);
+    // daprd's ACL counters, by the policy that decided and the caller's identity.
+    const text = (await http(trustingSidecar.metricsPort!, 'GET', '/metrics')).text;
+    const identity = `app_id="${caller}",trust_domain="public",namespace="default"`;
+    expect(text).toContain(`dapr_runtime_acl_app_policy_action_allowed_total{${identity}} 2`);
+    expect(text).toContain(`dapr_runtime_acl_app_policy_action_blocked_total{${identity}} 2`);
   });
 
   it('applies the global default to an app without a policy', async () => {

@@ -124,7 +124,13 @@ interface AppPolicy {
   operations: OperationTrie;
 }
 
+/** daprd's `runtime/acl/*` counters (SidecarMetrics): which policy decided, for which caller identity. */
+export interface AccessControlMetrics {
+  accessDecision(policy: 'app' | 'global', allowed: boolean, caller: CallerIdentity | undefined): void;
+}
+
 export interface AccessControlList {
+  metrics?: AccessControlMetrics;
   defaultAction: string;
   trustDomain: string;
   /** Keyed `appId||namespace`, as daprd keys them. */
@@ -245,12 +251,27 @@ export function isAllowed(
   operation: string,
   verb: string,
 ): boolean {
+  return decide(acl, caller, operation, verb).allowed;
+}
+
+/** The decision and which policy made it (daprd's ActionPolicyGlobal / ActionPolicyApp, for the ACL metrics). */
+function decide(
+  acl: AccessControlList,
+  caller: CallerIdentity | undefined,
+  operation: string,
+  verb: string,
+): { allowed: boolean; by: 'app' | 'global' } {
   let decided = acl.defaultAction;
-  if (caller === undefined) return decided === 'allow';
+  const global = () => ({ allowed: decided === 'allow', by: 'global' as const });
+  if (caller === undefined) return global();
   const policy = acl.policies.get(`${caller.appId}||${caller.namespace}`);
   if (policy === undefined || policy.trustDomain !== caller.trustDomain || policy.namespace !== caller.namespace)
-    return decided === 'allow';
-  if (policy.defaultAction !== '') decided = policy.defaultAction;
+    return global();
+  let by: 'app' | 'global' = 'global';
+  if (policy.defaultAction !== '') {
+    decided = policy.defaultAction;
+    by = 'app';
+  }
   let op = operation.startsWith('/') ? operation : `/${operation}`;
   if (acl.isHTTP) op = op.toLowerCase();
   const rule = policy.operations.search(op);
@@ -259,7 +280,7 @@ export function isAllowed(
     else if (verb !== '' && verb !== 'NONE') decided = rule.verbs.get(verb) ?? rule.verbs.get('*') ?? decided;
     else decided = policy.defaultAction;
   }
-  return decided === 'allow';
+  return { allowed: decided === 'allow', by };
 }
 
 /** daprd's PermissionDenied text (the id is the caller's SPIFFE URL, empty without one). */
@@ -281,7 +302,9 @@ export function denial(
 ): string | undefined {
   const caller = callerIdentity(acl, metadata, ownNamespace);
   const effectiveVerb = acl.isHTTP ? verb : 'NONE';
-  return isAllowed(acl, caller, operation, effectiveVerb) ? undefined : deniedMessage(caller, operation, effectiveVerb);
+  const { allowed, by } = decide(acl, caller, operation, effectiveVerb);
+  acl.metrics?.accessDecision(by, allowed, caller);
+  return allowed ? undefined : deniedMessage(caller, operation, effectiveVerb);
 }
 
 /** Wraps the callee's local invoker: calls from other sidecars pass the list first (PERMISSION_DENIED if not). */
@@ -299,10 +322,11 @@ export function guardLocalInvoker(
 /** Parses `spec.accessControl` once at start-up and says in the log what it will and will not enforce. */
 export function loadAccessControl(
   spec: Record<string, unknown>,
-  options: { isHTTP: boolean; trustCallerId: boolean; logger: Logger },
+  options: { isHTTP: boolean; trustCallerId: boolean; logger: Logger; metrics?: AccessControlMetrics | undefined },
 ): AccessControlList | undefined {
   const acl = parseAccessControl(spec, options);
   if (acl === undefined) return undefined;
+  if (options.metrics !== undefined) acl.metrics = options.metrics;
   if (acl.policies.size > 0 && !acl.trustCallerId)
     options.logger.warn(
       `accessControl: app policies need the caller's mTLS identity, which daprkit-sidecar does not have: only defaultAction (${acl.defaultAction}) applies, as in daprd without mTLS (--access-control-trust-caller-id matches policies on the caller id other sidecars assert)`,

@@ -102,6 +102,7 @@ export class SidecarMetrics {
   private readonly invocationResponsesSent: CounterFamily;
   private readonly invocationResponsesReceived: CounterFamily;
   private readonly invocationLatency: HistogramFamily;
+  private readonly aclDecisions: Record<string, CounterFamily> = {};
   private readonly resiliencyLoadedCount: CounterFamily;
   private readonly resiliencyCount: CounterFamily;
   private readonly resiliencyActivations: CounterFamily;
@@ -210,6 +211,13 @@ export class SidecarMetrics {
       registry,
       buckets,
     );
+    for (const policy of ['app', 'global'])
+      for (const action of ['allowed', 'blocked'])
+        this.aclDecisions[`${policy} ${action}`] = new CounterFamily(
+          `dapr_runtime_acl_${policy}_policy_action_${action}_total`,
+          `The number of requests ${action} by the ${policy === 'app' ? 'app specific' : 'global'} action specified in the access control policy.`,
+          registry,
+        );
     this.resiliencyLoadedCount = new CounterFamily(
       'dapr_resiliency_loaded',
       'Number of resiliency policies loaded.',
@@ -365,6 +373,23 @@ export class SidecarMetrics {
       app_id: this.appId,
       dst_app_id: destinationAppId,
       status: String(status),
+    }));
+  }
+
+  /** daprd labels these with the caller's identity (empty strings without one). */
+  accessDecision(
+    policy: 'app' | 'global',
+    allowed: boolean,
+    caller: { appId: string; namespace: string; trustDomain: string } | undefined,
+  ): void {
+    const family = this.aclDecisions[`${policy} ${allowed ? 'allowed' : 'blocked'}`]!;
+    const appId = caller?.appId ?? '';
+    const trustDomain = caller?.trustDomain ?? '';
+    const namespace = caller?.namespace ?? '';
+    family.inc(`${appId}\u0000${trustDomain}\u0000${namespace}`, () => ({
+      app_id: appId,
+      trust_domain: trustDomain,
+      namespace,
     }));
   }
 
