@@ -23,6 +23,7 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
@@ -147,6 +148,7 @@ export class JetStreamPubSub implements PubSub {
       );
     }
     const config = consumerConfig(settings, topic);
+    const deliver = this.#deliverer(handler, settings, signal);
     let messages: ConsumerMessages;
     try {
       await jsm.consumers.add(stream, config);
@@ -155,7 +157,7 @@ export class JetStreamPubSub implements PubSub {
         deliver_group: config.deliver_group,
         idle_heartbeat: config.idle_heartbeat,
       });
-      messages = await consumer.consume();
+      messages = await consumer.consume({ callback: deliver });
     } catch (err) {
       if (DaprkitError.isInstance(err)) throw err;
       throw new UnavailableError(
@@ -171,29 +173,79 @@ export class JetStreamPubSub implements PubSub {
       messages.stop();
     };
     signal.addEventListener('abort', stop, { once: true });
-    void this.#loop(messages, handler, settings).finally(() => signal.removeEventListener('abort', stop));
+    void messages.closed().then((err) => {
+      signal.removeEventListener('abort', stop);
+      if (err && !this.#closed) this.#logger.error('jetstream: subscription ended', { error: errorText(err) });
+    });
   }
 
-  async #loop(messages: ConsumerMessages, handler: MessageHandler, settings: JetStreamSettings): Promise<void> {
+  /**
+   * The consumer's callback (called as each message is read off the socket). Single mode keeps contrib's order —
+   * one message at a time, acked after the handler succeeded, NAKed when it failed — with its own queue rather than
+   * the library's async iterator: when one settles, the next is handed to the handler in the same turn, before the
+   * ack's write goes out (nats.js flushes after the current microtask), so the app gets the next request without
+   * waiting for the ack's syscall or for the iterator's promise hops.
+   */
+  #deliverer(handler: MessageHandler, settings: JetStreamSettings, signal: AbortSignal): (m: JsMsg) => void {
     const acks = settings.ackPolicy !== 'none';
-    const handle = async (m: import('@nats-io/jetstream').JsMsg) => {
+    const settle = (m: JsMsg, ok: boolean) => {
+      if (!acks || this.#closed) return;
+      if (ok) m.ack();
+      else m.nak(settings.ackWaitMs);
+    };
+    const failed = (m: JsMsg, err: unknown) => {
+      this.#logger.warn('jetstream: handler failed; NAK', { topic: m.subject, error: errorText(err) });
+      settle(m, false);
+    };
+    const call = (m: JsMsg) => {
       try {
-        await handler({ data: m.data, topic: m.subject, metadata: {} });
+        return handler({ data: m.data, topic: m.subject, metadata: {} });
       } catch (err) {
-        this.#logger.warn('jetstream: handler failed; NAK', { topic: m.subject, error: errorText(err) });
-        if (acks && !this.#closed) m.nak(settings.ackWaitMs);
+        return Promise.reject(err);
+      }
+    };
+    if (settings.parallel)
+      return (m) => {
+        call(m).then(
+          () => settle(m, true),
+          (err: unknown) => failed(m, err),
+        );
+      };
+    // Messages read while one is with the handler; unsettled ones left here when the subscription stops are
+    // redelivered by the server after AckWait (as the ones it still holds).
+    const queue: JsMsg[] = [];
+    let head = 0;
+    let busy = false;
+    const next = () => {
+      if (head === queue.length || signal.aborted || this.#closed) {
+        queue.length = 0;
+        head = 0;
+        busy = false;
         return;
       }
-      if (acks && !this.#closed) m.ack();
-    };
-    try {
-      for await (const m of messages) {
-        if (settings.parallel) void handle(m);
-        else await handle(m);
+      const m = queue[head++]!;
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
       }
-    } catch (err) {
-      if (!this.#closed) this.#logger.error('jetstream: subscription ended', { error: errorText(err) });
-    }
+      call(m).then(
+        () => {
+          settle(m, true);
+          next();
+        },
+        (err: unknown) => {
+          failed(m, err);
+          next();
+        },
+      );
+    };
+    return (m) => {
+      queue.push(m);
+      if (!busy) {
+        busy = true;
+        next();
+      }
+    };
   }
 
   /** Stops every subscription (their consumers stay) and drains the connection. Idempotent. */
