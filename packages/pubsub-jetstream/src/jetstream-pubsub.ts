@@ -214,20 +214,23 @@ export class JetStreamPubSub implements PubSub {
     const acks = settings.ackPolicy !== 'none';
     const settle = (m: JsMsg, ok: boolean) => {
       if (!acks || this.#closed) return;
-      if (ok) m.ack();
-      else m.nak(settings.ackWaitMs);
+      try {
+        if (ok) m.ack();
+        else m.nak(settings.ackWaitMs);
+      } catch (err) {
+        // A closed connection throws here (no promise catches it in this callback chain): the server redelivers.
+        this.#logger.warn('jetstream: cannot settle a message; the server redelivers it', {
+          topic: m.subject,
+          error: errorText(err),
+        });
+      }
     };
     const failed = (m: JsMsg, err: unknown) => {
       this.#logger.warn('jetstream: handler failed; NAK', { topic: m.subject, error: errorText(err) });
       settle(m, false);
     };
-    const call = (m: JsMsg) => {
-      try {
-        return handler({ data: m.data, topic: m.subject, metadata: {} });
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
+    // async: a handler that throws synchronously (or returns no promise) still settles the message.
+    const call = async (m: JsMsg) => handler({ data: m.data, topic: m.subject, metadata: {} });
     if (settings.parallel)
       return (m) => {
         call(m).then(
