@@ -264,15 +264,17 @@ export async function benchBrokersMqttNats() {
       const id = randomUUID().slice(0, 8);
       await jsm.streams.add({ name: `daprkit-bench-${id}`, subjects: [`daprkit.bench.${id}.>`] });
       const jsSamples = { sidecar: [], daprd: [] };
+      const jsStats = { sidecar: [], daprd: [] };
       const kinds = existsSync(DAPRD_EXTRA) ? ['sidecar', 'daprd-extra'] : ['sidecar'];
       try {
         for (let r = 0; r < ROUNDS; r++) {
           for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
             const topic = `daprkit.bench.${id}.r${r}.${kind}`;
             const metadata = { natsURL: NATS_URL, ...(kind === 'sidecar' ? {} : { durableName: `bench-${id}-${r}` }) };
-            jsSamples[kind === 'sidecar' ? 'sidecar' : 'daprd'].push(
-              await round(kind, 'pubsub.jetstream', metadata, topic),
-            );
+            const column = kind === 'sidecar' ? 'sidecar' : 'daprd';
+            const stats = {};
+            jsSamples[column].push(await round(kind, 'pubsub.jetstream', metadata, topic, stats));
+            jsStats[column].push(stats);
           }
         }
       } finally {
@@ -283,6 +285,15 @@ export async function benchBrokersMqttNats() {
       if (jsSamples.daprd.length) js['daprd 1.16'] = median(jsSamples.daprd);
       notes.push(
         `jetstream samples msgs/s: sidecar ${jsSamples.sidecar.map(formatRate).join(', ')}; daprd (extra build) ${jsSamples.daprd.map(formatRate).join(', ')}`,
+      );
+      // Per message, medians over the rounds: the process's CPU (all threads) and its write syscalls.
+      const per = (column) => {
+        const cpu = jsStats[column].map((x) => x.cpuMsPerMsg).filter((x) => x !== undefined);
+        const writes = jsStats[column].map((x) => x.writesPerMsg).filter((x) => x !== undefined);
+        return `${cpu.length ? `${Math.round(median(cpu) * 1000)} µs CPU` : 'CPU n/a'}, ${writes.length ? `${median(writes).toFixed(2)} writes` : 'writes n/a'}`;
+      };
+      notes.push(
+        `jetstream per message: sidecar ${per('sidecar')}${jsStats.daprd.length ? `; daprd ${per('daprd')}` : ''}`,
       );
     } catch (err) {
       notes.push(`jetstream skipped: ${err.message.split('\n')[0]}`);
