@@ -206,9 +206,8 @@ export class JetStreamPubSub implements PubSub {
   /**
    * The consumer's callback (called as each message is read off the socket). Single mode keeps contrib's order —
    * one message at a time, acked after the handler succeeded, NAKed when it failed — with its own queue rather than
-   * the library's async iterator: when one settles, the next is handed to the handler in the same turn, before the
-   * ack's write goes out (nats.js flushes after the current microtask), so the app gets the next request without
-   * waiting for the ack's syscall or for the iterator's promise hops.
+   * the library's async iterator: when one settles, the next is handed to the handler at once, in the same
+   * microtask as the ack (whose write nats.js makes after it), without the iterator's async-generator hops.
    */
   #deliverer(handler: MessageHandler, settings: JetStreamSettings, signal: AbortSignal): (m: JsMsg) => void {
     const acks = settings.ackPolicy !== 'none';
