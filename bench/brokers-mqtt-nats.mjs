@@ -29,6 +29,8 @@ const DAPRD_EXTRA =
 const MQTT_URL = process.env.DAPRKIT_MQTT_URL ?? 'tcp://127.0.0.1:1883';
 const NATS_URL = process.env.DAPRKIT_NATS_URL ?? 'nats://127.0.0.1:4222';
 const pad = 'x'.repeat(160);
+/** BENCH_BROKERS=mqtt or =jetstream runs that broker alone (default: both). */
+const BROKERS = (process.env.BENCH_BROKERS ?? 'mqtt,jetstream').split(',').map((b) => b.trim());
 
 function yaml(type, metadata) {
   const items = Object.entries(metadata).map(([k, v]) => `    - name: ${k}\n      value: ${JSON.stringify(v)}`);
@@ -94,6 +96,17 @@ export function cpuMs(pid, task = undefined) {
   }
 }
 
+/** Write-type syscalls of a process so far (Linux /proc/<pid>/io `syscw`; undefined elsewhere): each socket write
+ * on loopback also runs the receiver's TCP path and may switch to it, so their count per message matters. */
+export function syscw(pid) {
+  try {
+    const line = readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw: (\d+)$/m);
+    return line === null ? undefined : Number(line[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `kind`: 'sidecar', 'daprd' or 'daprd-extra' (daprd's extra build, for the beta components). `stats`, when given,
  * gets `cpuMsPerMsg`: the sidecar's (or daprd's) own CPU per message over the measured run, all threads, and
@@ -106,7 +119,7 @@ export async function round(
   metadata,
   topic = `bench-${randomUUID().slice(0, 8)}`,
   stats = undefined,
-  { warmup = WARMUP } = {},
+  { warmup = WARMUP, bin = sidecarBin } = {},
 ) {
   const app = await startApp(topic);
   const resources = await mkdtemp('/tmp/dk-bench-broker-');
@@ -122,7 +135,7 @@ export async function round(
           ...['--app-port', String(app.port), '--app-protocol', 'http'],
         ])
       : startProcess(
-          [sidecarBin, ...common, '--resources-path', resources, '--app-port', String(app.port), '--log-level', 'warn'],
+          [bin, ...common, '--resources-path', resources, '--app-port', String(app.port), '--log-level', 'warn'],
           'daprkit-sidecar',
         );
   const agent = new Agent({ keepAlive: true, maxSockets: settings.concurrency });
@@ -157,17 +170,24 @@ export async function round(
     await send(1_000_000, warmup);
     await waitFor(() => [...app.state.seen].filter((i) => i >= 1_000_000).length >= warmup, 60_000, `${kind}: warm-up`);
     app.state.seen.clear();
+    const writesBefore = syscw(proc.child.pid);
     const cpuBefore = cpuMs(proc.child.pid);
     const mainBefore = cpuMs(proc.child.pid, proc.child.pid);
     const start = process.hrtime.bigint();
     await send(0, MESSAGES);
+    const published = process.hrtime.bigint();
     await waitFor(
       () => app.state.seen.size >= MESSAGES,
       120_000,
       () => `${kind}: ${app.state.seen.size}/${MESSAGES}`,
     );
     const cpuAfter = cpuMs(proc.child.pid);
+    const writesAfter = syscw(proc.child.pid);
     const mainAfter = cpuMs(proc.child.pid, proc.child.pid);
+    // When publishing finished: a delivery rate well above MESSAGES / publishSeconds is bound by the publish side.
+    if (stats !== undefined) stats.publishSeconds = Number(published - start) / 1e9;
+    if (stats !== undefined && writesBefore !== undefined && writesAfter !== undefined)
+      stats.writesPerMsg = (writesAfter - writesBefore) / MESSAGES;
     if (stats !== undefined && cpuBefore !== undefined && cpuAfter !== undefined) {
       stats.cpuMsPerMsg = (cpuAfter - cpuBefore) / MESSAGES;
       if (mainBefore !== undefined && mainAfter !== undefined)
@@ -212,59 +232,74 @@ export async function benchBrokersMqttNats() {
   ];
   const rows = [];
   if (!existsSync(DAPRD)) notes.push(`no daprd at ${DAPRD}: daprd column skipped`);
-  const mqtt = { scenario: 'mqtt3 publish→delivery (mosquitto)' };
-  const samples = { sidecar: [], daprd: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const kind of existsSync(DAPRD) ? ['sidecar', 'daprd'] : ['sidecar']) {
-      try {
-        samples[kind].push(
-          await round(kind, 'pubsub.mqtt3', { url: MQTT_URL, consumerID: `bench-${kind}-${randomUUID()}`, qos: '1' }),
-        );
-      } catch (err) {
-        notes.push(`mqtt ${kind} round ${r + 1} failed: ${err.message.split('\n')[0]}`);
-      }
-    }
-  }
-  if (samples.sidecar.length) mqtt['daprkit-sidecar'] = median(samples.sidecar);
-  if (samples.daprd.length) mqtt['daprd 1.16'] = median(samples.daprd);
-  notes.push(
-    `mqtt samples msgs/s: sidecar ${samples.sidecar.map(formatRate).join(', ')}; daprd ${samples.daprd.map(formatRate).join(', ')}`,
-  );
-  rows.push(mqtt);
-  // JetStream: sidecar only (see the header). The stream is created here: the component never creates one.
-  const js = { scenario: 'jetstream publish→delivery (nats-server)' };
-  try {
-    const { connect } = await import('@nats-io/transport-node');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: NATS_URL, timeout: 2000, maxReconnectAttempts: 0 });
-    const jsm = await jetstreamManager(nc);
-    const id = randomUUID().slice(0, 8);
-    await jsm.streams.add({ name: `daprkit-bench-${id}`, subjects: [`daprkit.bench.${id}.>`] });
-    const jsSamples = { sidecar: [], daprd: [] };
-    const kinds = existsSync(DAPRD_EXTRA) ? ['sidecar', 'daprd-extra'] : ['sidecar'];
-    try {
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
-          const topic = `daprkit.bench.${id}.r${r}.${kind}`;
-          const metadata = { natsURL: NATS_URL, ...(kind === 'sidecar' ? {} : { durableName: `bench-${id}-${r}` }) };
-          jsSamples[kind === 'sidecar' ? 'sidecar' : 'daprd'].push(
-            await round(kind, 'pubsub.jetstream', metadata, topic),
+  if (BROKERS.includes('mqtt')) {
+    const mqtt = { scenario: 'mqtt3 publish→delivery (mosquitto)' };
+    const samples = { sidecar: [], daprd: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const kind of existsSync(DAPRD) ? ['sidecar', 'daprd'] : ['sidecar']) {
+        try {
+          samples[kind].push(
+            await round(kind, 'pubsub.mqtt3', { url: MQTT_URL, consumerID: `bench-${kind}-${randomUUID()}`, qos: '1' }),
           );
+        } catch (err) {
+          notes.push(`mqtt ${kind} round ${r + 1} failed: ${err.message.split('\n')[0]}`);
         }
       }
-    } finally {
-      await jsm.streams.delete(`daprkit-bench-${id}`).catch(() => {});
-      await nc.close();
     }
-    js['daprkit-sidecar'] = median(jsSamples.sidecar);
-    if (jsSamples.daprd.length) js['daprd 1.16'] = median(jsSamples.daprd);
+    if (samples.sidecar.length) mqtt['daprkit-sidecar'] = median(samples.sidecar);
+    if (samples.daprd.length) mqtt['daprd 1.16'] = median(samples.daprd);
     notes.push(
-      `jetstream samples msgs/s: sidecar ${jsSamples.sidecar.map(formatRate).join(', ')}; daprd (extra build) ${jsSamples.daprd.map(formatRate).join(', ')}`,
+      `mqtt samples msgs/s: sidecar ${samples.sidecar.map(formatRate).join(', ')}; daprd ${samples.daprd.map(formatRate).join(', ')}`,
     );
-  } catch (err) {
-    notes.push(`jetstream skipped: ${err.message.split('\n')[0]}`);
+    rows.push(mqtt);
   }
-  rows.push(js);
+  // JetStream: sidecar only (see the header). The stream is created here: the component never creates one.
+  if (BROKERS.includes('jetstream')) {
+    const js = { scenario: 'jetstream publish→delivery (nats-server)' };
+    try {
+      const { connect } = await import('@nats-io/transport-node');
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const nc = await connect({ servers: NATS_URL, timeout: 2000, maxReconnectAttempts: 0 });
+      const jsm = await jetstreamManager(nc);
+      const id = randomUUID().slice(0, 8);
+      await jsm.streams.add({ name: `daprkit-bench-${id}`, subjects: [`daprkit.bench.${id}.>`] });
+      const jsSamples = { sidecar: [], daprd: [] };
+      const jsStats = { sidecar: [], daprd: [] };
+      const kinds = existsSync(DAPRD_EXTRA) ? ['sidecar', 'daprd-extra'] : ['sidecar'];
+      try {
+        for (let r = 0; r < ROUNDS; r++) {
+          for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
+            const topic = `daprkit.bench.${id}.r${r}.${kind}`;
+            const metadata = { natsURL: NATS_URL, ...(kind === 'sidecar' ? {} : { durableName: `bench-${id}-${r}` }) };
+            const column = kind === 'sidecar' ? 'sidecar' : 'daprd';
+            const stats = {};
+            jsSamples[column].push(await round(kind, 'pubsub.jetstream', metadata, topic, stats));
+            jsStats[column].push(stats);
+          }
+        }
+      } finally {
+        await jsm.streams.delete(`daprkit-bench-${id}`).catch(() => {});
+        await nc.close();
+      }
+      js['daprkit-sidecar'] = median(jsSamples.sidecar);
+      if (jsSamples.daprd.length) js['daprd 1.16'] = median(jsSamples.daprd);
+      notes.push(
+        `jetstream samples msgs/s: sidecar ${jsSamples.sidecar.map(formatRate).join(', ')}; daprd (extra build) ${jsSamples.daprd.map(formatRate).join(', ')}`,
+      );
+      // Per message, medians over the rounds: the process's CPU (all threads) and its write syscalls.
+      const per = (column) => {
+        const cpu = jsStats[column].map((x) => x.cpuMsPerMsg).filter((x) => x !== undefined);
+        const writes = jsStats[column].map((x) => x.writesPerMsg).filter((x) => x !== undefined);
+        return `${cpu.length ? `${Math.round(median(cpu) * 1000)} µs CPU` : 'CPU n/a'}, ${writes.length ? `${median(writes).toFixed(2)} writes` : 'writes n/a'}`;
+      };
+      notes.push(
+        `jetstream per message: sidecar ${per('sidecar')}${jsStats.daprd.length ? `; daprd ${per('daprd')}` : ''}`,
+      );
+    } catch (err) {
+      notes.push(`jetstream skipped: ${err.message.split('\n')[0]}`);
+    }
+    rows.push(js);
+  }
   if (!existsSync(DAPRD_EXTRA))
     notes.push(
       `jetstream: no daprd column (no daprd extra build at ${DAPRD_EXTRA}; pubsub.jetstream is beta upstream)`,

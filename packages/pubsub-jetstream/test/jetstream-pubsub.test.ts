@@ -138,6 +138,34 @@ describeWithNats('against the server', () => {
     expect(attempts).toEqual(['x', 'x', 'x']);
   });
 
+  it('single mode: one message at a time in publish order (one turn of concurrent publishes); a NAKed one comes back', async () => {
+    const p = await open();
+    const topic = subject('single');
+    let active = 0;
+    let maxActive = 0;
+    let failed = false;
+    const seen: string[] = [];
+    await subscribe(p, topic, async (m) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setTimeout(r, 2));
+      active--;
+      const t = text(m);
+      if (t === 'm3' && !failed) {
+        failed = true;
+        throw new Error('once');
+      }
+      seen.push(t);
+    });
+    const names = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    await Promise.all(names.map((n) => p.publish({ pubsubName: 'p', topic, data: bytes(n), metadata: {} })));
+    await waitFor(() => seen.length >= 30, 10_000, 'thirty messages');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(maxActive).toBe(1);
+    expect(seen.filter((t) => t !== 'm3')).toEqual(names.filter((t) => t !== 'm3'));
+    expect(seen.filter((t) => t === 'm3')).toEqual(['m3']);
+  });
+
   it('a durable consumer with a deliver group (queue subscription) delivers each message once', async () => {
     const topic = subject('queue');
     const seen: string[] = [];
