@@ -114,6 +114,11 @@ async function startSidecar(label, resources) {
         String(httpPort),
         '--dapr-grpc-port',
         String(await freePort()),
+        // Each its own: the defaults (9090, a fixed internal port) collide between the three sidecars.
+        '--metrics-port',
+        String(await freePort()),
+        '--dapr-internal-grpc-port',
+        String(await freePort()),
       ],
       ...['--resources-path', resources, '--log-level', 'warn'],
     ],
