@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { isTracedPath, startHttpSpan } from '../observability/api-spans.js';
+import { isTracedPath, startHttpSpan, TracedServerResponse } from '../observability/api-spans.js';
 import { httpObserver } from '../observability/observe-api.js';
 import type { Runtime } from '../runtime.js';
 import { tokenMatches } from '../shared/api-token.js';
@@ -145,7 +145,14 @@ export async function startHttpApi(
       sendError(res, apiError, closeIfUnread(req));
     });
   };
-  const server = createServer({ maxHeaderSize: (options.readBufferSize ?? 4096) + GO_HEADER_SLACK }, handle);
+  const server = createServer(
+    {
+      maxHeaderSize: (options.readBufferSize ?? 4096) + GO_HEADER_SLACK,
+      // Traced responses carry their span as a field (api-spans.ts) rather than per-request wrappers.
+      ...(tracer === undefined ? {} : { ServerResponse: TracedServerResponse }),
+    },
+    handle,
+  );
   // `Expect: 100-continue` with a body over the limit: refused before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length'] ?? 0) <= maxBody) res.writeContinue();

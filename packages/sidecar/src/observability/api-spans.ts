@@ -55,53 +55,75 @@ function blockAttributes(
   pattern: string,
   params: Record<string, string>,
 ) {
-  const block = pattern.split('/', 2)[1];
-  const store = (system: string, name: string | undefined) => {
-    span.setAttribute('db.system', system);
-    span.setAttribute('db.connection_string', system);
-    span.setAttribute('db.statement', `${method} ${path}`);
-    span.setAttribute('db.name', name ?? '');
-  };
-  if (block === 'state') store('state', params.storeName);
-  else if (block === 'secrets') store('secrets', params.storeName);
-  else if (block === 'bindings') store('bindings', params.name);
+  // `v1.0/<block>/…`: the second segment.
+  const from = pattern.indexOf('/') + 1;
+  const to = pattern.indexOf('/', from);
+  const block = from === 0 ? undefined : pattern.slice(from, to < 0 ? undefined : to);
+  if (block === 'state' || block === 'secrets') storeAttributes(span, block, method, path, params.storeName);
+  else if (block === 'bindings') storeAttributes(span, block, method, path, params.name);
   // `messaging.destination.name` comes from a `topic` URL parameter the publish route does not define: empty.
   else if (block === 'publish') span.setAttribute('messaging.system', 'pubsub');
 }
 
+function storeAttributes(span: TraceSpan, system: string, method: string, path: string, name: string | undefined) {
+  span.setAttribute('db.system', system);
+  span.setAttribute('db.connection_string', system);
+  span.setAttribute('db.statement', `${method} ${path}`);
+  span.setAttribute('db.name', name ?? '');
+}
+
 /** Every incoming `dapr-*` header/metadata key as an attribute (last value; gRPC skips `-bin` keys). */
-function daprHeaderAttributes(span: TraceSpan, entries: Iterable<[string, unknown]>) {
-  for (const [key, value] of entries) {
+function daprHeaderAttributes(span: TraceSpan, headers: Record<string, unknown>) {
+  for (const key in headers) {
     if (!key.startsWith('dapr-') || key.endsWith('-bin')) continue;
+    const value = headers[key];
     const last = Array.isArray(value) ? value[value.length - 1] : value;
     if (typeof last === 'string') span.setAttribute(key, last);
   }
 }
 
-const RESPONSE_SPAN = Symbol('daprkit.responseSpan');
-type TracedResponse = ServerResponse & { [RESPONSE_SPAN]?: TraceSpan };
+/**
+ * The HTTP API server's response class when tracing is on (`createServer({ ServerResponse })`): the call's span is a
+ * field and `writeHead`/`end` are methods of the class, so a traced call adds no closure, listener or per-object
+ * method to its response.
+ */
+export class TracedServerResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+  /** The span answered in `traceparent`; a recording one also ends with the response. */
+  traceSpan: TraceSpan | undefined = undefined;
+  /** What a recording span's attributes are built from when it ends (the matched route). */
+  traceRoute: TracedRoute | undefined = undefined;
+}
+
+interface TracedRoute {
+  path: string;
+  pattern: string;
+  params: Record<string, string>;
+}
+
 const plainWriteHead = ServerResponse.prototype.writeHead;
+const plainEnd = ServerResponse.prototype.end;
+const plainDestroy = ServerResponse.prototype.destroy;
 
 /**
  * `writeHead` with the span's `traceparent`/`tracestate` added unless the handler set its own (daprd). Merged into
  * the handler's header object rather than `setHeader` first: Node's writeHead is much slower once `setHeader` has
  * been used on a response, and this runs on every traced call.
  */
-function writeHeadWithTrace(this: TracedResponse, ...args: unknown[]): ServerResponse {
-  const span = this[RESPONSE_SPAN];
-  if (span !== undefined && !this.hasHeader(TRACEPARENT)) {
+function writeHeadWithTrace(this: TracedServerResponse, ...args: unknown[]): ServerResponse {
+  const span = this.traceSpan;
+  if (span !== undefined && !this.headersSent && !this.hasHeader(TRACEPARENT)) {
     const at = typeof args[1] === 'object' ? 1 : 2;
     const headers = args[at];
     const tracestate = outgoingTracestate(span.context);
     if (headers !== undefined && headers !== null && !Array.isArray(headers)) {
       const record = headers as Record<string, unknown>;
-      // A copy: the handler's object may be shared between responses.
-      if (record[TRACEPARENT] === undefined)
-        args[at] = {
-          ...record,
-          [TRACEPARENT]: formatTraceparent(span.context),
-          ...(tracestate === undefined || record[TRACESTATE] !== undefined ? {} : { [TRACESTATE]: tracestate }),
-        };
+      if (record[TRACEPARENT] === undefined) {
+        // A copy: the handler's object may be shared between responses.
+        const copy: Record<string, unknown> = { ...record };
+        copy[TRACEPARENT] = formatTraceparent(span.context);
+        if (tracestate !== undefined && record[TRACESTATE] === undefined) copy[TRACESTATE] = tracestate;
+        args[at] = copy;
+      }
     } else {
       this.setHeader(TRACEPARENT, formatTraceparent(span.context));
       if (tracestate !== undefined) this.setHeader(TRACESTATE, tracestate);
@@ -110,9 +132,43 @@ function writeHeadWithTrace(this: TracedResponse, ...args: unknown[]): ServerRes
   return plainWriteHead.apply(this, args as never);
 }
 
+/** Ends a recording span once, with daprd's attributes (HTTPTraceMiddleware) and the response status. */
+function endHttpSpan(res: TracedServerResponse): void {
+  const span = res.traceSpan;
+  const route = res.traceRoute;
+  if (span === undefined || route === undefined) return;
+  res.traceRoute = undefined;
+  const { req } = res;
+  const { path } = route;
+  const method = req.method ?? 'GET';
+  daprHeaderAttributes(span, req.headers);
+  blockAttributes(span, method, path, route.pattern, route.params);
+  span.setAttribute('dapr.protocol', 'http');
+  span.setAttribute('dapr.api', `${method} ${path}`);
+  span.setAttribute('dapr.status_code', String(res.statusCode));
+  span.setAttribute('http.request.method', method);
+  span.setAttribute('url.full', req.url ?? '');
+  span.setAttribute('server.address', req.socket.remoteAddress ?? '');
+  span.setAttribute('server.port', req.socket.remotePort === undefined ? '' : String(req.socket.remotePort));
+  span.end(httpStatusError(res.statusCode));
+}
+
+TracedServerResponse.prototype.writeHead = writeHeadWithTrace as unknown as TracedServerResponse['writeHead'];
+TracedServerResponse.prototype.end = function end(this: TracedServerResponse, ...args: unknown[]) {
+  const result = plainEnd.apply(this, args as never);
+  if (this.traceRoute !== undefined) endHttpSpan(this);
+  return result;
+} as unknown as TracedServerResponse['end'];
+// A response destroyed before `end` (a failure after the headers went out) still ends its span.
+TracedServerResponse.prototype.destroy = function destroy(this: TracedServerResponse, error?: Error) {
+  if (this.traceRoute !== undefined) endHttpSpan(this);
+  return plainDestroy.call(this, error);
+} as unknown as TracedServerResponse['destroy'];
+
 /**
  * Starts the span of an HTTP API call (kind Client, named after the path) and puts its `traceparent`/`tracestate`
- * on the response unless the handler sets its own. A recording span ends with the response.
+ * on the response unless the handler sets its own. A recording span ends with the response. `res` must come from a
+ * server created with `ServerResponse: TracedServerResponse`.
  */
 export function startHttpSpan(
   tracer: Tracer,
@@ -123,23 +179,10 @@ export function startHttpSpan(
   params: Record<string, string>,
 ): TraceSpan {
   const span = tracer.startSpan(path, 'client', httpParent(req));
-  (res as TracedResponse)[RESPONSE_SPAN] = span;
-  res.writeHead = writeHeadWithTrace as ServerResponse['writeHead'];
-  if (span.recording) {
-    res.once('close', () => {
-      const method = req.method ?? 'GET';
-      daprHeaderAttributes(span, Object.entries(req.headers));
-      blockAttributes(span, method, path, pattern, params);
-      span.setAttribute('dapr.protocol', 'http');
-      span.setAttribute('dapr.api', `${method} ${path}`);
-      span.setAttribute('dapr.status_code', String(res.statusCode));
-      span.setAttribute('http.request.method', method);
-      span.setAttribute('url.full', req.url ?? '');
-      span.setAttribute('server.address', req.socket.remoteAddress ?? '');
-      span.setAttribute('server.port', req.socket.remotePort === undefined ? '' : String(req.socket.remotePort));
-      span.end(httpStatusError(res.statusCode));
-    });
-  }
+  if (!(res instanceof TracedServerResponse))
+    throw new TypeError('startHttpSpan: the server must be created with ServerResponse: TracedServerResponse');
+  res.traceSpan = span;
+  if (span.recording) res.traceRoute = { path, pattern, params };
   return span;
 }
 
@@ -169,7 +212,7 @@ export function grpcResponseHeader(
 /** Ends a gRPC API span with daprd's attributes; `error` is the status message of a failed call. */
 export function endGrpcSpan(span: TraceSpan, fullMethod: string, metadata: GrpcMetadata, error?: string): void {
   if (span.recording) {
-    daprHeaderAttributes(span, Object.entries(metadata.getMap()));
+    daprHeaderAttributes(span, metadata.getMap());
     span.setAttribute('dapr.protocol', 'grpc');
     span.setAttribute('dapr.api', fullMethod);
   }

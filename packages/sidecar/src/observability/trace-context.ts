@@ -50,7 +50,9 @@ function cleanTracestate(value: unknown): string {
 }
 
 export function formatTraceparent(context: TraceContext): string {
-  return `00-${context.traceId}-${context.spanId}-${context.flags < 16 ? '0' : ''}${context.flags.toString(16)}`;
+  const { flags } = context;
+  const hex = flags === 1 ? '01' : flags === 0 ? '00' : `${flags < 16 ? '0' : ''}${flags.toString(16)}`;
+  return `00-${context.traceId}-${context.spanId}-${hex}`;
 }
 
 /** `tracestate` as an outgoing header value, or undefined when empty or too long to send (daprd's rule). */

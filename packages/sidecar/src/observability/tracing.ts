@@ -7,7 +7,7 @@
  * With an exporter, otel-tracer.ts loads the SDK (dynamic import, at start-up) and records sampled spans.
  */
 import type { Logger } from '@daprkit/component-sdk';
-import { isSampled, newSpanId, newTraceId, type TraceContext } from './trace-context.js';
+import { newSpanId, newTraceId, type TraceContext } from './trace-context.js';
 import { hasExporter, type TracingConfig } from './tracing-config.js';
 
 export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
@@ -43,26 +43,42 @@ export function ratioSampled(traceId: string, ratio: number): boolean {
   return Number.parseInt(traceId.slice(19, 32), 16) / 2 ** 52 < ratio;
 }
 
-function noop(): void {}
+/** A span that is only propagated: its context and nothing else (one small object per call, methods shared). */
+class PropagatedSpan implements TraceSpan {
+  readonly recording = false;
+  constructor(readonly context: TraceContext) {}
+  setName(): void {}
+  setAttribute(): void {}
+  end(): void {}
+}
+
+/**
+ * daprd's parent-based sampler: a child of a remote context keeps its sampled flag, a new root trace is sampled by
+ * `ratioSampled`. Returns the new span's context (new span id, the parent's trace id and tracestate).
+ */
+export function childContext(parent: TraceContext | undefined, ratio: number): TraceContext {
+  if (parent === undefined) {
+    const traceId = newTraceId();
+    return { traceId, spanId: newSpanId(), flags: ratioSampled(traceId, ratio) ? 1 : 0, tracestate: '' };
+  }
+  return { traceId: parent.traceId, spanId: newSpanId(), flags: parent.flags & 1, tracestate: parent.tracestate };
+}
 
 /** Propagation only: what daprd does when spans would go to its null exporter. */
 export class PropagatingTracer implements Tracer {
   constructor(private readonly ratio: number) {}
 
   startSpan(_name: string, _kind: SpanKind, parent: TraceContext | undefined): TraceSpan {
-    const traceId = parent === undefined ? newTraceId() : parent.traceId;
-    const sampled = parent === undefined ? ratioSampled(traceId, this.ratio) : isSampled(parent);
-    return {
-      context: { traceId, spanId: newSpanId(), flags: sampled ? 1 : 0, tracestate: parent?.tracestate ?? '' },
-      recording: false,
-      setName: noop,
-      setAttribute: noop,
-      end: noop,
-    };
+    return new PropagatedSpan(childContext(parent, this.ratio));
   }
 
   async flush(): Promise<void> {}
   async shutdown(): Promise<void> {}
+}
+
+/** A span that is not sampled: propagated only, never recorded (for the recording tracer too). */
+export function propagatedSpan(context: TraceContext): TraceSpan {
+  return new PropagatedSpan(context);
 }
 
 /**
