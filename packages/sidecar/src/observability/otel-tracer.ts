@@ -1,29 +1,32 @@
 /**
- * The recording tracer: OpenTelemetry's JS SDK with daprd's sampler (parent-based, TraceID ratio at samplingRate)
- * and the configured exporters (OTLP gRPC/HTTP, Zipkin, stdout). Only ever loaded by tracing.ts through a dynamic
- * import, so a sidecar without an exporter never loads the SDK.
+ * The recording tracer: daprd's sampler (parent-based, TraceID ratio at samplingRate), spans of our own in the
+ * SDK's `ReadableSpan` shape, and OpenTelemetry's JS SDK for the rest: its BatchSpanProcessor and the configured
+ * exporters (OTLP gRPC/HTTP, Zipkin, stdout). Only ever loaded by tracing.ts through a dynamic import, so a sidecar
+ * without an exporter never loads the SDK.
  */
 import type { Logger } from '@daprkit/component-sdk';
 import {
+  type Attributes,
   createTraceState,
+  type HrTime,
+  type Link,
   SpanKind as OtelSpanKind,
-  ROOT_CONTEXT,
-  type Span,
+  type SpanContext,
+  type SpanStatus,
   SpanStatusCode,
-  trace,
+  type TraceState,
 } from '@opentelemetry/api';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { detectResources, envDetector, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
-  ParentBasedSampler,
+  type ReadableSpan,
   type SpanExporter,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
+  type TimedEvent,
 } from '@opentelemetry/sdk-trace';
 import { VERSION } from '../version.js';
 import type { TraceContext } from './trace-context.js';
-import type { SpanKind, Tracer, TraceSpan } from './tracing.js';
+import { childContext, propagatedSpan, type SpanKind, type Tracer, type TraceSpan } from './tracing.js';
 import type { OtelExporterConfig, TracingConfig } from './tracing-config.js';
 
 const KINDS: Record<SpanKind, OtelSpanKind> = {
@@ -35,8 +38,8 @@ const KINDS: Record<SpanKind, OtelSpanKind> = {
 };
 
 /**
- * Batching sized for a busy sidecar at samplingRate 1: the SDK defaults (2048 queued, 512 per export, every 5 s)
- * drop spans above ~400 req/s. Still bounded (8192 spans queued at most); beyond it the SDK counts what it drops and
+ * Batching sized for a busy sidecar at samplingRate 1: with the SDK defaults (2048 queued, 512 per export, every
+ * 5 s) a burst while one export is in flight drops spans. Still bounded (8192 spans queued at most); beyond it the SDK counts what it drops and
  * warns once per episode (OpenTelemetry diag), not per span.
  */
 const BATCH = { maxQueueSize: 8192, maxExportBatchSize: 2048, scheduledDelayMillis: 1000 };
@@ -117,32 +120,188 @@ class ReportingExporter implements SpanExporter {
   }
 }
 
-class OtelSpan implements TraceSpan {
-  readonly recording: boolean;
-  readonly context: TraceContext;
+type InstrumentationScope = ReadableSpan['instrumentationScope'];
 
-  constructor(private readonly span: Span) {
-    const sc = span.spanContext();
-    this.recording = span.isRecording();
-    this.context = {
-      traceId: sc.traceId,
-      spanId: sc.spanId,
-      flags: sc.traceFlags,
-      tracestate: sc.traceState?.serialize() ?? '',
-    };
+const UNSET: SpanStatus = { code: SpanStatusCode.UNSET };
+const NONE: never[] = [];
+
+/**
+ * The wall clock as HrTime from `performance.now()`: an epoch anchor re-read from `Date.now()` at most once a
+ * second (the SDK reads both clocks per span), so times stay monotonic within a span and follow the wall clock.
+ */
+class Clock {
+  private anchorMs = 0;
+  private anchoredAt = -Infinity;
+
+  /** `performance.now()`; `anchor()` + it is the epoch time in ms (kept apart so HrTime keeps the nanoseconds). */
+  now(): number {
+    const t = performance.now();
+    if (t - this.anchoredAt > 1000) {
+      this.anchoredAt = t;
+      this.anchorMs = Date.now() - t;
+    }
+    return t;
+  }
+
+  anchor(): number {
+    return this.anchorMs;
+  }
+}
+
+/** Epoch time as HrTime in whole microseconds: Zipkin wants an integer timestamp, and the exporter does not round. */
+function hrTime(anchorMs: number, ms: number): HrTime {
+  const seconds = Math.floor(anchorMs / 1000) + Math.floor(ms / 1000);
+  const micros = Math.round((anchorMs % 1000) * 1000 + (ms % 1000) * 1000);
+  return micros >= 1e6 ? [seconds + 1, (micros - 1e6) * 1000] : [seconds, micros * 1000];
+}
+
+function duration(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
+/**
+ * A sampled span, recorded with what the SDK's exporters read (the `ReadableSpan` shape of
+ * @opentelemetry/sdk-trace 3.x) and nothing more: one object that is at once our TraceSpan, its own TraceContext
+ * and SpanContext, attributes in a plain object, times as two `performance.now()` readings turned into HrTime only
+ * when an exporter asks. The SDK's Span validates and copies on every call; daprd's attributes are strings.
+ */
+class RecordedSpan implements TraceSpan, TraceContext, ReadableSpan {
+  readonly recording = true;
+  readonly flags = 1;
+  readonly traceFlags = 1;
+  readonly isRemote = false;
+  readonly attributes: Attributes = {};
+  status: SpanStatus = UNSET;
+  ended = false;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly tracestate: string;
+  private endMs = 0;
+  private readonly startMs: number;
+  private readonly anchorMs: number;
+
+  constructor(
+    private readonly owner: RecordingTracer,
+    public name: string,
+    readonly kind: OtelSpanKind,
+    context: TraceContext,
+    readonly parentSpanContext: SpanContext | undefined,
+  ) {
+    this.traceId = context.traceId;
+    this.spanId = context.spanId;
+    this.tracestate = context.tracestate;
+    this.startMs = owner.clock.now();
+    this.anchorMs = owner.clock.anchor();
+  }
+
+  get context(): TraceContext {
+    return this;
+  }
+
+  spanContext(): SpanContext {
+    return this;
+  }
+
+  /** SpanContext.traceState, only built when asked (OTLP and console exporters) and there is one. */
+  get traceState(): TraceState | undefined {
+    return this.tracestate === '' ? undefined : createTraceState(this.tracestate);
+  }
+
+  get startTime(): HrTime {
+    return hrTime(this.anchorMs, this.startMs);
+  }
+
+  get endTime(): HrTime {
+    return hrTime(this.anchorMs, this.endMs);
+  }
+
+  get duration(): HrTime {
+    return duration(this.endMs - this.startMs);
+  }
+
+  get resource(): Resource {
+    return this.owner.resource;
+  }
+
+  get instrumentationScope(): InstrumentationScope {
+    return this.owner.scope;
+  }
+
+  get events(): TimedEvent[] {
+    return NONE;
+  }
+
+  get links(): Link[] {
+    return NONE;
+  }
+
+  get droppedAttributesCount(): number {
+    return 0;
+  }
+
+  get droppedEventsCount(): number {
+    return 0;
+  }
+
+  get droppedLinksCount(): number {
+    return 0;
   }
 
   setName(name: string): void {
-    this.span.updateName(name);
+    if (!this.ended) this.name = name;
   }
 
   setAttribute(key: string, value: string): void {
-    if (value !== '') this.span.setAttribute(key, value);
+    if (value !== '' && !this.ended) this.attributes[key] = value;
   }
 
   end(error?: string): void {
-    if (error !== undefined) this.span.setStatus({ code: SpanStatusCode.ERROR, message: error });
-    this.span.end();
+    if (this.ended) return;
+    this.endMs = performance.now();
+    if (error !== undefined) this.status = { code: SpanStatusCode.ERROR, message: error };
+    this.ended = true;
+    for (const processor of this.owner.processors) processor.onEnd(this);
+  }
+}
+
+/** Records sampled spans (daprd's parent-based ratio sampler, as PropagatingTracer) into the SDK's batch processors. */
+class RecordingTracer implements Tracer {
+  readonly clock = new Clock();
+
+  constructor(
+    private readonly ratio: number,
+    readonly resource: Resource,
+    readonly scope: InstrumentationScope,
+    readonly processors: BatchSpanProcessor[],
+    private readonly logger: Logger,
+  ) {}
+
+  startSpan(name: string, kind: SpanKind, parent: TraceContext | undefined): TraceSpan {
+    const context = childContext(parent, this.ratio);
+    if (context.flags === 0) return propagatedSpan(context);
+    const parentSpanContext: SpanContext | undefined =
+      parent === undefined
+        ? undefined
+        : { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.flags, isRemote: true };
+    return new RecordedSpan(this, name, KINDS[kind], context, parentSpanContext);
+  }
+
+  /** Rejects with the first processor's error, as an Error. */
+  async flush(): Promise<void> {
+    try {
+      await Promise.all(this.processors.map((p) => p.forceFlush()));
+    } catch (reason) {
+      throw reason instanceof Error ? reason : new Error(`tracing: flush failed: ${String(reason)}`);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    try {
+      await Promise.all(this.processors.map((p) => p.shutdown()));
+    } catch (error) {
+      this.logger.warn('tracing: exporter shutdown failed', { error: (error as Error).message });
+    }
   }
 }
 
@@ -162,38 +321,11 @@ export async function createOtelTracer(config: TracingConfig, serviceName: strin
   const resource = resourceFromAttributes({ 'service.name': serviceName }).merge(
     detectResources({ detectors: [envDetector] }),
   );
-  const provider = new TracerProvider({
+  return new RecordingTracer(
+    config.samplingRate,
     resource,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.samplingRate) }),
-    spanProcessors: exporters.map((exporter) => new BatchSpanProcessor({ exporter, ...BATCH })),
-  });
-  const tracer = provider.getTracer('daprkit-sidecar', VERSION);
-  return {
-    startSpan(name: string, kind: SpanKind, parent: TraceContext | undefined): TraceSpan {
-      const context =
-        parent === undefined
-          ? ROOT_CONTEXT
-          : trace.setSpanContext(ROOT_CONTEXT, {
-              traceId: parent.traceId,
-              spanId: parent.spanId,
-              traceFlags: parent.flags,
-              isRemote: true,
-              ...(parent.tracestate === '' ? {} : { traceState: createTraceState(parent.tracestate) }),
-            });
-      return new OtelSpan(tracer.startSpan(name, { kind: KINDS[kind] }, context));
-    },
-    // The provider rejects with the list of its processors' errors: hand back an Error.
-    flush: () =>
-      provider.forceFlush().catch((reason: unknown) => {
-        const first = Array.isArray(reason) ? reason[0] : reason;
-        throw first instanceof Error ? first : new Error(`tracing: flush failed: ${String(first)}`);
-      }),
-    async shutdown() {
-      try {
-        await provider.shutdown();
-      } catch (error) {
-        logger.warn('tracing: exporter shutdown failed', { error: (error as Error).message });
-      }
-    },
-  };
+    { name: 'daprkit-sidecar', version: VERSION },
+    exporters.map((exporter) => new BatchSpanProcessor({ exporter, ...BATCH })),
+    logger,
+  );
 }
