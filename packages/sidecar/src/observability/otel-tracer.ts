@@ -26,7 +26,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { VERSION } from '../version.js';
 import type { TraceContext } from './trace-context.js';
-import { childContext, propagatedSpan, type SpanKind, type Tracer, type TraceSpan } from './tracing.js';
+import { propagatedSpan, type SpanKind, type Tracer, type TraceSpan } from './tracing.js';
 import type { OtelExporterConfig, TracingConfig } from './tracing-config.js';
 
 const KINDS: Record<SpanKind, OtelSpanKind> = {
@@ -278,13 +278,13 @@ class RecordingTracer implements Tracer {
   ) {}
 
   startSpan(name: string, kind: SpanKind, parent: TraceContext | undefined): TraceSpan {
-    const context = childContext(parent, this.ratio);
-    if (context.flags === 0) return propagatedSpan(context);
+    const propagated = propagatedSpan(parent, this.ratio);
+    if (propagated.context.flags === 0) return propagated;
     const parentSpanContext: SpanContext | undefined =
       parent === undefined
         ? undefined
         : { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.flags, isRemote: true };
-    return new RecordedSpan(this, name, KINDS[kind], context, parentSpanContext);
+    return new RecordedSpan(this, name, KINDS[kind], propagated.context, parentSpanContext);
   }
 
   /** Rejects with the first processor's error, as an Error. */

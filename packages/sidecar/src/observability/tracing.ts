@@ -43,25 +43,34 @@ export function ratioSampled(traceId: string, ratio: number): boolean {
   return Number.parseInt(traceId.slice(19, 32), 16) / 2 ** 52 < ratio;
 }
 
-/** A span that is only propagated: its context and nothing else (one small object per call, methods shared). */
-class PropagatedSpan implements TraceSpan {
+/** A span that is only propagated: at once the span and its context, one small object per call. */
+class PropagatedSpan implements TraceSpan, TraceContext {
   readonly recording = false;
-  constructor(readonly context: TraceContext) {}
+  constructor(
+    readonly traceId: string,
+    readonly spanId: string,
+    readonly flags: number,
+    readonly tracestate: string,
+  ) {}
+  get context(): TraceContext {
+    return this;
+  }
   setName(): void {}
   setAttribute(): void {}
   end(): void {}
 }
 
 /**
- * daprd's parent-based sampler: a child of a remote context keeps its sampled flag, a new root trace is sampled by
- * `ratioSampled`. Returns the new span's context (new span id, the parent's trace id and tracestate).
+ * A child of `parent` (a remote context) or a new root trace, propagated only. The sampled flag is daprd's
+ * parent-based sampler: a child keeps its parent's, a new root trace is sampled by `ratioSampled`; the recording
+ * tracer records the sampled ones instead.
  */
-export function childContext(parent: TraceContext | undefined, ratio: number): TraceContext {
+export function propagatedSpan(parent: TraceContext | undefined, ratio: number): TraceSpan {
   if (parent === undefined) {
     const traceId = newTraceId();
-    return { traceId, spanId: newSpanId(), flags: ratioSampled(traceId, ratio) ? 1 : 0, tracestate: '' };
+    return new PropagatedSpan(traceId, newSpanId(), ratioSampled(traceId, ratio) ? 1 : 0, '');
   }
-  return { traceId: parent.traceId, spanId: newSpanId(), flags: parent.flags & 1, tracestate: parent.tracestate };
+  return new PropagatedSpan(parent.traceId, newSpanId(), parent.flags & 1, parent.tracestate);
 }
 
 /** Propagation only: what daprd does when spans would go to its null exporter. */
@@ -69,16 +78,11 @@ export class PropagatingTracer implements Tracer {
   constructor(private readonly ratio: number) {}
 
   startSpan(_name: string, _kind: SpanKind, parent: TraceContext | undefined): TraceSpan {
-    return new PropagatedSpan(childContext(parent, this.ratio));
+    return propagatedSpan(parent, this.ratio);
   }
 
   async flush(): Promise<void> {}
   async shutdown(): Promise<void> {}
-}
-
-/** A span that is not sampled: propagated only, never recorded (for the recording tracer too). */
-export function propagatedSpan(context: TraceContext): TraceSpan {
-  return new PropagatedSpan(context);
 }
 
 /**
