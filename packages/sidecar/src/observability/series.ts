@@ -59,16 +59,10 @@ abstract class Family<S> implements MetricFamily {
   }
 }
 
-export class CounterFamily extends Family<CounterSeries> {
-  readonly type = 'counter';
-
+/** One number per series (counters and gauges render alike). */
+abstract class ValueFamily extends Family<CounterSeries> {
   protected create(labels: Labels): CounterSeries {
     return { labels, value: 0 };
-  }
-
-  /** +1 on the series `key` (a rare event: no pairing with a histogram). */
-  inc(key: string, labels: () => Labels): void {
-    this.at(key, labels).value++;
   }
 
   get() {
@@ -82,26 +76,21 @@ export class CounterFamily extends Family<CounterSeries> {
   }
 }
 
-/** A gauge: the last value set per series. */
-export class GaugeFamily extends Family<CounterSeries> {
-  readonly type = 'gauge';
+export class CounterFamily extends ValueFamily {
+  readonly type = 'counter';
 
-  protected create(labels: Labels): CounterSeries {
-    return { labels, value: 0 };
+  /** +1 on the series `key` (a rare event: no pairing with a histogram). */
+  inc(key: string, labels: () => Labels): void {
+    this.at(key, labels).value++;
   }
+}
+
+/** A gauge: the last value set per series. */
+export class GaugeFamily extends ValueFamily {
+  readonly type = 'gauge';
 
   set(key: string, labels: () => Labels, value: number): void {
     this.at(key, labels).value = value;
-  }
-
-  get() {
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value })),
-    };
   }
 }
 
