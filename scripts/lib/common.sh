@@ -114,3 +114,14 @@ apt_install() {
   if ((created_policy)); then as_root rm -f /usr/sbin/policy-rc.d; fi
   ((rc == 0)) || die "apt-get install failed for: $*"
 }
+
+# A test CA (ca.pem/ca.key, CN $1) and a server certificate for localhost/127.0.0.1 (server.pem/server.key) in the
+# current directory: the TLS listeners of the test backends. Run it in a subshell that logs (it prints openssl noise).
+write_test_server_cert() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$1" -keyout ca.key -out ca.pem
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+    -extfile server.ext -out server.pem
+  rm -f server.csr server.ext
+}

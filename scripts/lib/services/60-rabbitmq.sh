@@ -81,15 +81,10 @@ rabbitmq_write_tls() {
   mkdir -p "$d"
   (
     cd "$d"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=daprkit-test-ca" \
-      -keyout ca.key -out ca.pem
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
-      -extfile server.ext -out server.pem
+    write_test_server_cert daprkit-test-ca
     openssl req -newkey rsa:2048 -nodes -subj "/CN=daprkit-tls" -keyout client.key -out client.csr
     openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out client.pem
-    rm -f ./*.csr server.ext
+    rm -f ./*.csr
     chmod 644 ./*.pem ./*.key
   ) >"$RABBITMQ_DIR/tls.log" 2>&1 || fail_with_logs rabbitmq "generating test certificates failed" "$RABBITMQ_DIR/tls.log"
 }

@@ -74,13 +74,7 @@ otelcol_write_tls() {
   mkdir -p "$OTELCOL_TLS_DIR"
   (
     cd "$OTELCOL_TLS_DIR"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=daprkit-otelcol-test-ca" \
-      -keyout ca.key -out ca.pem
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
-      -extfile server.ext -out server.pem
-    rm -f server.csr server.ext
+    write_test_server_cert daprkit-otelcol-test-ca
   ) >"$OTELCOL_DIR/tls.log" 2>&1 || fail_with_logs otelcol "generating test certificates failed" "$OTELCOL_DIR/tls.log"
 }
 
