@@ -31,7 +31,8 @@ class Scheduler {
 
   constructor(
     private readonly settings: CronSettings,
-    private readonly fire: () => void,
+    /** `at`: the tick's time, never before its scheduled instant (a wake-up may come up to 0.5 ms early). */
+    private readonly fire: (at: number) => void,
     private readonly now: () => number,
   ) {}
 
@@ -46,8 +47,9 @@ class Scheduler {
       () => {
         if (this.stopped) return;
         if (this.now() + 0.5 < at) return this.arm(at); // a chained long wait, or an early wake-up
-        this.fire();
-        this.arm(this.settings.parsed.next(Math.max(this.now(), at)));
+        const tick = Math.max(this.now(), at);
+        this.fire(tick);
+        this.arm(this.settings.parsed.next(tick));
       },
       Math.min(Math.ceil(wait), MAX_TIMER_MS),
     );
@@ -100,8 +102,8 @@ export class CronBinding implements InputBinding {
     if (signal.aborted) return;
     const scheduler = new Scheduler(
       settings,
-      () => {
-        const metadata = { timeZone: 'Local', readTimeUTC: goUtcString(this.now()) };
+      (at) => {
+        const metadata = { timeZone: 'Local', readTimeUTC: goUtcString(at) };
         this.logger.debug('schedule fired', { name: this.name });
         handler({ data: new Uint8Array(), metadata }).catch((err: unknown) =>
           this.logger.debug('cron handler failed; the tick is not retried', { error: (err as Error).message }),
