@@ -1,6 +1,7 @@
 /**
  * The OpenTelemetry SDK loads only when an exporter is configured: a sidecar on the default path (propagation only)
- * runs in a child process whose module loader refuses every `@opentelemetry/*` import.
+ * runs in a child process whose module loader refuses every `@opentelemetry/*` import. The hooks are registered by
+ * an `--import` module, so they apply to the span export thread too (a worker runs its parent's `--import`s).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -15,11 +16,12 @@ const HOOKS = `export async function resolve(specifier, context, next) {
   return next(specifier, context);
 }`;
 
+const REGISTER = `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}));`;
+
 function script(configPaths: string[]): string {
   const entry = pathToFileURL(join(PACKAGE_DIR, 'dist', 'index.js')).href;
   return `
-import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}));
 const { createSidecar } = await import(${JSON.stringify(entry)});
 const sidecar = await createSidecar({ httpPort: 0, grpcPort: false, logLevel: 'error', configPaths: ${JSON.stringify(configPaths)} });
 const response = await fetch('http://127.0.0.1:' + sidecar.httpPort + '/v1.0/metadata');
@@ -32,7 +34,7 @@ function run(configPaths: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--input-type=module', '-e', script(configPaths)],
+      ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--input-type=module', '-e', script(configPaths)],
       { timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
