@@ -4,7 +4,7 @@
  * turning them into the SDK's `ReadableSpan`, encoding Zipkin JSON or OTLP protobuf and sending them happens here,
  * so at samplingRate 1 the API's event loop pays for recording only.
  *
- * Messages in: `{ type: 'spans', spans: SpanRecord[] }`, `{ type: 'flush', id }`, `{ type: 'shutdown', id }`.
+ * Messages in: `{ type: 'spans', spans: JSON of SpanRecord[] }`, `{ type: 'flush', id }`, `{ type: 'shutdown', id }`.
  * Messages out: `{ type: 'ready' }`, `{ type: 'log', level, msg, fields }`, `{ type: 'done', id, error? }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -40,8 +40,8 @@ export type SpanRecord = [
   kind: number,
   startEpochMs: number,
   durationMs: number,
-  /** undefined = status unset; else status Error with this description. */
-  error: string | undefined,
+  /** null = status unset; else status Error with this description. */
+  error: string | null,
   attributes: Attributes,
 ];
 
@@ -57,7 +57,8 @@ export type FromExportThread =
   | { type: 'log'; level: Level; msg: string; fields?: Record<string, unknown> }
   | { type: 'done'; id: number; error?: string };
 export type ToExportThread =
-  | { type: 'spans'; spans: SpanRecord[] }
+  /** SpanRecord[] as JSON. */
+  | { type: 'spans'; spans: string }
   | { type: 'flush'; id: number }
   | { type: 'shutdown'; id: number };
 
@@ -198,7 +199,7 @@ class ExportedSpan implements ReadableSpan {
     this.startTime = hrTime(startMs);
     this.endTime = hrTime(startMs + durationMs);
     this.duration = duration(durationMs);
-    this.status = error === undefined ? UNSET : { code: STATUS_ERROR, message: error };
+    this.status = error === null ? UNSET : { code: STATUS_ERROR, message: error };
     this.attributes = record[10];
   }
 
@@ -238,7 +239,7 @@ async function start(data: ExportThreadData) {
   port.on('message', (message: ToExportThread) => {
     switch (message.type) {
       case 'spans':
-        for (const record of message.spans) {
+        for (const record of JSON.parse(message.spans) as SpanRecord[]) {
           const span = new ExportedSpan(record, resource, scope);
           for (const processor of processors) processor.onEnd(span);
         }
