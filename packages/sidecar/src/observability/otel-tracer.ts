@@ -8,12 +8,7 @@
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { Logger } from '@daprkit/component-sdk';
 import { VERSION } from '../version.js';
-import type {
-  ExportThreadData,
-  FromExportThread,
-  SpanRecord,
-  ToExportThread,
-} from './span-export-worker.js';
+import type { ExportThreadData, FromExportThread, SpanRecord, ToExportThread } from './span-export-worker.js';
 import type { TraceContext } from './trace-context.js';
 import { propagatedSpan, type SpanKind, type Tracer, type TraceSpan } from './tracing.js';
 import type { TracingConfig } from './tracing-config.js';
@@ -177,7 +172,8 @@ class RecordingTracer implements Tracer {
     try {
       await this.request('shutdown');
     } catch (error) {
-      if (error !== this.failure) this.logger.warn('tracing: exporter shutdown failed', { error: (error as Error).message });
+      if (error !== this.failure)
+        this.logger.warn('tracing: exporter shutdown failed', { error: (error as Error).message });
     } finally {
       this.failure ??= new Error('tracing: shut down');
       await this.worker.terminate();
@@ -259,7 +255,12 @@ function threadExecArgv(): string[] {
 export async function createOtelTracer(config: TracingConfig, serviceName: string, logger: Logger): Promise<Tracer> {
   const workerData: ExportThreadData = { config, serviceName, version: VERSION };
   // SHARE_ENV: the exporters read OTEL_* variables as this process sees them, also ones set at run time.
-  const worker = new Worker(workerUrl(), { workerData, env: SHARE_ENV, execArgv: threadExecArgv(), name: 'daprkit span export' });
+  const worker = new Worker(workerUrl(), {
+    workerData,
+    env: SHARE_ENV,
+    execArgv: threadExecArgv(),
+    name: 'daprkit span export',
+  });
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: FromExportThread) => {
       if (message.type !== 'ready') return;
@@ -270,7 +271,8 @@ export async function createOtelTracer(config: TracingConfig, serviceName: strin
       cleanup();
       reject(error);
     };
-    const onExit = (code: number) => onError(new Error(`tracing: span export thread exited (code ${code}) at start-up`));
+    const onExit = (code: number) =>
+      onError(new Error(`tracing: span export thread exited (code ${code}) at start-up`));
     const cleanup = () => {
       worker.off('message', onMessage);
       worker.off('error', onError);

@@ -58,9 +58,7 @@ export type FromExportThread =
   | { type: 'done'; id: number; error?: string };
 export type ToExportThread =
   /** SpanRecord[] as JSON. */
-  | { type: 'spans'; spans: string }
-  | { type: 'flush'; id: number }
-  | { type: 'shutdown'; id: number };
+  { type: 'spans'; spans: string } | { type: 'flush'; id: number } | { type: 'shutdown'; id: number };
 
 /**
  * Batching sized for a busy sidecar at samplingRate 1: with the SDK defaults (2048 queued, 512 per export, every
@@ -232,8 +230,7 @@ async function start(data: ExportThreadData) {
   const settle = (id: number, work: Promise<unknown>) =>
     work.then(
       () => post({ type: 'done', id }),
-      (reason: unknown) =>
-        post({ type: 'done', id, error: reason instanceof Error ? reason.message : String(reason) }),
+      (reason: unknown) => post({ type: 'done', id, error: reason instanceof Error ? reason.message : String(reason) }),
     );
 
   port.on('message', (message: ToExportThread) => {
