@@ -20,8 +20,9 @@ const KINDS: Record<SpanKind, number> = { internal: 0, server: 1, client: 2, pro
 const BATCH_SIZE = 512;
 const BATCH_DELAY_MS = 50;
 /**
- * Spans held on this thread at most while the export thread is busy (its own queue is bounded by the SDK's
- * processor too); beyond it spans are dropped and counted, and the count logged once a minute.
+ * Spans posted but not yet taken by the export thread, plus those batched here, at most: the thread acks each batch
+ * it has handed to the SDK's processors (whose queue is bounded too), so a thread that falls behind cannot grow
+ * its port's queue without limit. Beyond it spans are dropped and counted, and the count logged once a minute.
  */
 const MAX_PENDING = 16_384;
 const DROP_LOG_INTERVAL_MS = 60_000;
@@ -116,10 +117,15 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** Records sampled spans (daprd's parent-based ratio sampler, as PropagatingTracer) for the export thread. */
-class RecordingTracer implements Tracer {
+/**
+ * Records sampled spans (daprd's parent-based ratio sampler, as PropagatingTracer) for the export thread.
+ * Exported for tests, which drive it with a thread of their own.
+ */
+export class RecordingTracer implements Tracer {
   readonly clock = new Clock();
   private batch: SpanRecord[] = [];
+  /** Spans posted to the export thread that it has not acked yet. */
+  private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -154,7 +160,7 @@ class RecordingTracer implements Tracer {
 
   record(span: SpanRecord): void {
     if (this.failure) return;
-    if (this.batch.length >= MAX_PENDING) {
+    if (this.inFlight + this.batch.length >= MAX_PENDING) {
       this.drop();
       return;
     }
@@ -187,6 +193,7 @@ class RecordingTracer implements Tracer {
     // One JSON string per batch: cloning a string for the thread is a copy, while cloning the records as objects
     // costs several times what JSON.stringify does.
     const spans = JSON.stringify(this.batch);
+    this.inFlight += this.batch.length;
     this.batch = [];
     this.send({ type: 'spans', spans });
   }
@@ -210,7 +217,9 @@ class RecordingTracer implements Tracer {
   }
 
   private receive(message: FromExportThread): void {
-    if (message.type === 'log') {
+    if (message.type === 'taken') {
+      this.inFlight -= message.count;
+    } else if (message.type === 'log') {
       this.logger[message.level](message.msg, message.fields);
     } else if (message.type === 'done') {
       const pending = this.pending.get(message.id);

@@ -5,7 +5,8 @@
  * so at samplingRate 1 the API's event loop pays for recording only.
  *
  * Messages in: `{ type: 'spans', spans: JSON of SpanRecord[] }`, `{ type: 'flush', id }`, `{ type: 'shutdown', id }`.
- * Messages out: `{ type: 'ready' }`, `{ type: 'log', level, msg, fields }`, `{ type: 'done', id, error? }`.
+ * Messages out: `{ type: 'ready' }`, `{ type: 'taken', count }` (a spans batch handed on), `{ type: 'log', level,
+ * msg, fields }`, `{ type: 'done', id, error? }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -54,6 +55,8 @@ export interface ExportThreadData {
 type Level = 'info' | 'warn';
 export type FromExportThread =
   | { type: 'ready' }
+  /** A spans batch handed to the processors: the main thread counts spans in flight to bound the port's queue. */
+  | { type: 'taken'; count: number }
   | { type: 'log'; level: Level; msg: string; fields?: Record<string, unknown> }
   | { type: 'done'; id: number; error?: string };
 export type ToExportThread =
@@ -235,12 +238,15 @@ async function start(data: ExportThreadData) {
 
   port.on('message', (message: ToExportThread) => {
     switch (message.type) {
-      case 'spans':
-        for (const record of JSON.parse(message.spans) as SpanRecord[]) {
+      case 'spans': {
+        const records = JSON.parse(message.spans) as SpanRecord[];
+        for (const record of records) {
           const span = new ExportedSpan(record, resource, scope);
           for (const processor of processors) processor.onEnd(span);
         }
+        post({ type: 'taken', count: records.length });
         break;
+      }
       case 'flush':
         void settle(message.id, Promise.all(processors.map((p) => p.forceFlush())));
         break;
