@@ -7,14 +7,8 @@
  * Upstream connections are node:http2 sessions, one per `host:port`, reused by every call and dropped when they
  * fail or go idle; streaming calls (bidi, client or server streaming) pass through as they are.
  */
-import {
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  connect,
-  constants,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-} from 'node:http2';
+import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import { createRequire } from 'node:module';
 import type { Logger } from '@daprkit/component-sdk';
 import type { RawCall } from '@daprkit/component-sdk/transport';
 import type { NameResolver } from '../nameresolution/types.js';
@@ -38,6 +32,10 @@ const RESPONSE_SKIP = new Set([':status', 'content-length', 'date', ...HOP_HEADE
 /** Upstream writes buffered beyond this fail the call (the engine acknowledges client DATA as it arrives). */
 const MAX_BUFFERED_BYTES = 16 << 20;
 const IDLE_SESSION_MS = 3 * 60_000;
+
+// node:http2 is loaded on the first proxied call: most sidecars never proxy, and start-up skips it (issue 13).
+let http2: typeof import('node:http2') | undefined;
+const h2 = () => (http2 ??= createRequire(import.meta.url)('node:http2') as typeof import('node:http2'));
 
 export interface GrpcProxyOptions {
   appId: string;
@@ -90,7 +88,7 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
   function session(authority: string): ClientHttp2Session {
     const existing = sessions.get(authority);
     if (existing !== undefined && !existing.closed && !existing.destroyed) return existing;
-    const created = connect(`http://${authority}`);
+    const created = h2().connect(`http://${authority}`);
     const forget = () => {
       if (sessions.get(authority) === created) sessions.delete(authority);
     };
@@ -155,9 +153,9 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
   /** The request headers for the next hop (§1.7: local drops the API token, remote drops dapr-app-id). */
   function upstreamHeaders(call: RawCall, target: Target): OutgoingHttpHeaders {
     const out: OutgoingHttpHeaders = {
-      [constants.HTTP2_HEADER_METHOD]: 'POST',
-      [constants.HTTP2_HEADER_PATH]: call.path,
-      [constants.HTTP2_HEADER_AUTHORITY]: target.authority,
+      [h2().constants.HTTP2_HEADER_METHOD]: 'POST',
+      [h2().constants.HTTP2_HEADER_PATH]: call.path,
+      [h2().constants.HTTP2_HEADER_AUTHORITY]: target.authority,
     };
     const h = call.headers;
     for (let i = 0; i < h.length; i += 2) {
@@ -201,9 +199,9 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
     let headerPairs: [string, string][] = [];
     upstream.on('response', (headers) => {
       gotResponse = true;
-      const status = Number(headers[constants.HTTP2_HEADER_STATUS]);
+      const status = Number(headers[h2().constants.HTTP2_HEADER_STATUS]);
       if (status !== 200) {
-        upstream.close(constants.NGHTTP2_CANCEL);
+        upstream.close(h2().constants.NGHTTP2_CANCEL);
         call.finish(UNKNOWN, `failed to proxy request to ${target.appId}: upstream answered HTTP ${status}`);
         return;
       }
@@ -240,7 +238,7 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
     const send = (chunk: Buffer) => {
       upstream.write(chunk);
       if (upstream.writableLength > MAX_BUFFERED_BYTES) {
-        upstream.close(constants.NGHTTP2_CANCEL);
+        upstream.close(h2().constants.NGHTTP2_CANCEL);
         call.finish(
           RESOURCE_EXHAUSTED,
           `proxied request to ${target.appId} buffered more than ${MAX_BUFFERED_BYTES} bytes`,
@@ -254,7 +252,7 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcProxy {
       call.onEnd = () => upstream.end();
     }
     call.onCancel = () => {
-      if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
+      if (!upstream.closed) upstream.close(h2().constants.NGHTTP2_CANCEL);
     };
   }
 

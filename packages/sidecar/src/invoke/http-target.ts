@@ -3,13 +3,21 @@
  * resources. URL = base + `/` + method + `?query`; an endpoint's headers are set over the incoming ones.
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { traceHeaders } from '../observability/propagation.js';
 import { GRPC, type InvokeCall, InvokeError, type InvokeResult } from '../shared/invocation.js';
 import { fromRawHeaders, headersForApp, responseHeaders } from '../shared/invocation-headers.js';
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+// node:https (and with it node:tls) is loaded on the first https:// call: start-up never pays for it (issue 13).
+let httpsClient: { request: typeof import('node:https').request; agent: import('node:https').Agent } | undefined;
+function https(): NonNullable<typeof httpsClient> {
+  if (httpsClient === undefined) {
+    const { Agent, request } = createRequire(import.meta.url)('node:https') as typeof import('node:https');
+    httpsClient = { request, agent: new Agent({ keepAlive: true, maxSockets: 256 }) };
+  }
+  return httpsClient;
+}
 
 export async function invokeUrl(
   baseUrl: string,
@@ -23,11 +31,11 @@ export async function invokeUrl(
   Object.assign(headers, traceHeaders(call.trace));
   if (call.contentType !== '') headers['content-type'] = call.contentType;
   headers['content-length'] = String(call.body.length);
-  const https = url.protocol === 'https:';
+  const tls = url.protocol === 'https:' ? https() : undefined;
   return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(
+    const req = (tls ? tls.request : httpRequest)(
       url,
-      { method: verb, headers, agent: https ? httpsAgent : httpAgent },
+      { method: verb, headers, agent: tls ? tls.agent : httpAgent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
