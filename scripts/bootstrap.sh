@@ -31,6 +31,10 @@ for dir in packages/* conformance; do
     stale+=" ${dir#packages/}"
   fi
 done
+# The sidecar bin's bundle (packages/sidecar/scripts/bundle.mjs, part of `pnpm build`) is built after tsc.
+if [[ ! packages/sidecar/dist/bundle/cli.js -nt packages/sidecar/tsconfig.tsbuildinfo ]]; then
+  stale+=" sidecar-bundle"
+fi
 if [[ -z $stale ]] && [[ ! tsconfig.base.json -nt packages/component-sdk/tsconfig.tsbuildinfo ]]; then
   say "build up to date"
 else

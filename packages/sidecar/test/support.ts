@@ -24,7 +24,8 @@ async function newestSource(dir: string): Promise<number> {
 }
 
 /**
- * Builds `packages/sidecar` (and its project references) when `dist/cli.js` is missing or older than `src/`.
+ * Builds `packages/sidecar` (and its project references) when `dist/cli.js` is missing or older than `src/`, and
+ * the bin's bundle (`dist/bundle/`) when it is missing or older than that build.
  * Test files run in parallel, so one build at a time, behind a lock directory.
  */
 export async function ensureSidecarBuilt(extraProjects: string[] = []): Promise<void> {
@@ -56,6 +57,12 @@ export async function ensureSidecarBuilt(extraProjects: string[] = []): Promise<
         );
       }
     }
+    // The bin runs dist/bundle/ when it is newer than the last `tsc -b` (scripts/bundle.mjs): rebuild it, so the
+    // tests spawn what `pnpm build` ships.
+    const bundle = join(PACKAGE_DIR, 'dist', 'bundle', 'cli.js');
+    const built = statSync(join(PACKAGE_DIR, 'tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (!existsSync(bundle) || statSync(bundle).mtimeMs < built)
+      execFileSync(process.execPath, [join(PACKAGE_DIR, 'scripts', 'bundle.mjs')], { stdio: 'pipe' });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
