@@ -4,23 +4,28 @@
 //   - "propagate":      no tracing section — daprd's default: spans started and propagated, rate 1e-4, nothing
 //                       recorded (the OpenTelemetry SDK is not even loaded);
 //   - "rate 1 + zipkin": samplingRate "1" with the Zipkin exporter — every call recorded and exported.
-// Load: autocannon state save/get (64 connections), as bench/sidecar.mjs, the three interleaved (median of rounds).
+// The same two settings on a real daprd (scripts/daprd.sh, `--config` with the Configuration, state.in-memory) put
+// the goal in context: "daprd off" (samplingRate "0") and "daprd rate 1 + zipkin", to the same span receiver.
+// Load: autocannon state save/get (64 connections), as bench/sidecar.mjs, all columns interleaved (median of rounds).
 // Besides req/s, CPU per request: of the whole sidecar process and of its main thread alone (the event loop; at
 // samplingRate 1 spans are encoded and sent by a worker thread). On a 2-core machine the load generator, the span
 // receiver and the export thread all share the cores with the event loop, so req/s counts their cost too. Spans go to the Zipkin server from
 // scripts/services.sh (DAPRKIT_ZIPKIN_URL) when it answers, else to a sink in this process that accepts them
 // (then the sink's work is on this machine's CPU too, as Zipkin's would be).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { daprdPath } from './daprd.mjs';
 import { freePort, fullGc, printTable, settings, waitFor } from './harness.mjs';
 import { httpStatus, startProcess } from './sidecar.mjs';
 
 const sidecarBin = new URL('../packages/sidecar/bin/daprkit-sidecar.js', import.meta.url).pathname;
 const ZIPKIN_URL = process.env.DAPRKIT_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
 
+/** A resources folder with the in-memory store and, unless `tracing` is undefined, config.yaml with it. */
 function resourcesWith(tracing) {
   const dir = mkdtempSync(join(tmpdir(), 'dk-bench-tracing-'));
   writeFileSync(
@@ -143,6 +148,41 @@ async function startSidecar(label, resources) {
   return { sidecar, port: httpPort };
 }
 
+/** daprd with the same resources; the Configuration goes to `--config` (self-hosted daprd reads it from there). */
+async function startDaprd(label, daprd, resources) {
+  const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const child = spawn(
+    daprd,
+    [
+      ...['--app-id', 'bench-tracing', '--dapr-http-port', String(http), '--dapr-grpc-port', String(grpc)],
+      ...['--dapr-internal-grpc-port', String(internal), '--metrics-port', String(metrics)],
+      ...['--dapr-listen-addresses', '127.0.0.1', '--log-level', 'warn'],
+      ...['--resources-path', resources, '--config', join(resources, 'config.yaml')],
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const daprdProcess = {
+    child,
+    output: () => output,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async stop() {
+      if (daprdProcess.exited()) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => (daprdProcess.exited() ? r() : child.once('exit', r)));
+    },
+  };
+  await waitFor(
+    async () => daprdProcess.exited() || (await httpStatus(http, '/v1.0/healthz')) === 204,
+    60_000,
+    () => `${label}: daprd not healthy within 60 s: ${output.slice(-2000)}`,
+  );
+  if (daprdProcess.exited()) throw new Error(`${label}: daprd exited: ${output.slice(-2000)}`);
+  return { sidecar: daprdProcess, port: http, daprd: true };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchTracing() {
@@ -156,14 +196,20 @@ export async function benchTracing() {
     ));
   const sink = zipkinUp ? undefined : await startSink();
   const endpoint = `${zipkinUp ? ZIPKIN_URL : sink.url}/api/v2/spans`;
-  const columns = ['off', 'propagate', 'rate 1 + zipkin'];
+  const daprd = daprdPath();
+  const columns = ['off', 'propagate', 'rate 1 + zipkin', ...(daprd ? ['daprd off', 'daprd rate 1 + zipkin'] : [])];
+  const off = { samplingRate: '0' };
+  const rate1 = { samplingRate: '1', zipkin: { endpointAddress: endpoint } };
   const configs = {
-    off: { samplingRate: '0' },
+    off,
     propagate: undefined,
-    'rate 1 + zipkin': { samplingRate: '1', zipkin: { endpointAddress: endpoint } },
+    'rate 1 + zipkin': rate1,
+    'daprd off': off,
+    'daprd rate 1 + zipkin': rate1,
   };
   const rows = [{ scenario: 'state save (HTTP POST)' }, { scenario: 'state get (HTTP GET)' }];
   const notes = [`exporter target: ${zipkinUp ? `Zipkin server ${ZIPKIN_URL}` : 'in-process sink'}`];
+  notes.push(daprd ? `daprd: ${daprd}` : 'daprd columns skipped: no daprd binary (bash scripts/daprd.sh)');
   // All three run side by side; cells are interleaved round by round and each column keeps its median, so a load
   // swing on this shared machine hits every column alike instead of one.
   const running = {};
@@ -174,7 +220,12 @@ export async function benchTracing() {
   const loop = structuredClone(rates);
   let bad = 0;
   try {
-    for (const column of columns) running[column] = await startSidecar(column, resourcesWith(configs[column]));
+    for (const column of columns) {
+      const resources = resourcesWith(configs[column]);
+      running[column] = column.startsWith('daprd')
+        ? await startDaprd(column, daprd, resources)
+        : await startSidecar(column, resources);
+    }
     for (const column of columns)
       for (const requestFor of Object.values(CELLS))
         await cannon(running[column], requestFor, settings.processWarmupMs / 2);
@@ -186,25 +237,32 @@ export async function benchTracing() {
           bad += result.bad;
           rates[cell][column].push(result.perSec);
           if (result.cpuUsPerRequest !== undefined) cpu[cell][column].push(result.cpuUsPerRequest);
-          if (result.loopUsPerRequest !== undefined) loop[cell][column].push(result.loopUsPerRequest);
+          if (result.loopUsPerRequest !== undefined && !running[column].daprd)
+            loop[cell][column].push(result.loopUsPerRequest);
         }
       }
     }
     for (const row of rows) for (const column of columns) row[column] = median(rates[row.scenario][column]);
-    const cpuNote = (row, samples, what, bound) => {
-      const us = Object.fromEntries(columns.map((c) => [c, median(samples[row.scenario][c])]));
+    /** Each column's µs per request, and the throughput that leaves against its own baseline (daprd's: daprd off). */
+    const cpuNote = (row, samples, what, bound, shown) => {
+      const us = Object.fromEntries(shown.map((c) => [c, median(samples[row.scenario][c])]));
+      const baseline = (c) => (c.startsWith('daprd') ? 'daprd off' : 'off');
       return (
-        `${row.scenario}: ${what} per request ${columns.map((c) => `${c} ${us[c].toFixed(1)} µs`).join(', ')}` +
-        ` → throughput kept when ${bound}: ${columns
-          .slice(1)
-          .map((c) => `${c} ${((us.off / us[c]) * 100).toFixed(1)}%`)
+        `${row.scenario}: ${what} per request ${shown.map((c) => `${c} ${us[c].toFixed(1)} µs`).join(', ')}` +
+        ` → throughput kept when ${bound}: ${shown
+          .filter((c) => baseline(c) !== c)
+          .map((c) => `${c} ${((us[baseline(c)] / us[c]) * 100).toFixed(1)}%`)
           .join(', ')}`
       );
     };
+    const sidecarColumns = columns.filter((c) => !c.startsWith('daprd'));
     for (const row of rows) {
       if (cpu[row.scenario].off.length === 0) continue;
-      notes.push(cpuNote(row, cpu, 'sidecar CPU (all threads)', 'CPU-bound on every core'));
-      notes.push(cpuNote(row, loop, 'event-loop CPU', 'the event loop is the bottleneck (a core to spare)'));
+      notes.push(cpuNote(row, cpu, 'process CPU (all threads)', 'CPU-bound on every core', columns));
+      // A Go process has no event loop: its main thread says nothing, so daprd shows in the line above only.
+      notes.push(
+        cpuNote(row, loop, 'event-loop CPU', 'the event loop is the bottleneck (a core to spare)', sidecarColumns),
+      );
     }
     notes.push(
       `median of ${ROUNDS} interleaved rounds; load average ${loadavg()
@@ -213,19 +271,22 @@ export async function benchTracing() {
     );
     if (bad) notes.push(`${bad} non-2xx/errors/timeouts`);
     for (const column of columns) {
-      const output = running[column].sidecar.output().trim();
-      if (output) notes.push(`${column} sidecar output: ${output.split('\n').slice(-2).join(' | ')}`);
+      // daprd always warns about the missing app channel and metrics defaults: only its errors are worth a note.
+      const lines = running[column].sidecar.output().trim().split('\n');
+      const output = (running[column].daprd ? lines.filter((l) => /level=(error|fatal)/.test(l)) : lines).join('\n');
+      if (output) notes.push(`${column} output: ${output.split('\n').slice(-2).join(' | ')}`);
     }
     if (sink) notes.push(`sink received ~${sink.state.spans} spans`);
   } finally {
     for (const { sidecar } of Object.values(running)) await sidecar.stop();
     await sink?.close();
   }
-  printTable('tracing overhead (daprkit-sidecar, HTTP API, in-memory state)', columns, rows, {
+  printTable('tracing overhead (daprkit-sidecar and daprd, HTTP API, in-memory state)', columns, rows, {
     unit: 'req/s',
     ratios: [
       ['propagate', 'off'],
       ['rate 1 + zipkin', 'off'],
+      ...(daprd ? [['daprd rate 1 + zipkin', 'daprd off']] : []),
     ],
     notes,
   });
