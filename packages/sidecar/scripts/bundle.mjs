@@ -49,7 +49,7 @@ export async function bundleSidecar() {
           return SEPARATE.has(file) ? { id: relativeToBundle(file), external: true } : null;
         },
         transform(code, id) {
-          if (!code.includes('import.meta.url')) return null;
+          if (!id.startsWith(dist + sep) || !code.includes('import.meta.url')) return null;
           const url = `new URL(${JSON.stringify(relativeToBundle(id))}, import.meta.url).href`;
           return { code: code.replaceAll('import.meta.url', url), map: null };
         },
