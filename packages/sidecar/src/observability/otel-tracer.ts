@@ -30,6 +30,37 @@ const BATCH_DELAY_MS = 50;
  */
 const MAX_PENDING = 16_384;
 const DROP_LOG_INTERVAL_MS = 60_000;
+/**
+ * Attribute keys numbered at most; later ones go by name. Keys are mostly our own constants, but `dapr-*` request
+ * headers become attributes too, so a client could otherwise grow the table without limit.
+ */
+const MAX_KEYS = 1024;
+
+/**
+ * Attribute keys by number: a span's attributes travel as [key number, value, …], which JSON-encodes in about half
+ * the time of an object with the keys spelled out; each batch carries the keys numbered since the last one.
+ */
+class AttributeKeys {
+  private readonly ids = new Map<string, number>();
+  private fresh: string[] = [];
+
+  id(key: string): number | string {
+    const id = this.ids.get(key);
+    if (id !== undefined) return id;
+    if (this.ids.size >= MAX_KEYS) return key;
+    this.ids.set(key, this.ids.size);
+    this.fresh.push(key);
+    return this.ids.size - 1;
+  }
+
+  /** The keys numbered since the last call, for the next batch; undefined when none. */
+  take(): string[] | undefined {
+    if (this.fresh.length === 0) return undefined;
+    const keys = this.fresh;
+    this.fresh = [];
+    return keys;
+  }
+}
 
 /**
  * The wall clock from `performance.now()`: an epoch anchor re-read from `Date.now()` at most once a second, so
@@ -55,7 +86,7 @@ class Clock {
 }
 
 /**
- * A sampled span: at once our TraceSpan and its own TraceContext, attributes in a plain object (daprd's are
+ * A sampled span: at once our TraceSpan and its own TraceContext, attributes as numbered-key pairs (daprd's are
  * strings), times as `performance.now()` readings. On end it becomes a SpanRecord for the export thread.
  */
 class RecordedSpan implements TraceSpan, TraceContext {
@@ -64,7 +95,7 @@ class RecordedSpan implements TraceSpan, TraceContext {
   readonly traceId: string;
   readonly spanId: string;
   readonly tracestate: string;
-  private attributes: Record<string, string> = {};
+  private readonly attributes: Array<number | string> = [];
   private ended = false;
   private readonly startMs: number;
   private readonly anchorMs: number;
@@ -92,7 +123,7 @@ class RecordedSpan implements TraceSpan, TraceContext {
   }
 
   setAttribute(key: string, value: string): void {
-    if (value !== '' && !this.ended) this.attributes[key] = value;
+    if (value !== '' && !this.ended) this.attributes.push(this.owner.keys.id(key), value);
   }
 
   end(error?: string): void {
@@ -127,6 +158,7 @@ interface Pending {
  */
 export class RecordingTracer implements Tracer {
   readonly clock = new Clock();
+  readonly keys = new AttributeKeys();
   private batch: SpanRecord[] = [];
   /** Spans posted to the export thread that it has not acked yet. */
   private inFlight = 0;
@@ -199,7 +231,7 @@ export class RecordingTracer implements Tracer {
     const spans = JSON.stringify(this.batch);
     this.inFlight += this.batch.length;
     this.batch = [];
-    this.send({ type: 'spans', spans });
+    this.send({ type: 'spans', spans, keys: this.keys.take() });
   }
 
   private request(type: 'flush' | 'shutdown'): Promise<void> {

@@ -43,7 +43,11 @@ export type SpanRecord = [
   durationMs: number,
   /** null = status unset; else status Error with this description. */
   error: string | null,
-  attributes: Attributes,
+  /**
+   * Flat key/value pairs. A key is its number in the batches' key table (`keys` of each spans message, appended in
+   * order) or, once that table is full, the key itself; a later pair wins over an earlier one with the same key.
+   */
+  attributes: Array<number | string>,
 ];
 
 export interface ExportThreadData {
@@ -60,8 +64,8 @@ export type FromExportThread =
   | { type: 'log'; level: Level; msg: string; fields?: Record<string, unknown> }
   | { type: 'done'; id: number; error?: string };
 export type ToExportThread =
-  /** SpanRecord[] as JSON. */
-  { type: 'spans'; spans: string } | { type: 'flush'; id: number } | { type: 'shutdown'; id: number };
+  /** SpanRecord[] as JSON; `keys`: attribute keys numbered after those of earlier batches, first. */
+  { type: 'spans'; spans: string; keys?: string[] } | { type: 'flush'; id: number } | { type: 'shutdown'; id: number };
 
 /**
  * Batching sized for a busy sidecar at samplingRate 1: with the SDK defaults (2048 queued, 512 per export, every
@@ -187,6 +191,7 @@ class ExportedSpan implements ReadableSpan {
 
   constructor(
     record: SpanRecord,
+    keys: readonly string[],
     readonly resource: Resource,
     readonly instrumentationScope: InstrumentationScope,
   ) {
@@ -201,7 +206,13 @@ class ExportedSpan implements ReadableSpan {
     this.endTime = hrTime(startMs + durationMs);
     this.duration = duration(durationMs);
     this.status = error === null ? UNSET : { code: STATUS_ERROR, message: error };
-    this.attributes = record[10];
+    const attributes: Attributes = {};
+    const pairs = record[10];
+    for (let i = 0; i < pairs.length; i += 2) {
+      const key = pairs[i]!;
+      attributes[typeof key === 'number' ? keys[key]! : key] = pairs[i + 1] as string;
+    }
+    this.attributes = attributes;
   }
 
   spanContext(): SpanContext {
@@ -236,12 +247,15 @@ async function start(data: ExportThreadData) {
       (reason: unknown) => post({ type: 'done', id, error: reason instanceof Error ? reason.message : String(reason) }),
     );
 
+  /** The attribute key table, as the main thread numbers keys. */
+  const keys: string[] = [];
   port.on('message', (message: ToExportThread) => {
     switch (message.type) {
       case 'spans': {
+        if (message.keys) for (const key of message.keys) keys.push(key);
         const records = JSON.parse(message.spans) as SpanRecord[];
         for (const record of records) {
-          const span = new ExportedSpan(record, resource, scope);
+          const span = new ExportedSpan(record, keys, resource, scope);
           for (const processor of processors) processor.onEnd(span);
         }
         post({ type: 'taken', count: records.length });
