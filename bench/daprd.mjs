@@ -57,7 +57,8 @@ async function healthy(port, proc, what, pollMs) {
  * startupMs }` (`proc.pid` for /proc readings; `startupMs` = spawn → first 204, polled every `pollMs`).
  * `resources` undefined = no --resources-path (the sidecar's embedded defaults).
  */
-function startDaprd(daprd, resources, sockets, { pollMs } = {}) {
+/** `args`: more daprd flags (e.g. `--config <file>`). */
+function startDaprd(daprd, resources, sockets, { pollMs, args = [] } = {}) {
   return async () => {
     const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const child = spawn(
@@ -67,6 +68,7 @@ function startDaprd(daprd, resources, sockets, { pollMs } = {}) {
         ...['--dapr-internal-grpc-port', String(internal), '--metrics-port', String(metrics)],
         ...['--dapr-listen-addresses', '127.0.0.1', '--log-level', 'warn'],
         ...(resources ? ['--resources-path', resources] : []),
+        ...args,
       ],
       { env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: sockets }, stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -12,13 +12,12 @@
 // receiver and the export thread all share the cores with the event loop, so req/s counts their cost too. Spans go to the Zipkin server from
 // scripts/services.sh (DAPRKIT_ZIPKIN_URL) when it answers, else to a sink in this process that accepts them
 // (then the sink's work is on this machine's CPU too, as Zipkin's would be).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { daprdPath } from './daprd.mjs';
+import { daprdPath, startDaprd } from './daprd.mjs';
 import { freePort, fullGc, printTable, settings, waitFor } from './harness.mjs';
 import { httpStatus, startProcess } from './sidecar.mjs';
 
@@ -149,38 +148,13 @@ async function startSidecar(label, resources) {
 }
 
 /** daprd with the same resources; the Configuration goes to `--config` (self-hosted daprd reads it from there). */
-async function startDaprd(label, daprd, resources) {
-  const [http, grpc, internal, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const child = spawn(
-    daprd,
-    [
-      ...['--app-id', 'bench-tracing', '--dapr-http-port', String(http), '--dapr-grpc-port', String(grpc)],
-      ...['--dapr-internal-grpc-port', String(internal), '--metrics-port', String(metrics)],
-      ...['--dapr-listen-addresses', '127.0.0.1', '--log-level', 'warn'],
-      ...['--resources-path', resources, '--config', join(resources, 'config.yaml')],
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const daprdProcess = {
-    child,
-    output: () => output,
-    exited: () => child.exitCode !== null || child.signalCode !== null,
-    async stop() {
-      if (daprdProcess.exited()) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => (daprdProcess.exited() ? r() : child.once('exit', r)));
-    },
-  };
-  await waitFor(
-    async () => daprdProcess.exited() || (await httpStatus(http, '/v1.0/healthz')) === 204,
-    60_000,
-    () => `${label}: daprd not healthy within 60 s: ${output.slice(-2000)}`,
-  );
-  if (daprdProcess.exited()) throw new Error(`${label}: daprd exited: ${output.slice(-2000)}`);
-  return { sidecar: daprdProcess, port: http, daprd: true };
+async function startTracedDaprd(daprd, resources) {
+  const sockets = mkdtempSync(join(tmpdir(), 'dk-bench-tracing-sockets-'));
+  const { port, proc } = await startDaprd(daprd, resources, sockets, {
+    args: ['--config', join(resources, 'config.yaml')],
+  })();
+  // The shape `cannon` and the report read: the process id, its output, stop.
+  return { sidecar: { child: { pid: proc.pid }, output: proc.output, stop: proc.stop }, port, daprd: true };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -223,7 +197,7 @@ export async function benchTracing() {
     for (const column of columns) {
       const resources = resourcesWith(configs[column]);
       running[column] = column.startsWith('daprd')
-        ? await startDaprd(column, daprd, resources)
+        ? await startTracedDaprd(daprd, resources)
         : await startSidecar(column, resources);
     }
     for (const column of columns)
