@@ -135,11 +135,12 @@ suite(`daprd with the AWS packages as plugins${skipReason ? ` (SKIPPED: ${skipRe
     expect(
       (await daprd.api('POST', '/v1.0/state/store-dk', [{ key: 'shared', value: { by: 'x' }, etag }])).status,
     ).toBe(409);
-    // TTL written by the built-in store is seen (and expired) by ours.
+    // TTL written by the built-in store is seen (and expired) by ours. contrib stores whole epoch seconds
+    // (now + n, truncated), so an item lives between n - 1 and n seconds: n = 1 could already be gone.
     expect(
       (
         await daprd.api('POST', '/v1.0/state/store-builtin', [
-          { key: 'ttl', value: 'soon gone', metadata: { ttlInSeconds: '1' } },
+          { key: 'ttl', value: 'soon gone', metadata: { ttlInSeconds: '3' } },
         ])
       ).status,
     ).toBe(204);
@@ -147,7 +148,7 @@ suite(`daprd with the AWS packages as plugins${skipReason ? ` (SKIPPED: ${skipRe
     await daprd.waitFor(
       async () => ((await daprd.api('GET', '/v1.0/state/store-dk/ttl')).status === 204 ? true : undefined),
       'the TTL item to expire for our store',
-      5000,
+      8000,
     );
   });
 
