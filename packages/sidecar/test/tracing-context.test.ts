@@ -1,6 +1,12 @@
 /** W3C trace context, grpc-trace-bin and `spec.tracing` parsing (spec §5.1), without any server. */
 import { describe, expect, it } from 'vitest';
 import {
+  type HttpSpanFields,
+  httpSpanAttributes,
+  routeBlock,
+  routeName,
+} from '../src/observability/http-span-attributes.js';
+import {
   formatTraceparent,
   grpcTraceBin,
   parseGrpcTraceBin,
@@ -106,5 +112,50 @@ describe('spec.tracing', () => {
     [{ samplingRate: true }, 'spec.tracing.samplingRate'],
   ])('names the field of a bad value: %j', (tracing, message) => {
     expect(() => parseTracingConfig({ tracing })).toThrow(message);
+  });
+});
+
+describe('HTTP API span attributes from their fields', () => {
+  const attributes = (fields: HttpSpanFields) => {
+    const out: Record<string, string> = {};
+    httpSpanAttributes(fields, (key, value) => (out[key] = value));
+    return out;
+  };
+
+  it("spells out daprd's attributes for a state call, the URL with its query", () => {
+    const path = '/v1.0/state/store/k';
+    expect(attributes(['GET', path, `${path}?metadata.a=1`, 'state', 'store', 200, '127.0.0.1', 5001])).toEqual({
+      'db.system': 'state',
+      'db.connection_string': 'state',
+      'db.statement': `GET ${path}`,
+      'db.name': 'store',
+      'dapr.protocol': 'http',
+      'dapr.api': `GET ${path}`,
+      'dapr.status_code': '200',
+      'http.request.method': 'GET',
+      'url.full': `${path}?metadata.a=1`,
+      'server.address': '127.0.0.1',
+      'server.port': '5001',
+    });
+  });
+
+  it('the path as URL when none is given, publish and plain routes, empty values left out', () => {
+    const publish = attributes(['POST', '/v1.0/publish/p/t', '', 'publish', '', 204, '', 0]);
+    expect(publish['url.full']).toBe('/v1.0/publish/p/t');
+    expect(publish['messaging.system']).toBe('pubsub');
+    expect(Object.keys(publish)).not.toContain('server.address');
+    expect(Object.keys(publish)).not.toContain('server.port');
+    const metadata = attributes(['GET', '/v1.0/metadata', '', 'metadata', '', 200, '::1', 1]);
+    expect(Object.keys(metadata).filter((k) => k.startsWith('db.') || k.startsWith('messaging.'))).toEqual([]);
+  });
+
+  it('takes block and name from the route', () => {
+    expect(routeBlock('v1.0/state/{storeName}/{key}')).toBe('state');
+    expect(routeBlock('v1.0-alpha1/state/{storeName}/query')).toBe('state');
+    expect(routeBlock('v1.0/healthz')).toBe('healthz');
+    expect(routeBlock('nothing')).toBe('');
+    expect(routeName('secrets', { storeName: 's' })).toBe('s');
+    expect(routeName('bindings', { name: 'b' })).toBe('b');
+    expect(routeName('publish', { pubsubname: 'p' })).toBe('');
   });
 });

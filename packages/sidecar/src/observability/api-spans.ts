@@ -4,6 +4,7 @@
  * Attributes are built only for recording spans.
  */
 import { type IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
+import { routeBlock, routeName } from './http-span-attributes.js';
 import {
   formatTraceparent,
   GRPC_TRACE_BIN,
@@ -45,31 +46,6 @@ export function grpcParent(metadata: GrpcMetadata): TraceContext | undefined {
 /** `Code(<n>): <text>` for HTTP status ≥ 400 (daprd traceStatusFromHTTPCode), else undefined. */
 export function httpStatusError(status: number): string | undefined {
   return status >= 400 ? `Code(${status}): ${STATUS_CODES[status] ?? 'Unknown'}` : undefined;
-}
-
-/** Building-block attributes by the matched route (daprd's endpoint groups' AppendSpanAttributes). */
-function blockAttributes(
-  span: TraceSpan,
-  method: string,
-  path: string,
-  pattern: string,
-  params: Record<string, string>,
-) {
-  // `v1.0/<block>/…`: the second segment.
-  const from = pattern.indexOf('/') + 1;
-  const to = pattern.indexOf('/', from);
-  const block = from === 0 ? undefined : pattern.slice(from, to < 0 ? undefined : to);
-  if (block === 'state' || block === 'secrets') storeAttributes(span, block, method, path, params.storeName);
-  else if (block === 'bindings') storeAttributes(span, block, method, path, params.name);
-  // `messaging.destination.name` comes from a `topic` URL parameter the publish route does not define: empty.
-  else if (block === 'publish') span.setAttribute('messaging.system', 'pubsub');
-}
-
-function storeAttributes(span: TraceSpan, system: string, method: string, path: string, name: string | undefined) {
-  span.setAttribute('db.system', system);
-  span.setAttribute('db.connection_string', system);
-  span.setAttribute('db.statement', `${method} ${path}`);
-  span.setAttribute('db.name', name ?? '');
 }
 
 /** Every incoming `dapr-*` header/metadata key as an attribute (last value; gRPC skips `-bin` keys). */
@@ -142,17 +118,22 @@ function endHttpSpan(res: TracedServerResponse): void {
   res.traceRoute = undefined;
   const { req } = res;
   const { path } = route;
-  const method = req.method ?? 'GET';
+  const url = req.url ?? '';
+  const block = routeBlock(route.pattern);
   daprHeaderAttributes(span, req.headers);
-  blockAttributes(span, method, path, route.pattern, route.params);
-  span.setAttribute('dapr.protocol', 'http');
-  span.setAttribute('dapr.api', `${method} ${path}`);
-  span.setAttribute('dapr.status_code', String(res.statusCode));
-  span.setAttribute('http.request.method', method);
-  span.setAttribute('url.full', req.url ?? '');
-  span.setAttribute('server.address', req.socket.remoteAddress ?? '');
-  span.setAttribute('server.port', req.socket.remotePort === undefined ? '' : String(req.socket.remotePort));
-  span.end(httpStatusError(res.statusCode));
+  span.endHttp(
+    [
+      req.method ?? 'GET',
+      path,
+      url === path ? '' : url,
+      block,
+      routeName(block, route.params),
+      res.statusCode,
+      req.socket.remoteAddress ?? '',
+      req.socket.remotePort ?? 0,
+    ],
+    httpStatusError(res.statusCode),
+  );
 }
 
 TracedServerResponse.prototype.writeHead = writeHeadWithTrace as unknown as TracedServerResponse['writeHead'];

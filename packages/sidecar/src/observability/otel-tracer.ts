@@ -8,6 +8,7 @@
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { Logger } from '@daprkit/component-sdk';
 import { VERSION } from '../version.js';
+import type { HttpSpanFields } from './http-span-attributes.js';
 import type { ExportThreadData, FromExportThread, SpanRecord, ToExportThread } from './span-export-worker.js';
 import type { TraceContext } from './trace-context.js';
 import { propagatedSpan, type SpanKind, type Tracer, type TraceSpan } from './tracing.js';
@@ -127,6 +128,14 @@ class RecordedSpan implements TraceSpan, TraceContext {
   }
 
   end(error?: string): void {
+    this.finish(error, null);
+  }
+
+  endHttp(fields: HttpSpanFields, error?: string): void {
+    this.finish(error, fields);
+  }
+
+  private finish(error: string | undefined, http: HttpSpanFields | null): void {
     if (this.ended) return;
     this.ended = true;
     const parent = this.parent;
@@ -142,6 +151,7 @@ class RecordedSpan implements TraceSpan, TraceContext {
       performance.now() - this.startMs,
       error ?? null,
       this.attributes,
+      http,
     ]);
   }
 }

@@ -26,6 +26,7 @@ import {
   type SpanExporter,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace';
+import { type HttpSpanFields, httpSpanAttributes } from './http-span-attributes.js';
 import type { OtelExporterConfig, TracingConfig } from './tracing-config.js';
 
 /** One ended span as the main thread records it (see otel-tracer.ts `record`). */
@@ -48,6 +49,8 @@ export type SpanRecord = [
    * order) or, once that table is full, the key itself; a later pair wins over an earlier one with the same key.
    */
   attributes: Array<number | string>,
+  /** An HTTP API call's span: what its daprd attributes are made of, spelled out here (after `attributes`). */
+  http: HttpSpanFields | null,
 ];
 
 export interface ExportThreadData {
@@ -212,6 +215,8 @@ class ExportedSpan implements ReadableSpan {
       const key = pairs[i]!;
       attributes[typeof key === 'number' ? keys[key]! : key] = pairs[i + 1] as string;
     }
+    const http = record[11];
+    if (http !== null) httpSpanAttributes(http, (key, value) => (attributes[key] = value));
     this.attributes = attributes;
   }
 

@@ -7,6 +7,7 @@
  * With an exporter, otel-tracer.ts loads the SDK (dynamic import, at start-up) and records sampled spans.
  */
 import type { Logger } from '@daprkit/component-sdk';
+import type { HttpSpanFields } from './http-span-attributes.js';
 import { newSpanId, newTraceId, type TraceContext } from './trace-context.js';
 import { hasExporter, type TracingConfig } from './tracing-config.js';
 
@@ -22,6 +23,8 @@ export interface TraceSpan {
   setAttribute(key: string, value: string): void;
   /** Ends the span; an error description marks it failed (OpenTelemetry status Error). */
   end(error?: string): void;
+  /** Ends the span of an HTTP API call, with the attributes `fields` make (http-span-attributes.ts) as well. */
+  endHttp(fields: HttpSpanFields, error?: string): void;
 }
 
 export interface Tracer {
@@ -58,6 +61,7 @@ class PropagatedSpan implements TraceSpan, TraceContext {
   setName(): void {}
   setAttribute(): void {}
   end(): void {}
+  endHttp(): void {}
 }
 
 /**
