@@ -118,7 +118,7 @@ describe('spec.tracing', () => {
 describe('HTTP API span attributes from their fields', () => {
   const attributes = (fields: HttpSpanFields) => {
     const out: Record<string, string> = {};
-    httpSpanAttributes(fields, (key, value) => (out[key] = value));
+    httpSpanAttributes(fields, out);
     return out;
   };
 

@@ -36,26 +36,24 @@ export function routeName(block: string, params: Record<string, string>): string
   return '';
 }
 
-/** Calls `set` with each attribute (empty values left out, as daprd). */
-export function httpSpanAttributes(fields: HttpSpanFields, set: (key: string, value: string) => void): void {
+/** Adds each attribute to `into` (empty values left out, as daprd); no per-span closure on the export thread. */
+export function httpSpanAttributes(fields: HttpSpanFields, into: Record<string, string>): void {
   const [method, path, url, block, name, status, remoteAddress, remotePort] = fields;
-  const put = (key: string, value: string) => {
-    if (value !== '') set(key, value);
-  };
+  const api = `${method} ${path}`;
   if (block === 'state' || block === 'secrets' || block === 'bindings') {
-    put('db.system', block);
-    put('db.connection_string', block);
-    put('db.statement', `${method} ${path}`);
-    put('db.name', name);
+    into['db.system'] = block;
+    into['db.connection_string'] = block;
+    into['db.statement'] = api;
+    if (name !== '') into['db.name'] = name;
   } else if (block === 'publish') {
     // `messaging.destination.name` comes from a `topic` URL parameter the publish route does not define: empty.
-    put('messaging.system', 'pubsub');
+    into['messaging.system'] = 'pubsub';
   }
-  put('dapr.protocol', 'http');
-  put('dapr.api', `${method} ${path}`);
-  put('dapr.status_code', String(status));
-  put('http.request.method', method);
-  put('url.full', url === '' ? path : url);
-  put('server.address', remoteAddress);
-  put('server.port', remotePort === 0 ? '' : String(remotePort));
+  into['dapr.protocol'] = 'http';
+  into['dapr.api'] = api;
+  into['dapr.status_code'] = String(status);
+  into['http.request.method'] = method;
+  into['url.full'] = url === '' ? path : url;
+  if (remoteAddress !== '') into['server.address'] = remoteAddress;
+  if (remotePort !== 0) into['server.port'] = String(remotePort);
 }

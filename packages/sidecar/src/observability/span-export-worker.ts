@@ -216,7 +216,7 @@ class ExportedSpan implements ReadableSpan {
       attributes[typeof key === 'number' ? keys[key]! : key] = pairs[i + 1] as string;
     }
     const http = record[11];
-    if (http !== null) httpSpanAttributes(http, (key, value) => (attributes[key] = value));
+    if (http !== null) httpSpanAttributes(http, attributes as Record<string, string>);
     this.attributes = attributes;
   }
 
